@@ -1,0 +1,69 @@
+/**
+ * Listen and connect addresses are URLs: tcp://127.0.0.1:50051, tcp://[::1]:50051, tls://host:port,
+ * vsock://CID:PORT (CID a number, or "any" when listening).
+ */
+export type Address =
+  | { readonly scheme: "tcp" | "tls"; readonly host: string; readonly port: number }
+  | { readonly scheme: "vsock"; readonly cid: number; readonly port: number };
+
+/** VMADDR_CID_ANY: listen on every CID of this machine. */
+export const VSOCK_CID_ANY = 0xffffffff;
+
+export class AddressError extends Error {
+  override readonly name = "AddressError";
+}
+
+function parsePort(text: string, url: string, allowZero: boolean): number {
+  if (!/^\d{1,10}$/.test(text)) throw new AddressError(`invalid port "${text}" in ${url}`);
+  const port = Number(text);
+  const max = 0xffffffff;
+  if ((port === 0 && !allowZero) || port > max) throw new AddressError(`port out of range in ${url}`);
+  return port;
+}
+
+/**
+ * Parses a transport URL. `forListening` allows port 0 (ephemeral) and vsock CID "any".
+ * Throws AddressError with a message fit for a CLI user.
+ */
+export function parseAddress(url: string, forListening = false): Address {
+  const match = /^([a-z]+):\/\/(.*)$/.exec(url);
+  if (!match) throw new AddressError(`invalid address "${url}": expected tcp://HOST:PORT or vsock://CID:PORT`);
+  const scheme = match[1] ?? "";
+  const rest = match[2] ?? "";
+  if (scheme === "tcp" || scheme === "tls") {
+    const hostPort = /^(\[[0-9a-fA-F:.]+\]|[^:/[\]]+):(\d+)\/?$/.exec(rest);
+    if (!hostPort) throw new AddressError(`invalid address "${url}": expected ${scheme}://HOST:PORT`);
+    let host = hostPort[1] ?? "";
+    if (host.startsWith("[")) host = host.slice(1, -1);
+    const port = parsePort(hostPort[2] ?? "", url, forListening);
+    if (port > 65535) throw new AddressError(`port out of range in ${url}`);
+    return { scheme, host, port };
+  }
+  if (scheme === "vsock") {
+    const cidPort = /^([^:/]+):(\d+)\/?$/.exec(rest);
+    if (!cidPort) throw new AddressError(`invalid address "${url}": expected vsock://CID:PORT`);
+    const cidText = cidPort[1] ?? "";
+    let cid: number;
+    if (cidText === "any") {
+      if (!forListening) throw new AddressError(`CID "any" is only valid for listening, in ${url}`);
+      cid = VSOCK_CID_ANY;
+    } else if (/^\d{1,10}$/.test(cidText) && Number(cidText) <= 0xffffffff) {
+      cid = Number(cidText);
+    } else {
+      throw new AddressError(`invalid CID "${cidText}" in ${url}`);
+    }
+    const port = parsePort(cidPort[2] ?? "", url, forListening);
+    return { scheme, cid, port };
+  }
+  throw new AddressError(`unsupported scheme "${scheme}" in ${url}: use tcp:// or vsock://`);
+}
+
+/** The URL form of an address (IPv6 hosts in brackets). */
+export function formatAddress(address: Address): string {
+  if (address.scheme === "vsock") {
+    const cid = address.cid === VSOCK_CID_ANY ? "any" : String(address.cid);
+    return `vsock://${cid}:${address.port}`;
+  }
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  return `${address.scheme}://${host}:${address.port}`;
+}
