@@ -20,12 +20,13 @@ export const errors = {
   unaryWithoutRequest: () => new GrpcError(Code.UNIMPLEMENTED, "unary call ended without a request message"),
   unaryWithManyRequests: () => new GrpcError(Code.UNIMPLEMENTED, "unary call sent more than one request message"),
   truncatedMessage: () => new GrpcError(Code.INTERNAL, "stream ended inside a gRPC message frame"),
-  undecodableRequest: (cause: unknown) => new GrpcError(Code.INVALID_ARGUMENT, "request message could not be decoded", { cause }),
+  undecodableRequest: (cause: unknown) => new GrpcError(Code.INTERNAL, "request message could not be decoded", { cause }),
   undecodableResponse: (cause: unknown) => new GrpcError(Code.INTERNAL, "response message could not be decoded", { cause }),
   handlerFailed: (cause: unknown) => new GrpcError(Code.UNKNOWN, "handler failed", { cause }),
   shuttingDown: () => new GrpcError(Code.UNAVAILABLE, "server is shutting down"),
   connectionClosed: (cause?: unknown) => new GrpcError(Code.UNAVAILABLE, "connection closed", { cause }),
   connectFailed: (target: string, cause: unknown) =>
     new GrpcError(Code.UNAVAILABLE, `cannot connect to ${target}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
+  noResponseMessage: () => new GrpcError(Code.UNIMPLEMENTED, "unary call ended without a response message"),
   noStatus: () => new GrpcError(Code.INTERNAL, "response ended without grpc-status"),
 } as const;

@@ -1,0 +1,103 @@
+/**
+ * What one load thread measures: latency histograms (microseconds), counts by status code and a per-second series,
+ * all relative to the start of the measured window. Recording an OK call allocates nothing.
+ */
+import { createLatencyHistogram, encodeHistogram, type Histogram } from "./histogram.js";
+
+/** A thread's measurements in a form that crosses worker_threads (structured clone) and merges. */
+export interface ThreadResult {
+  readonly mode: "closed" | "open";
+  /** Calls started (or scheduled) in the measured window and finished. */
+  readonly ok: number;
+  readonly failed: number;
+  /** Failed calls by gRPC status code (number, as a string key). */
+  readonly failuresByCode: Readonly<Record<string, number>>;
+  /** Calls of the measured window still unanswered when the run gave up waiting. */
+  readonly unfinished: number;
+  /** From the start of the measured window to its end (the last send, or the last answer if later). */
+  readonly elapsedMs: number;
+  /** Encoded histograms of OK calls: from the scheduled send time, and from the actual send. */
+  readonly correctedHistogram: string;
+  readonly serviceHistogram: string;
+  /** Open loop: how late the generator itself sent calls (actual minus scheduled), at most. */
+  readonly maxSendLagUs: number;
+  /** Calls finished in each second of the measured window (by finish time). */
+  readonly okPerSecond: readonly number[];
+  readonly failedPerSecond: readonly number[];
+  /** process.cpuUsage() at the start and end of the measured window (process-wide, microseconds). */
+  readonly cpuStart: NodeJS.CpuUsage;
+  readonly cpuEnd: NodeJS.CpuUsage;
+}
+
+export class LoadRecorder {
+  readonly corrected: Histogram = createLatencyHistogram();
+  readonly service: Histogram = createLatencyHistogram();
+  ok = 0;
+  failed = 0;
+  maxSendLagMs = 0;
+  private readonly failures = new Map<number, number>();
+  private readonly okPerSecond: number[] = [];
+  private readonly failedPerSecond: number[] = [];
+
+  constructor(
+    private readonly open: boolean,
+    /** The measured window's start, performance.now() clock. */
+    readonly windowStart: number,
+  ) {}
+
+  /** Times are performance.now() milliseconds. */
+  record(scheduledAt: number, sentAt: number, endedAt: number, code: number): void {
+    const second = Math.floor((endedAt - this.windowStart) / 1000);
+    if (code === 0) {
+      this.ok++;
+      bump(this.okPerSecond, second);
+      this.service.recordValue(Math.round((endedAt - sentAt) * 1000));
+      if (this.open) {
+        this.corrected.recordValue(Math.round((endedAt - scheduledAt) * 1000));
+        const lag = sentAt - scheduledAt;
+        if (lag > this.maxSendLagMs) this.maxSendLagMs = lag;
+      }
+    } else {
+      this.failed++;
+      bump(this.failedPerSecond, second);
+      this.failures.set(code, (this.failures.get(code) ?? 0) + 1);
+    }
+  }
+
+  /** The histogram a reader should look at: corrected for the open loop, service time for the closed loop. */
+  get primary(): Histogram {
+    return this.open ? this.corrected : this.service;
+  }
+
+  result(elapsedMs: number, unfinished: number, cpuStart: NodeJS.CpuUsage, cpuEnd: NodeJS.CpuUsage): ThreadResult {
+    const failuresByCode: Record<string, number> = {};
+    for (const [code, count] of this.failures) failuresByCode[String(code)] = count;
+    const serviceHistogram = encodeHistogram(this.service);
+    return {
+      mode: this.open ? "open" : "closed",
+      ok: this.ok,
+      failed: this.failed,
+      failuresByCode,
+      unfinished,
+      elapsedMs,
+      // In the closed loop every call is sent when it is due, so both clocks agree.
+      correctedHistogram: this.open ? encodeHistogram(this.corrected) : serviceHistogram,
+      serviceHistogram,
+      maxSendLagUs: Math.round(this.maxSendLagMs * 1000),
+      okPerSecond: fillHoles(this.okPerSecond),
+      failedPerSecond: fillHoles(this.failedPerSecond),
+      cpuStart,
+      cpuEnd,
+    };
+  }
+}
+
+function bump(series: number[], index: number): void {
+  if (index < 0) return;
+  while (series.length <= index) series.push(0);
+  series[index] = (series[index] ?? 0) + 1;
+}
+
+function fillHoles(series: readonly number[]): number[] {
+  return Array.from(series, (value) => value ?? 0);
+}

@@ -1,0 +1,273 @@
+/**
+ * fastgrpc-bench's command line: parsing with node:util parseArgs and validation into BenchOptions. Every bad input
+ * becomes a UsageError whose message is one line fit for the user.
+ */
+import { parseArgs } from "node:util";
+import { AddressError, parseAddress } from "../transport/address.js";
+import { parseDuration } from "./duration.js";
+import {
+  DEFAULT_ALGORITHM_FOR_KEY_TYPE,
+  DEFAULT_SIGN_ALGORITHM,
+  KEY_TYPES,
+  SIGNATURE_ALGORITHMS,
+  keyTypeName,
+} from "./sign-algorithms.js";
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export type BenchService = "echo" | "sign";
+export type BenchEngine = "node" | "h2";
+
+export interface BenchOptions {
+  readonly target: string;
+  readonly service: BenchService;
+  /** Sign only: command-line names (resolved, so both are set for sign). */
+  readonly keyType: string | undefined;
+  readonly algorithm: string | undefined;
+  readonly payloadBytes: number;
+  /** "closed": `concurrency` calls in flight; "open": `rate` calls/s scheduled at fixed intervals. */
+  readonly mode: "closed" | "open";
+  readonly concurrency: number;
+  readonly rate: number | undefined;
+  readonly connections: number;
+  readonly threads: number;
+  /** Exactly one of durationMs and requests is set. */
+  readonly durationMs: number | undefined;
+  readonly requests: number | undefined;
+  readonly warmupMs: number;
+  readonly timeoutMs: number;
+  readonly jsonFile: string | undefined;
+  readonly htmlFile: string | undefined;
+  /** A fraction (0.01 = 1 %); undefined = never fail on errors. */
+  readonly maxErrorRate: number | undefined;
+  readonly engine: BenchEngine | undefined;
+  /** Only make the probe call and exit: 0 when it succeeds. */
+  readonly probeOnly: boolean;
+}
+
+export type ParsedCommandLine = { readonly help: true } | { readonly help: false; readonly options: BenchOptions };
+
+export const DEFAULTS = {
+  service: "echo",
+  payloadBytes: 64,
+  concurrency: 50,
+  connections: 1,
+  threads: 1,
+  durationMs: 10_000,
+  warmupMs: 1_000,
+  timeoutMs: 10_000,
+} as const;
+
+const MAX_THREADS = 256;
+const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+const OPTION_SPEC = {
+  target: { type: "string" },
+  service: { type: "string" },
+  "key-type": { type: "string" },
+  algorithm: { type: "string" },
+  "payload-bytes": { type: "string" },
+  concurrency: { type: "string" },
+  rate: { type: "string" },
+  connections: { type: "string" },
+  threads: { type: "string" },
+  duration: { type: "string" },
+  requests: { type: "string" },
+  warmup: { type: "string" },
+  timeout: { type: "string" },
+  json: { type: "string" },
+  html: { type: "string" },
+  "max-error-rate": { type: "string" },
+  engine: { type: "string" },
+  probe: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Parses argv (without the node and script entries). Throws UsageError. */
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  let values: ReturnType<typeof parseWithSpec>;
+  try {
+    values = parseWithSpec(argv);
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+  if (values.help === true) return { help: true };
+
+  const target = values.target;
+  if (target === undefined) throw new UsageError("--target is required (tcp://HOST:PORT or vsock://CID:PORT)");
+  try {
+    parseAddress(target);
+  } catch (error) {
+    if (error instanceof AddressError) throw new UsageError(`--target: ${error.message}`);
+    throw error;
+  }
+
+  const service = values.service ?? DEFAULTS.service;
+  if (service !== "echo" && service !== "sign") throw new UsageError(`--service must be echo or sign, not "${service}"`);
+  const { keyType, algorithm } = resolveSignChoice(service, values["key-type"], values.algorithm);
+
+  const payloadBytes = optionalInteger("--payload-bytes", values["payload-bytes"], 0, MAX_PAYLOAD_BYTES) ?? DEFAULTS.payloadBytes;
+
+  if (values.concurrency !== undefined && values.rate !== undefined) {
+    throw new UsageError("--concurrency (closed loop) and --rate (open loop) cannot be used together");
+  }
+  const rate = values.rate === undefined ? undefined : positiveNumber("--rate", values.rate);
+  const mode = rate === undefined ? "closed" : "open";
+  const threads = optionalInteger("--threads", values.threads, 1, MAX_THREADS) ?? DEFAULTS.threads;
+  const concurrency = optionalInteger("--concurrency", values.concurrency, 1, 1_000_000) ?? DEFAULTS.concurrency;
+  if (mode === "closed" && concurrency < threads) {
+    throw new UsageError(`--concurrency ${concurrency} is lower than --threads ${threads}: each thread needs a call in flight`);
+  }
+  const connections = optionalInteger("--connections", values.connections, 1, 100_000) ?? Math.max(DEFAULTS.connections, threads);
+  if (connections < threads) {
+    throw new UsageError(`--connections ${connections} is lower than --threads ${threads}: each thread has its own connections`);
+  }
+
+  if (values.duration !== undefined && values.requests !== undefined) {
+    throw new UsageError("--duration and --requests cannot be used together");
+  }
+  const requests = optionalInteger("--requests", values.requests, 1, Number.MAX_SAFE_INTEGER);
+  if (requests !== undefined && requests < threads) {
+    throw new UsageError(`--requests ${requests} is lower than --threads ${threads}`);
+  }
+  let durationMs: number | undefined;
+  if (requests === undefined) {
+    durationMs = values.duration === undefined ? DEFAULTS.durationMs : durationValue("--duration", values.duration);
+    if (durationMs <= 0) throw new UsageError("--duration must be greater than zero");
+  }
+  const warmupMs = values.warmup === undefined ? DEFAULTS.warmupMs : durationValue("--warmup", values.warmup);
+  const timeoutMs = values.timeout === undefined ? DEFAULTS.timeoutMs : timeoutValue(values.timeout);
+
+  const maxErrorRate = values["max-error-rate"] === undefined ? undefined : errorRateValue(values["max-error-rate"]);
+
+  const engine = values.engine;
+  if (engine !== undefined && engine !== "node" && engine !== "h2") {
+    throw new UsageError(`--engine must be node or h2, not "${engine}"`);
+  }
+
+  return {
+    help: false,
+    options: {
+      target,
+      service,
+      keyType,
+      algorithm,
+      payloadBytes,
+      mode,
+      concurrency,
+      rate,
+      connections,
+      threads,
+      durationMs,
+      requests,
+      warmupMs,
+      timeoutMs,
+      jsonFile: nonEmptyPath("--json", values.json),
+      htmlFile: nonEmptyPath("--html", values.html),
+      maxErrorRate,
+      engine,
+      probeOnly: values.probe === true,
+    },
+  };
+}
+
+function parseWithSpec(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], options: OPTION_SPEC, strict: true, allowPositionals: false }).values;
+}
+
+/** node:util's messages are long and mention positionals; say the one thing that is wrong instead. */
+function describeParseError(error: unknown): string {
+  const code = error instanceof Error && "code" in error ? String(error.code) : "";
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /'([^']+)'/.exec(message)?.[1];
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option ${quoted ?? message} (see --help)`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument "${quoted ?? message}" (options take the form --name value; see --help)`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const option = /--[a-z-]+/.exec(message)?.[0];
+      if (option !== undefined && message.includes("does not take an argument")) return `${option} takes no value`;
+      return option === undefined ? message : `${option} needs a value`;
+    }
+    default:
+      return message;
+  }
+}
+
+function resolveSignChoice(
+  service: BenchService,
+  keyTypeText: string | undefined,
+  algorithmText: string | undefined,
+): { keyType: string | undefined; algorithm: string | undefined } {
+  if (service === "echo") {
+    if (keyTypeText !== undefined) throw new UsageError("--key-type only applies to --service sign");
+    if (algorithmText !== undefined) throw new UsageError("--algorithm only applies to --service sign");
+    return { keyType: undefined, algorithm: undefined };
+  }
+  const keyType = keyTypeText === undefined ? undefined : KEY_TYPES.get(keyTypeText);
+  if (keyTypeText !== undefined && keyType === undefined) {
+    throw new UsageError(`unknown --key-type "${keyTypeText}": use one of ${[...KEY_TYPES.keys()].join(", ")}`);
+  }
+  const algorithm =
+    algorithmText ?? (keyType === undefined ? DEFAULT_SIGN_ALGORITHM : DEFAULT_ALGORITHM_FOR_KEY_TYPE.get(keyType));
+  const entry = algorithm === undefined ? undefined : SIGNATURE_ALGORITHMS.get(algorithm);
+  if (algorithm === undefined || entry === undefined) {
+    throw new UsageError(
+      `unknown --algorithm "${algorithmText ?? ""}": use one of ${[...SIGNATURE_ALGORITHMS.keys()].join(", ")}`,
+    );
+  }
+  if (keyType !== undefined && entry.keyType !== keyType) {
+    throw new UsageError(
+      `--algorithm ${algorithm} needs --key-type ${keyTypeName(entry.keyType)}, not ${keyTypeText ?? ""}`,
+    );
+  }
+  return { keyType: keyTypeName(entry.keyType), algorithm };
+}
+
+function optionalInteger(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} must be a whole number, not "${text}"`);
+  const value = Number(text);
+  if (value < min || value > max) throw new UsageError(`${name} must be between ${min} and ${max}, not ${text}`);
+  return value;
+}
+
+function positiveNumber(name: string, text: string): number {
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number above zero, not "${text}"`);
+  return value;
+}
+
+function durationValue(name: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`${name} must be a duration such as 10s, 500ms or 1m, not "${text}"`);
+  return ms;
+}
+
+/** --timeout takes milliseconds, or a duration with a unit. */
+function timeoutValue(text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : parseDuration(text);
+  if (ms === undefined || ms <= 0 || ms > 2_147_483_647) {
+    throw new UsageError(`--timeout must be a number of milliseconds above zero (or a duration such as 2s), not "${text}"`);
+  }
+  return ms;
+}
+
+/** "0.01" or "1%". */
+function errorRateValue(text: string): number {
+  const percent = text.endsWith("%");
+  const number = percent ? text.slice(0, -1) : text;
+  const value = /^\d+(\.\d+)?$/.test(number) ? Number(number) / (percent ? 100 : 1) : Number.NaN;
+  if (!(value >= 0 && value <= 1)) {
+    throw new UsageError(`--max-error-rate must be a fraction from 0 to 1 (or a percentage such as 1%), not "${text}"`);
+  }
+  return value;
+}
+
+function nonEmptyPath(name: string, text: string | undefined): string | undefined {
+  if (text === "") throw new UsageError(`${name} needs a file name`);
+  return text;
+}

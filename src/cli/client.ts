@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { GrpcClient } from "../client/client.js";
+import { ENGINE_NAMES, DEFAULT_ENGINE, clientEngine, isEngineName } from "../engine/registry.js";
+import { GrpcError } from "../errors/grpc-error.js";
+import { EchoService } from "../gen/fastgrpc/echo/v1/echo_pb.js";
+import { AddressError } from "../transport/address.js";
+import { UsageError, describe, positiveInteger } from "./args.js";
+
+const DEFAULT_TARGET = "tcp://127.0.0.1:50051";
+
+const USAGE = `Usage: fastgrpc-client <command> [options]
+
+Commands:
+  echo     --target URL (--message TEXT | --payload-file FILE) [--timeout MS]
+           calls fastgrpc.echo.v1.EchoService/Echo and prints the reply
+
+Common options:
+  --target URL     tcp://HOST:PORT or vsock://CID:PORT (default ${DEFAULT_TARGET})
+  --timeout MS     deadline for the call (default 10000)
+  --engine NAME    HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
+  -h, --help       show this help
+
+Exit codes: 0 success, 1 the call failed (the gRPC status is printed), 2 bad usage.
+`;
+
+async function echo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      target: { type: "string" },
+      message: { type: "string" },
+      "payload-file": { type: "string" },
+      timeout: { type: "string" },
+      engine: { type: "string" },
+    },
+  });
+  if ((values.message === undefined) === (values["payload-file"] === undefined)) {
+    throw new UsageError("echo needs exactly one of --message TEXT or --payload-file FILE");
+  }
+  const engine = values.engine ?? DEFAULT_ENGINE;
+  if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}`);
+  const timeoutMs = positiveInteger("timeout", values.timeout, 10_000);
+  let payload: Uint8Array;
+  if (values.message !== undefined) {
+    payload = Buffer.from(values.message, "utf8");
+  } else {
+    try {
+      payload = await readFile(values["payload-file"] ?? "");
+    } catch (error) {
+      throw new UsageError(`cannot read --payload-file: ${describe(error)}`);
+    }
+  }
+  const client = new GrpcClient(values.target ?? DEFAULT_TARGET, { engine: clientEngine(engine), connectTimeoutMs: timeoutMs });
+  try {
+    const reply = await client.unary(EchoService.method.echo, { payload }, { timeoutMs });
+    if (values.message !== undefined) process.stdout.write(`${Buffer.from(reply.payload).toString("utf8")}\n`);
+    else process.stdout.write(reply.payload);
+    return 0;
+  } finally {
+    await client.close(true);
+  }
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { echo };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) {
+    process.stderr.write(`fastgrpc-client: unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (error) {
+    if (error instanceof GrpcError) {
+      process.stderr.write(`error: ${error.codeName}: ${error.rawMessage}\n`);
+      return 1;
+    }
+    const usage = error instanceof UsageError || error instanceof AddressError || (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`fastgrpc-client: ${describe(error)}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+  process.stderr.write(`fastgrpc-client: ${describe(error)}\n`);
+  process.exitCode = 1;
+});

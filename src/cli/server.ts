@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+import "./threadpool.js";
+import { parseArgs } from "node:util";
+import { isEngineName, serverEngine, ENGINE_NAMES, DEFAULT_ENGINE } from "../engine/registry.js";
+import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from "../log/logger.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SHUTDOWN_GRACE_MS, GrpcServer } from "../server/server.js";
+import { createEchoService, EchoService } from "../services/echo.js";
+import { UsageError, describe, positiveInteger } from "./args.js";
+
+const DEFAULT_LISTEN = "tcp://127.0.0.1:50051";
+
+const USAGE = `Usage: fastgrpc-server [options]
+
+Serves fastgrpc.echo.v1.EchoService over gRPC.
+
+Options:
+  --listen URL             where to listen; repeatable (default ${DEFAULT_LISTEN})
+                           tcp://HOST:PORT, tcp://[::1]:PORT, vsock://CID:PORT (CID may be "any")
+  --log-level LEVEL        ${LOG_LEVELS.join("|")} (default info; or LOG_LEVEL)
+  --max-message-bytes N    largest request message accepted (default ${DEFAULT_MAX_MESSAGE_BYTES})
+  --max-concurrent-streams N  per connection (default 1000)
+  --shutdown-grace-ms N    how long calls in flight may finish on SIGTERM/SIGINT (default ${DEFAULT_SHUTDOWN_GRACE_MS})
+  --engine NAME            HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
+  -h, --help               show this help
+`;
+
+interface ServerConfig {
+  listen: string[];
+  logLevel: LogLevel;
+  maxMessageBytes: number;
+  maxConcurrentStreams: number;
+  graceMs: number;
+  engine: (typeof ENGINE_NAMES)[number];
+}
+
+function parseConfig(argv: string[]): ServerConfig | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      listen: { type: "string", multiple: true },
+      "log-level": { type: "string" },
+      "max-message-bytes": { type: "string" },
+      "max-concurrent-streams": { type: "string" },
+      "shutdown-grace-ms": { type: "string" },
+      engine: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  const logLevel = values["log-level"] ?? process.env.LOG_LEVEL ?? "info";
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join("|")}, got "${logLevel}"`);
+  const engine = values.engine ?? DEFAULT_ENGINE;
+  if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}, got "${engine}"`);
+  return {
+    listen: values.listen ?? [DEFAULT_LISTEN],
+    logLevel,
+    maxMessageBytes: positiveInteger("max-message-bytes", values["max-message-bytes"], DEFAULT_MAX_MESSAGE_BYTES),
+    maxConcurrentStreams: positiveInteger("max-concurrent-streams", values["max-concurrent-streams"], 1000),
+    graceMs: positiveInteger("shutdown-grace-ms", values["shutdown-grace-ms"], DEFAULT_SHUTDOWN_GRACE_MS, true),
+    engine,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let config: ServerConfig | "help";
+  try {
+    config = parseConfig(argv);
+  } catch (error) {
+    process.stderr.write(`fastgrpc-server: ${describe(error)}\n${USAGE}`);
+    return 2;
+  }
+  if (config === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const log = createLogger(config.logLevel, "fastgrpc-server");
+  // A bug in one call must not take the server down: log it and keep serving.
+  process.on("uncaughtException", (error) => log.error({ err: error }, "uncaught exception"));
+  process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
+
+  const server = new GrpcServer({
+    log,
+    maxMessageBytes: config.maxMessageBytes,
+    maxConcurrentStreams: config.maxConcurrentStreams,
+    engine: serverEngine(config.engine),
+  });
+  server.addService(EchoService, createEchoService(log));
+
+  for (const url of config.listen) {
+    try {
+      const listener = await server.listen(url);
+      log.info({ url: listener.url, engine: server.engineName }, "listening");
+      process.stdout.write(`fastgrpc-server listening on ${listener.url} (engine ${server.engineName})\n`);
+    } catch (error) {
+      process.stderr.write(`fastgrpc-server: cannot listen on ${url}: ${describe(error)}\n`);
+      await server.shutdown(0);
+      return 1;
+    }
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, "second signal: exiting now");
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      log.info({ signal, graceMs: config.graceMs }, "shutting down");
+      server.shutdown(config.graceMs).then(
+        () => { log.info("stopped"); resolve(0); },
+        (error: unknown) => { log.error({ err: error }, "shutdown failed"); resolve(1); },
+      );
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+  process.stderr.write(`fastgrpc-server: ${describe(error)}\n`);
+  process.exit(1);
+});

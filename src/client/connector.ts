@@ -1,0 +1,26 @@
+/**
+ * The connector seam: turns a target address into an HTTP/2 client session. The pool only ever calls this, so
+ * tests can inject failures and TLS or other transports slot in here.
+ */
+import type { ClientEngine, ClientSession, ClientSessionEvents } from "../engine/types.js";
+import { type Address, formatAddress } from "../transport/address.js";
+import { transportFor } from "../transport/registry.js";
+
+export interface ConnectRequest {
+  readonly address: Address;
+  readonly timeoutMs: number;
+  readonly events: ClientSessionEvents;
+  readonly signal?: AbortSignal;
+}
+
+export type Connector = (request: ConnectRequest) => Promise<ClientSession>;
+
+/** The standard connector: a transport connect, then the engine's HTTP/2 handshake on the socket. */
+export function buildConnector(engine: ClientEngine): Connector {
+  return async ({ address, timeoutMs, events, signal }) => {
+    const transport = await transportFor(address);
+    const socket = await transport.connect(address, { timeoutMs, ...(signal ? { signal } : {}) });
+    const authority = address.scheme === "vsock" ? `vsock-${address.cid}-${address.port}` : formatAddress(address).replace(/^[a-z]+:\/\//, "");
+    return engine.connect(socket, { authority, secure: false }, events);
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * One unary call on the client: sends the request frame, collects the response and the status, and settles
+ * exactly once — with the response, or with a GrpcError derived from grpc-status, an RST_STREAM code, the HTTP
+ * status or the local deadline / abort, in that order of trust.
+ */
+import type { ClientStream, ClientStreamHandler, HeaderMap } from "../engine/types.js";
+import { Code } from "../errors/codes.js";
+import { parseCode } from "../errors/codes.js";
+import { errors } from "../errors/catalog.js";
+import { GrpcError } from "../errors/grpc-error.js";
+import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
+import { type Metadata, metadataFromHeaders } from "../protocol/metadata.js";
+import { codeForHttpStatus, codeForResetStream, decodeGrpcMessage } from "../protocol/status-mapping.js";
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
+  stream: ClientStream | null = null;
+  private readonly reader: MessageReader;
+  private response: Uint8Array | null = null;
+  private extraMessages = false;
+  private httpStatus = 0;
+  private status: Code | undefined;
+  private statusMessage = "";
+  private trailers: HeaderMap | null = null;
+  private localError: GrpcError | null = null;
+  private settled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private signal: AbortSignal | undefined;
+  /** Response headers, kept for callers that ask for them. */
+  headers: HeaderMap | null = null;
+
+  constructor(
+    private readonly resolve: (message: Uint8Array) => void,
+    private readonly reject: (error: GrpcError) => void,
+    maxMessageBytes: number,
+  ) {
+    this.reader = new MessageReader(this, maxMessageBytes, false);
+  }
+
+  /** Arms the local deadline and the abort signal; both cancel the stream. */
+  arm(timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
+    if (timeoutMs !== undefined) this.timer = setTimeout(() => this.abortLocally(errors.deadlineExceeded()), timeoutMs);
+    if (signal) {
+      this.signal = signal;
+      signal.addEventListener("abort", this.onAbort, { once: true });
+    }
+  }
+
+  private readonly onAbort = (): void => {
+    const reason: unknown = this.signal?.reason;
+    this.abortLocally(reason instanceof GrpcError ? reason : errors.cancelled("call aborted by the caller"));
+  };
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  abortLocally(error: GrpcError): void {
+    if (this.settled) return;
+    this.localError = error;
+    this.stream?.cancel();
+    this.settle();
+  }
+
+  /* ---------------------------------------------------------- engine events */
+
+  onHeaders(httpStatus: number, headers: HeaderMap, endStream: boolean): void {
+    this.httpStatus = httpStatus;
+    this.headers = headers;
+    if (endStream) this.onTrailers(headers);
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.httpStatus === 200) this.reader.push(chunk);
+  }
+
+  onTrailers(trailers: HeaderMap): void {
+    this.trailers = trailers;
+    this.status = parseCode(first(trailers["grpc-status"]));
+    this.statusMessage = decodeGrpcMessage(first(trailers["grpc-message"]) ?? "");
+  }
+
+  onClose(resetCode: number | null, error?: Error): void {
+    if (this.settled) return;
+    if (this.status === undefined && this.localError === null) {
+      if (this.httpStatus !== 0 && this.httpStatus !== 200) {
+        this.localError = new GrpcError(codeForHttpStatus(this.httpStatus), `HTTP status ${this.httpStatus} without grpc-status`);
+      } else if (resetCode !== null) {
+        this.localError = new GrpcError(codeForResetStream(resetCode), `stream reset by peer with HTTP/2 code ${resetCode}`);
+      } else if (error !== undefined) {
+        this.localError = errors.connectionClosed(error);
+      } else {
+        this.localError = errors.noStatus();
+      }
+    }
+    this.settle();
+  }
+
+  /* ---------------------------------------------------------- framing */
+
+  onMessage(message: Uint8Array): void {
+    if (this.response === null) this.response = message;
+    else this.extraMessages = true;
+  }
+
+  onFrameError(error: FrameError): void {
+    this.abortLocally(error.kind === "too-large"
+      ? errors.messageTooLarge(error.size, error.limit)
+      : new GrpcError(Code.INTERNAL, "server sent a compressed message that was not negotiated"));
+  }
+
+  /* ---------------------------------------------------------- outcome */
+
+  private settle(): void {
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this.onAbort);
+    if (this.localError) return this.reject(this.localError);
+    const code = this.status ?? Code.UNKNOWN;
+    if (code !== Code.OK) {
+      return this.reject(new GrpcError(code, this.statusMessage, { metadata: this.trailerMetadata() }));
+    }
+    if (this.response === null) return this.reject(errors.noResponseMessage());
+    if (this.extraMessages) return this.reject(new GrpcError(Code.UNIMPLEMENTED, "unary call received more than one response message"));
+    this.resolve(this.response);
+  }
+
+  private trailerMetadata(): Metadata {
+    return this.trailers ? metadataFromHeaders(this.trailers) : {};
+  }
+}

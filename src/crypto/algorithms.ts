@@ -1,0 +1,74 @@
+/**
+ * The signature algorithm table: for each SignatureAlgorithm, the key type it needs and how node:crypto must be
+ * called for it. Shared by the server (signing, Verify) and the client (local verification).
+ */
+import { constants } from "node:crypto";
+import { KeyType, KeyTypeSchema, SignatureAlgorithm, SignatureAlgorithmSchema } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+
+export type DigestName = "sha256" | "sha384" | "sha512";
+
+/** The options that go next to the key in node:crypto's sign/verify; absent when the bare KeyObject does. */
+export interface KeyCallOptions {
+  readonly padding?: number;
+  readonly saltLength?: number;
+  readonly dsaEncoding?: "der" | "ieee-p1363";
+}
+
+export interface AlgorithmSpec {
+  readonly algorithm: SignatureAlgorithm;
+  readonly keyType: KeyType;
+  /** The digest node:crypto is given; null for Ed25519, which signs the message itself. */
+  readonly digest: DigestName | null;
+  /**
+   * Undefined when the defaults fit (PKCS#1 v1.5 padding, DER ECDSA, Ed25519): node:crypto is then called with the
+   * bare KeyObject, which is measurably cheaper per signature than an options object.
+   */
+  readonly keyOptions: KeyCallOptions | undefined;
+  /** For FIXED (r||s) ECDSA: the exact signature length. */
+  readonly fixedSignatureBytes?: number;
+}
+
+// PSS as the ring crate and RFC 8017 profiles use it: MGF1 with the message digest (OpenSSL's default when no MGF1
+// digest is set) and a salt as long as the digest. node:crypto's default salt is the maximum, hence the constant.
+const pss: KeyCallOptions = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
+const fixed: KeyCallOptions = { dsaEncoding: "ieee-p1363" };
+
+const specs: readonly AlgorithmSpec[] = [
+  { algorithm: SignatureAlgorithm.RSA_PKCS1_SHA256, keyType: KeyType.RSA, digest: "sha256", keyOptions: undefined },
+  { algorithm: SignatureAlgorithm.RSA_PKCS1_SHA384, keyType: KeyType.RSA, digest: "sha384", keyOptions: undefined },
+  { algorithm: SignatureAlgorithm.RSA_PKCS1_SHA512, keyType: KeyType.RSA, digest: "sha512", keyOptions: undefined },
+  { algorithm: SignatureAlgorithm.RSA_PSS_SHA256, keyType: KeyType.RSA, digest: "sha256", keyOptions: pss },
+  { algorithm: SignatureAlgorithm.RSA_PSS_SHA384, keyType: KeyType.RSA, digest: "sha384", keyOptions: pss },
+  { algorithm: SignatureAlgorithm.RSA_PSS_SHA512, keyType: KeyType.RSA, digest: "sha512", keyOptions: pss },
+  { algorithm: SignatureAlgorithm.ECDSA_P256_SHA256_ASN1, keyType: KeyType.EC_P256, digest: "sha256", keyOptions: undefined },
+  { algorithm: SignatureAlgorithm.ECDSA_P256_SHA256_FIXED, keyType: KeyType.EC_P256, digest: "sha256", keyOptions: fixed, fixedSignatureBytes: 64 },
+  { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_ASN1, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: undefined },
+  { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_FIXED, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: fixed, fixedSignatureBytes: 96 },
+  { algorithm: SignatureAlgorithm.ED25519, keyType: KeyType.ED25519, digest: null, keyOptions: undefined },
+];
+
+const byAlgorithm = new Map<number, AlgorithmSpec>(specs.map((spec) => [spec.algorithm, spec]));
+
+/** The spec of a known algorithm, or undefined for UNSPECIFIED and numbers outside the enum. */
+export function algorithmSpec(algorithm: number): AlgorithmSpec | undefined {
+  return byAlgorithm.get(algorithm);
+}
+
+/** Every supported algorithm, in enum order. */
+export const ALL_ALGORITHMS: readonly AlgorithmSpec[] = specs;
+
+/** Every real key type (UNSPECIFIED excluded), in enum order. */
+export const ALL_KEY_TYPES: readonly KeyType[] = [KeyType.RSA, KeyType.EC_P256, KeyType.EC_P384, KeyType.ED25519];
+
+/** The proto name of a key type ("KEY_TYPE_RSA"), or the bare number for a value outside the enum. */
+export function keyTypeName(keyType: number): string {
+  return keyTypeNames.get(keyType) ?? String(keyType);
+}
+
+/** The proto name of an algorithm ("SIGNATURE_ALGORITHM_RSA_PSS_SHA256"), or the bare number outside the enum. */
+export function algorithmName(algorithm: number): string {
+  return algorithmNames.get(algorithm) ?? String(algorithm);
+}
+
+const keyTypeNames = new Map<number, string>(KeyTypeSchema.values.map((value) => [value.number, value.name]));
+const algorithmNames = new Map<number, string>(SignatureAlgorithmSchema.values.map((value) => [value.number, value.name]));

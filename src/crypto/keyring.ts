@@ -1,0 +1,144 @@
+/**
+ * The server's keys: one private key per KeyType, generated at start-up and held in memory only. Nothing here
+ * exports, serialises or logs a private key; inspecting or JSON-serialising a Keyring shows only public facts.
+ */
+import { createHash, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
+import { inspect, promisify } from "node:util";
+import { KeyType } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { ALL_ALGORITHMS, keyTypeName, type AlgorithmSpec } from "./algorithms.js";
+import { cryptoErrors } from "./errors.js";
+import { describeKey, isRsaKeyBits, keyTypeOf, type RsaKeyBits } from "./key-types.js";
+import { signKeyArgument, signOffLoop, verifyKeyArgument, verifyOffLoop, type SignKeyArgument, type VerifyKeyArgument } from "./sign.js";
+
+/** The public facts about one key: what GetPublicKey returns and what start-up logs. */
+export interface PublicKeyInfo {
+  readonly keyType: KeyType;
+  /** Lower-case hex SHA-256 of spkiDer. */
+  readonly keyId: string;
+  readonly spkiDer: Uint8Array;
+  readonly pem: string;
+  /** "RSA-2048", "EC P-256", ... */
+  readonly description: string;
+}
+
+interface HeldKey {
+  readonly info: PublicKeyInfo;
+  readonly signArgs: ReadonlyMap<number, SignKeyArgument>;
+  readonly verifyArgs: ReadonlyMap<number, VerifyKeyArgument>;
+}
+
+export class Keyring {
+  readonly #keys = new Map<KeyType, HeldKey>();
+
+  /**
+   * Builds a keyring from private keys that already exist (generated here, or handed over by another process).
+   * Throws TypeError for a key that is not private or whose type does not match its slot.
+   */
+  constructor(privateKeys: Iterable<readonly [KeyType, KeyObject]>) {
+    for (const [keyType, privateKey] of privateKeys) {
+      if (privateKey.type !== "private") throw new TypeError(`the ${keyTypeName(keyType)} key is not a private key`);
+      if (keyTypeOf(privateKey) !== keyType) {
+        throw new TypeError(`a ${describeKey(privateKey)} key cannot serve as ${keyTypeName(keyType)}`);
+      }
+      this.#keys.set(keyType, holdKey(keyType, privateKey));
+    }
+  }
+
+  /** The public facts about the key of this type, or undefined when the keyring holds none. */
+  publicKey(keyType: KeyType): PublicKeyInfo | undefined {
+    return this.#keys.get(keyType)?.info;
+  }
+
+  /** Public facts of every key held, in KeyType order. */
+  list(): PublicKeyInfo[] {
+    return [...this.#keys.values()].map((held) => held.info).sort((a, b) => a.keyType - b.keyType);
+  }
+
+  /** Signs off the event loop. The spec must come from validation (its key type decides the key). */
+  async sign(spec: AlgorithmSpec, data: Uint8Array): Promise<{ signature: Uint8Array; keyId: string }> {
+    const held = this.#held(spec.keyType);
+    const key = held.signArgs.get(spec.algorithm);
+    if (key === undefined) throw cryptoErrors.signingFailed(spec.algorithm, new Error("no prepared key for algorithm"));
+    try {
+      return { signature: await signOffLoop(spec, key, data), keyId: held.info.keyId };
+    } catch (error) {
+      throw cryptoErrors.signingFailed(spec.algorithm, error);
+    }
+  }
+
+  /** Verifies off the event loop against the held key's public half. */
+  async verify(spec: AlgorithmSpec, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const key = this.#held(spec.keyType).verifyArgs.get(spec.algorithm);
+    if (key === undefined) throw cryptoErrors.verifyingFailed(spec.algorithm, new Error("no prepared key for algorithm"));
+    try {
+      return await verifyOffLoop(spec, key, data, signature);
+    } catch (error) {
+      throw cryptoErrors.verifyingFailed(spec.algorithm, error);
+    }
+  }
+
+  #held(keyType: KeyType): HeldKey {
+    const held = this.#keys.get(keyType);
+    if (held === undefined) throw cryptoErrors.keyNotHeld(keyType);
+    return held;
+  }
+
+  // Only public facts, whatever a caller logs or serialises.
+  toJSON(): { keyType: string; keyId: string; description: string }[] {
+    return this.list().map((info) => ({ keyType: keyTypeName(info.keyType), keyId: info.keyId, description: info.description }));
+  }
+
+  [inspect.custom](): string {
+    return `Keyring ${JSON.stringify(this.toJSON())}`;
+  }
+}
+
+function holdKey(keyType: KeyType, privateKey: KeyObject): HeldKey {
+  const publicKey = createPublicKey(privateKey);
+  const spkiDer = new Uint8Array(publicKey.export({ type: "spki", format: "der" }));
+  const pem = String(publicKey.export({ type: "spki", format: "pem" }));
+  const info: PublicKeyInfo = Object.freeze({
+    keyType,
+    keyId: createHash("sha256").update(spkiDer).digest("hex"),
+    spkiDer,
+    pem,
+    description: describeKey(privateKey),
+  });
+  // The node:crypto key arguments are prepared once per algorithm, so the signing path allocates nothing for them.
+  const signArgs = new Map<number, SignKeyArgument>();
+  const verifyArgs = new Map<number, VerifyKeyArgument>();
+  for (const spec of ALL_ALGORITHMS) {
+    if (spec.keyType !== keyType) continue;
+    signArgs.set(spec.algorithm, signKeyArgument(spec, privateKey));
+    verifyArgs.set(spec.algorithm, verifyKeyArgument(spec, publicKey));
+  }
+  return { info, signArgs, verifyArgs };
+}
+
+const generate = promisify(generateKeyPair);
+
+export interface KeyringOptions {
+  /** RSA modulus size; 2048 unless told otherwise. */
+  rsaBits?: RsaKeyBits;
+}
+
+/**
+ * Generates one key of every KeyType, all four in parallel on libuv's thread pool (RSA-4096 can take seconds, and
+ * the event loop stays free meanwhile). Resolves once every key exists; the server should listen only after.
+ */
+export async function generateKeyring(options: KeyringOptions = {}): Promise<Keyring> {
+  const rsaBits = options.rsaBits ?? 2048;
+  if (!isRsaKeyBits(rsaBits)) throw new RangeError(`RSA key size must be 2048, 3072 or 4096 bits, not ${String(rsaBits)}`);
+  const [rsa, p256, p384, ed25519] = await Promise.all([
+    generate("rsa", { modulusLength: rsaBits, publicExponent: 0x10001 }),
+    generate("ec", { namedCurve: "P-256" }),
+    generate("ec", { namedCurve: "P-384" }),
+    generate("ed25519", undefined),
+  ]);
+  return new Keyring([
+    [KeyType.RSA, rsa.privateKey],
+    [KeyType.EC_P256, p256.privateKey],
+    [KeyType.EC_P384, p384.privateKey],
+    [KeyType.ED25519, ed25519.privateKey],
+  ]);
+}

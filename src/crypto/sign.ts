@@ -1,0 +1,56 @@
+/**
+ * Signing and verifying with node:crypto. The callback forms run the operation as a job on libuv's thread pool,
+ * so an RSA signature (~270 us) does not stall the event loop; size the pool with UV_THREADPOOL_SIZE.
+ */
+import {
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+  type SignKeyObjectInput,
+  type VerifyKeyObjectInput,
+} from "node:crypto";
+import type { AlgorithmSpec } from "./algorithms.js";
+
+/** What node:crypto takes as the key: the bare KeyObject when the defaults fit (cheaper), else key plus options. */
+export type SignKeyArgument = KeyObject | SignKeyObjectInput;
+export type VerifyKeyArgument = KeyObject | VerifyKeyObjectInput;
+
+export function signKeyArgument(spec: AlgorithmSpec, privateKey: KeyObject): SignKeyArgument {
+  return spec.keyOptions === undefined ? privateKey : { key: privateKey, ...spec.keyOptions };
+}
+
+export function verifyKeyArgument(spec: AlgorithmSpec, publicKey: KeyObject): VerifyKeyArgument {
+  return spec.keyOptions === undefined ? publicKey : { key: publicKey, ...spec.keyOptions };
+}
+
+/** Signs on the thread pool. Rejects with the library's error (synchronous argument errors included). */
+export function signOffLoop(spec: AlgorithmSpec, key: SignKeyArgument, data: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    try {
+      nodeSign(spec.digest, data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+/** Verifies on the thread pool. A malformed signature resolves false; only library failures reject. */
+export function verifyOffLoop(
+  spec: AlgorithmSpec,
+  key: VerifyKeyArgument,
+  data: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    try {
+      nodeVerify(spec.digest, data, key, signature, (error, valid) => (error ? reject(error) : resolve(valid)));
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+/** Verifies on the calling thread (CLI, tests, libraries that verify one signature now and then). */
+export function verifyNow(spec: AlgorithmSpec, key: VerifyKeyArgument, data: Uint8Array, signature: Uint8Array): boolean {
+  return nodeVerify(spec.digest, data, key, signature);
+}

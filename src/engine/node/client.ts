@@ -1,0 +1,95 @@
+/** The node:http2 client engine: reference implementation and fallback (`--engine node`). */
+import http2 from "node:http2";
+import type { Duplex } from "node:stream";
+import type { Metadata } from "../../protocol/metadata.js";
+import type {
+  ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler, HeaderMap,
+} from "../types.js";
+
+const { NGHTTP2_NO_ERROR, NGHTTP2_CANCEL } = http2.constants;
+const END_STREAM_FLAG = 0x1;
+
+class NodeClientStream implements ClientStream {
+  constructor(private readonly stream: http2.ClientHttp2Stream) {}
+  sendMessage(frame: Uint8Array, end: boolean): void {
+    if (this.stream.destroyed) return;
+    if (end) this.stream.end(frame);
+    else this.stream.write(frame);
+  }
+  end(): void {
+    if (!this.stream.destroyed) this.stream.end();
+  }
+  cancel(): void {
+    if (!this.stream.destroyed) this.stream.close(NGHTTP2_CANCEL);
+  }
+}
+
+function toHeaderMap(headers: http2.IncomingHttpHeaders): HeaderMap {
+  return headers as HeaderMap;
+}
+
+class NodeClientSession implements ClientSession {
+  private goaway = false;
+  private peerMaxStreams = Infinity;
+  /** node:http2 exposes no count of open streams, so the session keeps its own. */
+  private open = 0;
+
+  constructor(private readonly session: http2.ClientHttp2Session, private readonly scheme: string, private readonly authority: string, events: ClientSessionEvents) {
+    session.on("error", () => undefined); // surfaced through 'close' and the streams
+    session.on("goaway", () => {
+      this.goaway = true;
+      events.onGoaway?.();
+    });
+    session.on("remoteSettings", (settings) => {
+      this.peerMaxStreams = settings.maxConcurrentStreams ?? Infinity;
+    });
+    session.once("close", () => events.onClose?.());
+  }
+
+  get activeStreams(): number {
+    return this.open;
+  }
+  get maxConcurrentStreams(): number {
+    return this.peerMaxStreams;
+  }
+  get usable(): boolean {
+    return !this.goaway && !this.session.closed && !this.session.destroyed;
+  }
+
+  request(path: string, headers: Metadata, handler: ClientStreamHandler): ClientStream {
+    const stream = this.session.request(
+      { ":method": "POST", ":scheme": this.scheme, ":path": path, ":authority": this.authority, "content-type": "application/grpc", te: "trailers", ...headers },
+      { endStream: false },
+    );
+    this.open++;
+    let closedWith: Error | undefined;
+    stream.on("error", (error: Error) => { closedWith = error; });
+    stream.on("response", (responseHeaders, flags) => {
+      handler.onHeaders(Number(responseHeaders[":status"] ?? 0), toHeaderMap(responseHeaders), (flags & END_STREAM_FLAG) !== 0);
+    });
+    stream.on("data", (chunk: Buffer) => handler.onData(chunk));
+    stream.on("trailers", (trailers) => handler.onTrailers(toHeaderMap(trailers)));
+    stream.on("close", () => {
+      this.open--;
+      const code = stream.rstCode;
+      handler.onClose(code === undefined || code === NGHTTP2_NO_ERROR ? null : code, closedWith);
+    });
+    return new NodeClientStream(stream);
+  }
+
+  close(): void {
+    if (!this.session.closed) this.session.close();
+  }
+  destroy(error?: Error): void {
+    this.session.destroy(error);
+  }
+}
+
+export const nodeClientEngine: ClientEngine = {
+  name: "node:http2",
+  connect(socket: Duplex, options: ClientEngineOptions, events: ClientSessionEvents): ClientSession {
+    const scheme = options.secure ? "https" : "http";
+    const session = http2.connect(`${scheme}://${options.authority}`, { createConnection: () => socket, settings: { enablePush: false } });
+    return new NodeClientSession(session, scheme, options.authority, events);
+  },
+};

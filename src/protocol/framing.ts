@@ -1,0 +1,119 @@
+/**
+ * gRPC length-prefixed message framing: 1 byte compressed flag, 4 bytes big-endian length, then the message.
+ * HTTP/2 DATA frames do not align with messages: one message may span several chunks and one chunk may hold
+ * several messages, so the reader keeps state across chunks.
+ */
+export const FRAME_HEADER_BYTES = 5;
+
+/** Wraps one encoded message in its 5-byte prefix. */
+export function encodeFrame(message: Uint8Array): Uint8Array {
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + message.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/** Why the reader stopped accepting input. */
+export type FrameError =
+  | { readonly kind: "too-large"; readonly size: number; readonly limit: number }
+  | { readonly kind: "compressed" };
+
+export interface FrameSink {
+  onMessage(message: Uint8Array): void;
+  onFrameError(error: FrameError): void;
+}
+
+/**
+ * Incremental frame parser. The size limit is checked from the prefix, before any of the message is buffered,
+ * so an oversized message costs at most one chunk of memory.
+ */
+export class MessageReader {
+  private readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
+  private headerFill = 0;
+  private body: Buffer | null = null;
+  private bodyFill = 0;
+  private failed = false;
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly maxMessageBytes: number,
+    /** Compressed messages are accepted only when the peer declared a grpc-encoding we support. */
+    private readonly acceptCompressed = false,
+  ) {}
+
+  /** True when a message is partly received: the stream must not end here. */
+  get midMessage(): boolean {
+    return this.headerFill > 0 || this.body !== null;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.failed) return;
+    let offset = 0;
+    const length = chunk.length;
+    while (offset < length) {
+      if (this.body === null) {
+        // Fast path: a whole message inside this chunk needs no copy.
+        if (this.headerFill === 0 && length - offset >= FRAME_HEADER_BYTES) {
+          const flag = chunk[offset] ?? 0;
+          const size = (((chunk[offset + 1] ?? 0) << 24) >>> 0) + ((chunk[offset + 2] ?? 0) << 16) + ((chunk[offset + 3] ?? 0) << 8) + (chunk[offset + 4] ?? 0);
+          if (!this.checkHeader(flag, size)) return;
+          offset += FRAME_HEADER_BYTES;
+          if (length - offset >= size) {
+            this.sink.onMessage(chunk.subarray(offset, offset + size));
+            offset += size;
+            continue;
+          }
+          this.startBody(size);
+          continue;
+        }
+        while (this.headerFill < FRAME_HEADER_BYTES && offset < length) {
+          this.header[this.headerFill++] = chunk[offset++] ?? 0;
+        }
+        if (this.headerFill < FRAME_HEADER_BYTES) return;
+        this.headerFill = 0;
+        const size = this.header.readUInt32BE(1);
+        if (!this.checkHeader(this.header[0] ?? 0, size)) return;
+        if (size === 0) {
+          this.sink.onMessage(new Uint8Array(0));
+          continue;
+        }
+        this.startBody(size);
+        continue;
+      }
+      const body = this.body;
+      const take = Math.min(body.length - this.bodyFill, length - offset);
+      body.set(chunk.subarray(offset, offset + take), this.bodyFill);
+      this.bodyFill += take;
+      offset += take;
+      if (this.bodyFill === body.length) {
+        this.body = null;
+        this.bodyFill = 0;
+        this.sink.onMessage(body);
+      }
+    }
+  }
+
+  private startBody(size: number): void {
+    if (size === 0) {
+      this.sink.onMessage(new Uint8Array(0));
+      return;
+    }
+    this.body = Buffer.allocUnsafe(size);
+    this.bodyFill = 0;
+  }
+
+  private checkHeader(flag: number, size: number): boolean {
+    if (size > this.maxMessageBytes) {
+      this.failed = true;
+      this.sink.onFrameError({ kind: "too-large", size, limit: this.maxMessageBytes });
+      return false;
+    }
+    if (flag !== 0 && !this.acceptCompressed) {
+      this.failed = true;
+      this.sink.onFrameError({ kind: "compressed" });
+      return false;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Mappings from the gRPC over HTTP/2 protocol document (doc/PROTOCOL-HTTP2.md and doc/http-grpc-status-mapping.md):
+ * what a client concludes when no grpc-status arrives, and how grpc-message is percent-encoded.
+ */
+import { Code } from "../errors/codes.js";
+
+/** HTTP/2 RST_STREAM / GOAWAY error codes (RFC 9113 section 7). */
+export const H2_NO_ERROR = 0x0;
+export const H2_PROTOCOL_ERROR = 0x1;
+export const H2_INTERNAL_ERROR = 0x2;
+export const H2_FLOW_CONTROL_ERROR = 0x3;
+export const H2_SETTINGS_TIMEOUT = 0x4;
+export const H2_STREAM_CLOSED = 0x5;
+export const H2_FRAME_SIZE_ERROR = 0x6;
+export const H2_REFUSED_STREAM = 0x7;
+export const H2_CANCEL = 0x8;
+export const H2_COMPRESSION_ERROR = 0x9;
+export const H2_CONNECT_ERROR = 0xa;
+export const H2_ENHANCE_YOUR_CALM = 0xb;
+export const H2_INADEQUATE_SECURITY = 0xc;
+export const H2_HTTP_1_1_REQUIRED = 0xd;
+
+/** The gRPC code for a stream reset without a status (protocol document, "Errors"). */
+export function codeForResetStream(h2Code: number): Code {
+  switch (h2Code) {
+    case H2_REFUSED_STREAM: return Code.UNAVAILABLE;
+    case H2_CANCEL: return Code.CANCELLED;
+    case H2_ENHANCE_YOUR_CALM: return Code.RESOURCE_EXHAUSTED;
+    case H2_INADEQUATE_SECURITY: return Code.PERMISSION_DENIED;
+    default: return Code.INTERNAL; // NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, FLOW_CONTROL_ERROR, ... 
+  }
+}
+
+/** The gRPC code for an HTTP status when the response carries no grpc-status (http-grpc-status-mapping.md). */
+export function codeForHttpStatus(httpStatus: number): Code {
+  switch (httpStatus) {
+    case 400: return Code.INTERNAL;
+    case 401: return Code.UNAUTHENTICATED;
+    case 403: return Code.PERMISSION_DENIED;
+    case 404: return Code.UNIMPLEMENTED;
+    case 429: case 502: case 503: case 504: return Code.UNAVAILABLE;
+    default: return Code.UNKNOWN;
+  }
+}
+
+/** Percent-encodes grpc-message: bytes outside 0x20-0x7E and '%' become %XX of their UTF-8 bytes. */
+export function encodeGrpcMessage(message: string): string {
+  let plain = true;
+  for (let i = 0; i < message.length; i++) {
+    const c = message.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x25) { plain = false; break; }
+  }
+  if (plain) return message;
+  let out = "";
+  for (const byte of Buffer.from(message, "utf8")) {
+    out += byte < 0x20 || byte > 0x7e || byte === 0x25 ? `%${byte.toString(16).toUpperCase().padStart(2, "0")}` : String.fromCharCode(byte);
+  }
+  return out;
+}
+
+/** Decodes grpc-message; malformed escapes are kept as they are, as the protocol document asks. */
+export function decodeGrpcMessage(value: string): string {
+  if (!value.includes("%")) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x25 && i + 2 < value.length + 0 && /^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      for (const b of Buffer.from(value.charAt(i), "utf8")) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}

@@ -1,0 +1,47 @@
+/**
+ * The Crypto service: Sign, GetPublicKey and Verify over the server's start-up keyring. Validation turns bad enum
+ * values into INVALID_ARGUMENT before any key is touched; signing and verifying run on libuv's thread pool.
+ */
+import { CryptoService } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { algorithmName, keyTypeName } from "../crypto/algorithms.js";
+import { cryptoErrors } from "../crypto/errors.js";
+import type { Keyring } from "../crypto/keyring.js";
+import { requireAlgorithmFor, requireKeyType } from "../crypto/validation.js";
+import type { CallContext, ServiceImpl } from "../server/service.js";
+
+export function createCryptoService(keyring: Keyring): ServiceImpl<typeof CryptoService> {
+  return {
+    async sign(request, context) {
+      const spec = requireAlgorithmFor(request.keyType, request.algorithm);
+      logCall(context, "Sign", spec.keyType, spec.algorithm, request.data.byteLength);
+      // The thread-pool job cannot be cancelled once queued, so skip it for a call that is already over.
+      context.signal.throwIfAborted();
+      const { signature, keyId } = await keyring.sign(spec, request.data);
+      return { signature, keyId, algorithm: spec.algorithm };
+    },
+
+    getPublicKey(request, context) {
+      const keyType = requireKeyType(request.keyType);
+      logCall(context, "GetPublicKey", keyType, undefined, 0);
+      const info = keyring.publicKey(keyType);
+      if (info === undefined) throw cryptoErrors.keyNotHeld(keyType);
+      return { keyType, spkiDer: info.spkiDer, pem: info.pem, keyId: info.keyId };
+    },
+
+    async verify(request, context) {
+      const spec = requireAlgorithmFor(request.keyType, request.algorithm);
+      logCall(context, "Verify", spec.keyType, spec.algorithm, request.data.byteLength);
+      context.signal.throwIfAborted();
+      return { valid: await keyring.verify(spec, request.data, request.signature) };
+    },
+  };
+}
+
+// Names and sizes only: neither data, signatures nor keys are ever logged.
+function logCall(context: CallContext, method: string, keyType: number, algorithm: number | undefined, dataBytes: number): void {
+  if (!context.log.isLevelEnabled("debug")) return;
+  context.log.debug(
+    { method, keyType: keyTypeName(keyType), algorithm: algorithm === undefined ? undefined : algorithmName(algorithm), dataBytes },
+    "crypto call",
+  );
+}
