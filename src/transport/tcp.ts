@@ -34,7 +34,11 @@ export const tcpTransport: Transport = {
         resolve({
           url: formatAddress(actual),
           address: actual,
-          close: () => new Promise<void>((done) => server.close(() => done())),
+          // net.Server's close callback waits for every connection to end; stopping the accept is what we promise.
+          close: () => {
+            server.close();
+            return Promise.resolve();
+          },
         });
       });
     });

@@ -1,0 +1,67 @@
+/** The executables as a user runs them: start-up lines, exit codes, one-line errors, SIGTERM. */
+import assert from "node:assert/strict";
+import { writeFile, mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { CLIENT_CLI, SERVER_CLI, runCli, startServerCli } from "../support/cli.js";
+
+test("fastgrpc-server prints where it listens and fastgrpc-client echoes through it", async () => {
+  const server = await startServerCli(["--listen", "tcp://127.0.0.1:0", "--log-level", "warn"]);
+  try {
+    const url = server.urls[0] ?? "";
+    assert.match(url, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const text = await runCli(CLIENT_CLI, ["echo", "--target", url, "--message", "hello cli"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(text.stdout, "hello cli\n");
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), "fastgrpc-cli-"));
+    const file = path.join(dir, "payload.bin");
+    await writeFile(file, Buffer.from([0, 1, 2, 255]));
+    const binary = await runCli(CLIENT_CLI, ["echo", "--target", url, "--payload-file", file]);
+    assert.equal(binary.code, 0, binary.stderr);
+    assert.deepEqual(binary.stdoutBytes, Buffer.from([0, 1, 2, 255]));
+  } finally {
+    const finished = await server.stop("SIGTERM");
+    assert.equal(finished.code, 0, "SIGTERM ends the server with exit code 0");
+  }
+});
+
+test("fastgrpc-client reports a failed call with its status name and exit code 1", async () => {
+  const result = await runCli(CLIENT_CLI, ["echo", "--target", "tcp://127.0.0.1:1", "--message", "x", "--timeout", "2000"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^error: UNAVAILABLE: /);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+});
+
+test("fastgrpc-client refuses bad usage with exit code 2", async () => {
+  for (const args of [["echo", "--message", "x", "--payload-file", "y"], ["echo", "--target", "nope", "--message", "x"], ["echo", "--bogus"], ["frobnicate"], ["echo", "--message", "x", "--timeout", "soon"]]) {
+    const result = await runCli(CLIENT_CLI, args);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+  }
+});
+
+test("fastgrpc-server: a port in use or a bad URL gives one clear line and a non-zero exit", async () => {
+  const first = await startServerCli(["--listen", "tcp://127.0.0.1:0", "--log-level", "warn"]);
+  try {
+    const busy = await runCli(SERVER_CLI, ["--listen", first.urls[0] ?? "", "--log-level", "warn"]);
+    assert.notEqual(busy.code, 0);
+    assert.match(busy.stderr, /cannot listen on tcp:\/\/127\.0\.0\.1:\d+: .*address already in use/);
+    assert.equal(busy.stderr.trim().split("\n").length, 1, busy.stderr);
+  } finally {
+    await first.stop();
+  }
+  const bad = await runCli(SERVER_CLI, ["--listen", "udp://1.2.3.4:5"]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /unsupported scheme "udp"/);
+  const level = await runCli(SERVER_CLI, ["--log-level", "loud"]);
+  assert.equal(level.code, 2);
+  assert.match(level.stderr, /--log-level must be one of/);
+});
+
+test("fastgrpc-server --help documents its options", async () => {
+  const help = await runCli(SERVER_CLI, ["--help"]);
+  assert.equal(help.code, 0);
+  for (const option of ["--listen", "--log-level", "--max-message-bytes", "--shutdown-grace-ms"]) assert.ok(help.stdout.includes(option), option);
+});
