@@ -1,0 +1,23 @@
+/** The @grpc/grpc-js Echo server, for side-by-side figures. Usage: node grpc-js-echo.js PORT */
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+
+const port = Number(process.argv[2] ?? 50062);
+const protoRoot = fileURLToPath(new URL("../../../proto", import.meta.url));
+const definition = protoLoader.loadSync("fastgrpc/echo/v1/echo.proto", { includeDirs: [protoRoot], defaults: true });
+const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+  fastgrpc: { echo: { v1: { EchoService: grpc.ServiceClientConstructor } } };
+};
+const server = new grpc.Server();
+server.addService(loaded.fastgrpc.echo.v1.EchoService.service, {
+  Echo: (call: grpc.ServerUnaryCall<{ payload: Buffer }, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { payload: call.request.payload }),
+});
+server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error) => {
+  if (error) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`grpc-js echo listening on tcp://127.0.0.1:${port}\n`);
+});
+process.on("SIGTERM", () => server.forceShutdown());

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Side-by-side h2load comparison of Echo servers, each pinned to core 0 with h2load on core 1 (one run, same
+# machine). Prints requests/s per server and scenario and fastgrpc's ratio to the others.
+# Usage: bench/compare/run.sh [--duration SECONDS] [--scenarios "1x1 1x100 8x32"] [--servers "fastgrpc raw grpc-js"]
+# Run from the repository root after `make build` (the `bench-compare` make target does both).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=10
+SCENARIOS="1x1 1x100 8x32"
+SERVERS="${BENCH_SERVERS:-fastgrpc raw grpc-js}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --scenarios) SCENARIOS="$2"; shift 2 ;;
+    --servers) SERVERS="$2"; shift 2 ;;
+    *) echo "bench-compare: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v h2load >/dev/null; then
+  echo "h2load missing: installing Debian's nghttp2-client" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
+fi
+CORES=$(nproc)
+PIN_SERVER="taskset -c 0"
+PIN_LOAD="taskset -c $((CORES > 1 ? 1 : 0))"
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# One gRPC frame: uncompressed, length 66, EchoRequest{payload = 64 bytes} = 0x0a 0x40 + 64 bytes.
+{ printf '\x00\x00\x00\x00\x42\x0a\x40'; head -c 64 /dev/zero | tr '\0' 'x'; } > "$WORK/echo-64.bin"
+
+start_server() { # name port -> pid
+  local name=$1 port=$2
+  case "$name" in
+    fastgrpc) $PIN_SERVER node dist/src/cli/server.js --listen "tcp://127.0.0.1:$port" --log-level warn ${ENGINE:+--engine $ENGINE} >"$WORK/$name.out" 2>&1 & ;;
+    raw) $PIN_SERVER node dist/bench/compare/raw-node-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
+    grpc-js) $PIN_SERVER node dist/bench/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
+    *) echo "unknown server $name" >&2; exit 2 ;;
+  esac
+  local pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 100); do grep -q listening "$WORK/$name.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q listening "$WORK/$name.out" || { echo "$name did not start: $(cat "$WORK/$name.out")" >&2; exit 1; }
+  echo "$pid"
+}
+
+declare -A RESULT
+printf '%-10s %-8s %12s %10s %10s\n' server scenario "req/s" "mean ms" "failed"
+port=50160
+for name in $SERVERS; do
+  port=$((port + 1))
+  pid=$(start_server "$name" "$port")
+  for scenario in $SCENARIOS; do
+    conns=${scenario%x*}; streams=${scenario#*x}
+    out=$($PIN_LOAD h2load -c"$conns" -m"$streams" -t1 -D "$DURATION" --warm-up-time 1 -d "$WORK/echo-64.bin" \
+      -H 'content-type: application/grpc' -H 'te: trailers' \
+      "http://127.0.0.1:$port/fastgrpc.echo.v1.EchoService/Echo" 2>&1)
+    rps=$(echo "$out" | sed -n 's/.*finished in .*, \([0-9.]*\) req\/s.*/\1/p')
+    failed=$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p')
+    mean=$(echo "$out" | awk '/^time for request:/ {print $5 " " $6}')
+    RESULT["$name,$scenario"]=${rps:-0}
+    printf '%-10s %-8s %12s %10s %10s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${failed:-?}"
+  done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+
+if [[ " $SERVERS " == *" fastgrpc "* ]]; then
+  echo
+  for scenario in $SCENARIOS; do
+    ours=${RESULT["fastgrpc,$scenario"]:-0}
+    line="fastgrpc $scenario:"
+    for other in $SERVERS; do
+      [ "$other" = fastgrpc ] && continue
+      theirs=${RESULT["$other,$scenario"]:-0}
+      line+=$(awk -v a="$ours" -v b="$theirs" -v n="$other" 'BEGIN { if (b > 0) printf "  %.2fx %s", a / b, n; else printf "  n/a %s", n }')
+    done
+    echo "$line"
+  done
+fi
