@@ -176,7 +176,9 @@ static void report(conn_req *r) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value cb, recv, arg;
-  if (napi_get_reference_value(env, r->cb, &cb) == napi_ok && cb && napi_get_undefined(env, &recv) == napi_ok) {
+  // napi_make_callback (not napi_call_function): runs the microtask queue and async hooks like any libuv callback.
+  // Its receiver must be an object.
+  if (napi_get_reference_value(env, r->cb, &cb) == napi_ok && cb && napi_get_global(env, &recv) == napi_ok) {
     if (r->err) arg = make_error(env, "connect", r->err, r->where);
     else napi_get_null(env, &arg);
     if (arg && napi_make_callback(env, r->ctx, recv, cb, 1, &arg, NULL) == napi_pending_exception) {

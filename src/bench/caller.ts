@@ -2,6 +2,7 @@
  * The seam between the load generator and whatever makes calls. The generator hands the caller a Completion that
  * it reuses for many calls (so the hot loop allocates nothing of its own); the caller starts one call and reports
  * its outcome exactly once, through `done(code)`, or `ok`/`fail` which fit straight into `promise.then(ok, fail)`.
+ * (Because the Completion is reused, a second report of the same call would be taken for the next call's.)
  */
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";

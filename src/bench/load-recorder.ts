@@ -84,8 +84,8 @@ export class LoadRecorder {
       correctedHistogram: this.open ? encodeHistogram(this.corrected) : serviceHistogram,
       serviceHistogram,
       maxSendLagUs: Math.round(this.maxSendLagMs * 1000),
-      okPerSecond: fillHoles(this.okPerSecond),
-      failedPerSecond: fillHoles(this.failedPerSecond),
+      okPerSecond: this.okPerSecond.slice(),
+      failedPerSecond: this.failedPerSecond.slice(),
       cpuStart,
       cpuEnd,
     };
@@ -98,6 +98,3 @@ function bump(series: number[], index: number): void {
   series[index] = (series[index] ?? 0) + 1;
 }
 
-function fillHoles(series: readonly number[]): number[] {
-  return Array.from(series, (value) => value ?? 0);
-}

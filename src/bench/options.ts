@@ -3,6 +3,7 @@
  * becomes a UsageError whose message is one line fit for the user.
  */
 import { parseArgs } from "node:util";
+import { ENGINE_NAMES, type EngineName, isEngineName } from "../engine/registry.js";
 import { AddressError, parseAddress } from "../transport/address.js";
 import { parseDuration } from "./duration.js";
 import {
@@ -18,7 +19,6 @@ export class UsageError extends Error {
 }
 
 export type BenchService = "echo" | "sign";
-export type BenchEngine = "node" | "h2";
 
 export interface BenchOptions {
   readonly target: string;
@@ -37,12 +37,14 @@ export interface BenchOptions {
   readonly durationMs: number | undefined;
   readonly requests: number | undefined;
   readonly warmupMs: number;
-  readonly timeoutMs: number;
+  /** Per-call deadline (sent as grpc-timeout, enforced locally); undefined = none. */
+  readonly timeoutMs: number | undefined;
   readonly jsonFile: string | undefined;
   readonly htmlFile: string | undefined;
   /** A fraction (0.01 = 1 %); undefined = never fail on errors. */
   readonly maxErrorRate: number | undefined;
-  readonly engine: BenchEngine | undefined;
+  /** The client's HTTP/2 engine, by registry name; undefined = the client's default. */
+  readonly engine: EngineName | undefined;
   /** Only make the probe call and exit: 0 when it succeeds. */
   readonly probeOnly: boolean;
 }
@@ -57,7 +59,6 @@ export const DEFAULTS = {
   threads: 1,
   durationMs: 10_000,
   warmupMs: 1_000,
-  timeoutMs: 10_000,
 } as const;
 
 const MAX_THREADS = 256;
@@ -138,14 +139,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     if (durationMs <= 0) throw new UsageError("--duration must be greater than zero");
   }
   const warmupMs = values.warmup === undefined ? DEFAULTS.warmupMs : durationValue("--warmup", values.warmup);
-  const timeoutMs = values.timeout === undefined ? DEFAULTS.timeoutMs : timeoutValue(values.timeout);
+  const timeoutMs = values.timeout === undefined ? undefined : timeoutValue(values.timeout);
 
   const maxErrorRate = values["max-error-rate"] === undefined ? undefined : errorRateValue(values["max-error-rate"]);
 
-  const engine = values.engine;
-  if (engine !== undefined && engine !== "node" && engine !== "h2") {
-    throw new UsageError(`--engine must be node or h2, not "${engine}"`);
+  const engineText = values.engine;
+  if (engineText !== undefined && !isEngineName(engineText)) {
+    throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join(", ")}, not "${engineText}"`);
   }
+  const engine = engineText;
 
   return {
     help: false,
@@ -190,6 +192,7 @@ function describeParseError(error: unknown): string {
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       const option = /--[a-z-]+/.exec(message)?.[0];
       if (option !== undefined && message.includes("does not take an argument")) return `${option} takes no value`;
+      if (option !== undefined && message.includes("ambiguous")) return `a value of ${option} that starts with "-" must be written ${option}=VALUE`;
       return option === undefined ? message : `${option} needs a value`;
     }
     default:
@@ -247,13 +250,13 @@ function durationValue(name: string, text: string): number {
   return ms;
 }
 
-/** --timeout takes milliseconds, or a duration with a unit. */
-function timeoutValue(text: string): number {
+/** --timeout takes milliseconds, or a duration with a unit; 0 means no deadline. */
+function timeoutValue(text: string): number | undefined {
   const ms = /^\d+$/.test(text) ? Number(text) : parseDuration(text);
-  if (ms === undefined || ms <= 0 || ms > 2_147_483_647) {
-    throw new UsageError(`--timeout must be a number of milliseconds above zero (or a duration such as 2s), not "${text}"`);
+  if (ms === undefined || ms > 2_147_483_647) {
+    throw new UsageError(`--timeout must be a number of milliseconds (or a duration such as 2s), not "${text}"`);
   }
-  return ms;
+  return ms === 0 ? undefined : ms;
 }
 
 /** "0.01" or "1%". */

@@ -11,7 +11,6 @@ export type DigestName = "sha256" | "sha384" | "sha512";
 export interface KeyCallOptions {
   readonly padding?: number;
   readonly saltLength?: number;
-  readonly dsaEncoding?: "der" | "ieee-p1363";
 }
 
 export interface AlgorithmSpec {
@@ -20,18 +19,20 @@ export interface AlgorithmSpec {
   /** The digest node:crypto is given; null for Ed25519, which signs the message itself. */
   readonly digest: DigestName | null;
   /**
-   * Undefined when the defaults fit (PKCS#1 v1.5 padding, DER ECDSA, Ed25519): node:crypto is then called with the
-   * bare KeyObject, which is measurably cheaper per signature than an options object.
+   * Undefined when the defaults fit (PKCS#1 v1.5 padding, ECDSA, Ed25519): node:crypto is then called with the
+   * bare KeyObject, which is measurably cheaper per signature than an options object. Only PSS needs options.
    */
   readonly keyOptions: KeyCallOptions | undefined;
-  /** For FIXED (r||s) ECDSA: the exact signature length. */
-  readonly fixedSignatureBytes?: number;
+  /**
+   * For FIXED (r||s) ECDSA: the length of r and of s (32 or 48). Signing and verifying then use DER with the bare
+   * KeyObject and convert (see ecdsa-signature.ts), which is faster than node's dsaEncoding "ieee-p1363".
+   */
+  readonly fixedHalfBytes?: number;
 }
 
 // PSS as the ring crate and RFC 8017 profiles use it: MGF1 with the message digest (OpenSSL's default when no MGF1
 // digest is set) and a salt as long as the digest. node:crypto's default salt is the maximum, hence the constant.
 const pss: KeyCallOptions = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
-const fixed: KeyCallOptions = { dsaEncoding: "ieee-p1363" };
 
 const specs: readonly AlgorithmSpec[] = [
   { algorithm: SignatureAlgorithm.RSA_PKCS1_SHA256, keyType: KeyType.RSA, digest: "sha256", keyOptions: undefined },
@@ -41,9 +42,9 @@ const specs: readonly AlgorithmSpec[] = [
   { algorithm: SignatureAlgorithm.RSA_PSS_SHA384, keyType: KeyType.RSA, digest: "sha384", keyOptions: pss },
   { algorithm: SignatureAlgorithm.RSA_PSS_SHA512, keyType: KeyType.RSA, digest: "sha512", keyOptions: pss },
   { algorithm: SignatureAlgorithm.ECDSA_P256_SHA256_ASN1, keyType: KeyType.EC_P256, digest: "sha256", keyOptions: undefined },
-  { algorithm: SignatureAlgorithm.ECDSA_P256_SHA256_FIXED, keyType: KeyType.EC_P256, digest: "sha256", keyOptions: fixed, fixedSignatureBytes: 64 },
+  { algorithm: SignatureAlgorithm.ECDSA_P256_SHA256_FIXED, keyType: KeyType.EC_P256, digest: "sha256", keyOptions: undefined, fixedHalfBytes: 32 },
   { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_ASN1, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: undefined },
-  { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_FIXED, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: fixed, fixedSignatureBytes: 96 },
+  { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_FIXED, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: undefined, fixedHalfBytes: 48 },
   { algorithm: SignatureAlgorithm.ED25519, keyType: KeyType.ED25519, digest: null, keyOptions: undefined },
 ];
 

@@ -10,6 +10,7 @@ import {
   type VerifyKeyObjectInput,
 } from "node:crypto";
 import type { AlgorithmSpec } from "./algorithms.js";
+import { derToP1363, p1363ToDer } from "./ecdsa-signature.js";
 
 /** What node:crypto takes as the key: the bare KeyObject when the defaults fit (cheaper), else key plus options. */
 export type SignKeyArgument = KeyObject | SignKeyObjectInput;
@@ -27,7 +28,13 @@ export function verifyKeyArgument(spec: AlgorithmSpec, publicKey: KeyObject): Ve
 export function signOffLoop(spec: AlgorithmSpec, key: SignKeyArgument, data: Uint8Array): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     try {
-      nodeSign(spec.digest, data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+      nodeSign(spec.digest, data, key, (error, signature) => {
+        if (error) return reject(error);
+        const half = spec.fixedHalfBytes;
+        if (half === undefined) return resolve(signature);
+        const fixed = derToP1363(signature, half);
+        return fixed === undefined ? reject(new Error("the library returned a malformed ECDSA signature")) : resolve(fixed);
+      });
     } catch (error) {
       reject(error);
     }
@@ -41,9 +48,11 @@ export function verifyOffLoop(
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
+  const der = toLibraryEncoding(spec, signature);
+  if (der === undefined) return Promise.resolve(false);
   return new Promise((resolve, reject) => {
     try {
-      nodeVerify(spec.digest, data, key, signature, (error, valid) => (error ? reject(error) : resolve(valid)));
+      nodeVerify(spec.digest, data, key, der, (error, valid) => (error ? reject(error) : resolve(valid)));
     } catch (error) {
       reject(error);
     }
@@ -52,5 +61,11 @@ export function verifyOffLoop(
 
 /** Verifies on the calling thread (CLI, tests, libraries that verify one signature now and then). */
 export function verifyNow(spec: AlgorithmSpec, key: VerifyKeyArgument, data: Uint8Array, signature: Uint8Array): boolean {
-  return nodeVerify(spec.digest, data, key, signature);
+  const der = toLibraryEncoding(spec, signature);
+  return der !== undefined && nodeVerify(spec.digest, data, key, der);
+}
+
+/** FIXED signatures go to node:crypto as DER; undefined when an r||s signature has the wrong length. */
+function toLibraryEncoding(spec: AlgorithmSpec, signature: Uint8Array): Uint8Array | undefined {
+  return spec.fixedHalfBytes === undefined ? signature : p1363ToDer(signature, spec.fixedHalfBytes);
 }

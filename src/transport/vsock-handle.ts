@@ -79,12 +79,26 @@ function pipeFromBinding(): PipeConstructor | undefined {
   }
 }
 
-let pipeConstructor: PipeConstructor | undefined;
+export type PipeSource = "unix-server" | "process.binding";
+let pipeConstructor: { ctor: PipeConstructor; source: PipeSource } | undefined;
+
+function findPipe(): { ctor: PipeConstructor; source: PipeSource } | undefined {
+  const fromServer = pipeFromUnixServer();
+  if (fromServer) return { ctor: fromServer, source: "unix-server" };
+  const fromBinding = pipeFromBinding();
+  return fromBinding ? { ctor: fromBinding, source: "process.binding" } : undefined;
+}
 
 function pipe(): PipeConstructor {
-  pipeConstructor ??= pipeFromUnixServer() ?? pipeFromBinding();
+  pipeConstructor ??= findPipe();
   if (!pipeConstructor) throw new Error(`Node ${process.version} exposes no Pipe handle constructor: vsock needs one`);
-  return pipeConstructor;
+  return pipeConstructor.ctor;
+}
+
+/** Where the Pipe constructor came from (tests check that the non-deprecated way works on this Node). */
+export function pipeSource(): PipeSource {
+  pipe();
+  return pipeConstructor?.source ?? "process.binding";
 }
 
 /** The error Node would make from a negative libuv error number: code "EMFILE", errno -24. */

