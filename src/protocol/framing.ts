@@ -29,7 +29,8 @@ export interface FrameSink {
  * so an oversized message costs at most one chunk of memory.
  */
 export class MessageReader {
-  private readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
+  /** Only needed when a prefix straddles two chunks, so allocated then. */
+  private header: Buffer | null = null;
   private headerFill = 0;
   private body: Buffer | null = null;
   private bodyFill = 0;
@@ -67,13 +68,14 @@ export class MessageReader {
           this.startBody(size);
           continue;
         }
+        const header = (this.header ??= Buffer.alloc(FRAME_HEADER_BYTES));
         while (this.headerFill < FRAME_HEADER_BYTES && offset < length) {
-          this.header[this.headerFill++] = chunk[offset++] ?? 0;
+          header[this.headerFill++] = chunk[offset++] ?? 0;
         }
         if (this.headerFill < FRAME_HEADER_BYTES) return;
         this.headerFill = 0;
-        const size = this.header.readUInt32BE(1);
-        if (!this.checkHeader(this.header[0] ?? 0, size)) return;
+        const size = header.readUInt32BE(1);
+        if (!this.checkHeader(header[0] ?? 0, size)) return;
         if (size === 0) {
           this.sink.onMessage(new Uint8Array(0));
           continue;
