@@ -7,6 +7,7 @@ import { GrpcError } from "../errors/grpc-error.js";
 import { EchoService } from "../gen/fastgrpc/echo/v1/echo_pb.js";
 import { AddressError } from "../transport/address.js";
 import { UsageError, describe, positiveInteger } from "./args.js";
+import { cryptoCommands } from "./crypto-commands.js";
 
 const DEFAULT_TARGET = "tcp://127.0.0.1:50051";
 
@@ -15,6 +16,7 @@ const USAGE = `Usage: fastgrpc-client <command> [options]
 Commands:
   echo     --target URL (--message TEXT | --payload-file FILE) [--timeout MS]
            calls fastgrpc.echo.v1.EchoService/Echo and prints the reply
+${Object.entries(cryptoCommands).map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}\n           (fastgrpc-client ${name} --help for its options)`).join("\n")}
 
 Common options:
   --target URL     tcp://HOST:PORT or vsock://CID:PORT (default ${DEFAULT_TARGET})
@@ -72,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
+  const crypto = cryptoCommands[command];
+  if (crypto !== undefined) return crypto.run(rest, { stdout: process.stdout, stderr: process.stderr });
   const run = COMMANDS[command];
   if (run === undefined) {
     process.stderr.write(`fastgrpc-client: unknown command "${command}"\n${USAGE}`);

@@ -5,13 +5,19 @@ import { isEngineName, serverEngine, ENGINE_NAMES, DEFAULT_ENGINE } from "../eng
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from "../log/logger.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SHUTDOWN_GRACE_MS, GrpcServer } from "../server/server.js";
 import { createEchoService, EchoService } from "../services/echo.js";
+import { keyTypeName } from "../crypto/algorithms.js";
+import { generateKeyring } from "../crypto/keyring.js";
+import { RSA_KEY_BITS, isRsaKeyBits, type RsaKeyBits } from "../crypto/key-types.js";
+import { CryptoService } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { createCryptoService } from "../services/crypto.js";
 import { UsageError, describe, positiveInteger } from "./args.js";
 
 const DEFAULT_LISTEN = "tcp://127.0.0.1:50051";
 
 const USAGE = `Usage: fastgrpc-server [options]
 
-Serves fastgrpc.echo.v1.EchoService over gRPC.
+Serves fastgrpc.echo.v1.EchoService and fastgrpc.crypto.v1.CryptoService over gRPC. The signing keys are
+generated at start-up, before the server listens, and live in memory only.
 
 Options:
   --listen URL             where to listen; repeatable (default ${DEFAULT_LISTEN})
@@ -20,6 +26,7 @@ Options:
   --max-message-bytes N    largest request message accepted (default ${DEFAULT_MAX_MESSAGE_BYTES})
   --max-concurrent-streams N  per connection (default 1000)
   --shutdown-grace-ms N    how long calls in flight may finish on SIGTERM/SIGINT (default ${DEFAULT_SHUTDOWN_GRACE_MS})
+  --rsa-bits N             RSA key size: ${RSA_KEY_BITS.join("|")} (default 2048)
   --engine NAME            HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
   -h, --help               show this help
 `;
@@ -30,6 +37,7 @@ interface ServerConfig {
   maxMessageBytes: number;
   maxConcurrentStreams: number;
   graceMs: number;
+  rsaBits: RsaKeyBits;
   engine: (typeof ENGINE_NAMES)[number];
 }
 
@@ -44,6 +52,7 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
       "max-message-bytes": { type: "string" },
       "max-concurrent-streams": { type: "string" },
       "shutdown-grace-ms": { type: "string" },
+      "rsa-bits": { type: "string" },
       engine: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -53,7 +62,10 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join("|")}, got "${logLevel}"`);
   const engine = values.engine ?? DEFAULT_ENGINE;
   if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}, got "${engine}"`);
+  const rsaBits = positiveInteger("rsa-bits", values["rsa-bits"], 2048);
+  if (!isRsaKeyBits(rsaBits)) throw new UsageError(`--rsa-bits must be one of ${RSA_KEY_BITS.join("|")}, got ${rsaBits}`);
   return {
+    rsaBits,
     listen: values.listen ?? [DEFAULT_LISTEN],
     logLevel,
     maxMessageBytes: positiveInteger("max-message-bytes", values["max-message-bytes"], DEFAULT_MAX_MESSAGE_BYTES),
@@ -87,6 +99,12 @@ async function main(argv: string[]): Promise<number> {
     engine: serverEngine(config.engine),
   });
   server.addService(EchoService, createEchoService(log));
+  // Every key exists before the first listen, so no call can arrive before its key. Key ids only, never key material.
+  const keyring = await generateKeyring({ rsaBits: config.rsaBits });
+  for (const key of keyring.list()) {
+    log.info({ keyType: keyTypeName(key.keyType), key: key.description, keyId: key.keyId }, "signing key generated");
+  }
+  server.addService(CryptoService, createCryptoService(keyring));
 
   for (const url of config.listen) {
     try {

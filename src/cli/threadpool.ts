@@ -4,4 +4,4 @@
  */
 import os from "node:os";
 
-process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, os.availableParallelism()));
+process.env.UV_THREADPOOL_SIZE ??= String(os.availableParallelism());
