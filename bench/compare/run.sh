@@ -34,7 +34,7 @@ trap cleanup EXIT
 # One gRPC frame: uncompressed, length 66, EchoRequest{payload = 64 bytes} = 0x0a 0x40 + 64 bytes.
 { printf '\x00\x00\x00\x00\x42\x0a\x40'; head -c 64 /dev/zero | tr '\0' 'x'; } > "$WORK/echo-64.bin"
 
-start_server() { # name port -> pid
+start_server() { # name port; sets SERVER_PID
   local name=$1 port=$2
   case "$name" in
     fastgrpc) $PIN_SERVER node dist/src/cli/server.js --listen "tcp://127.0.0.1:$port" --log-level warn ${ENGINE:+--engine $ENGINE} >"$WORK/$name.out" 2>&1 & ;;
@@ -42,29 +42,39 @@ start_server() { # name port -> pid
     grpc-js) $PIN_SERVER node dist/bench/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     *) echo "unknown server $name" >&2; exit 2 ;;
   esac
-  local pid=$!
-  PIDS+=("$pid")
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
   for _ in $(seq 100); do grep -q listening "$WORK/$name.out" 2>/dev/null && break; sleep 0.1; done
   grep -q listening "$WORK/$name.out" || { echo "$name did not start: $(cat "$WORK/$name.out")" >&2; exit 1; }
-  echo "$pid"
 }
 
+# CPU seconds (user+sys) a process has used, from /proc (clock ticks).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS=$(getconf CLK_TCK)
+
 declare -A RESULT
-printf '%-10s %-8s %12s %10s %10s\n' server scenario "req/s" "mean ms" "failed"
-port=50160
+printf '%-10s %-8s %12s %12s %10s %14s\n' server scenario "req/s" "mean" "failed" "server us/call"
+port=50460
 for name in $SERVERS; do
   port=$((port + 1))
-  pid=$(start_server "$name" "$port")
+  start_server "$name" "$port"
+  pid=$SERVER_PID
   for scenario in $SCENARIOS; do
     conns=${scenario%x*}; streams=${scenario#*x}
+    before=$(cpu_ticks "$pid")
     out=$($PIN_LOAD h2load -c"$conns" -m"$streams" -t1 -D "$DURATION" --warm-up-time 1 -d "$WORK/echo-64.bin" \
       -H 'content-type: application/grpc' -H 'te: trailers' \
       "http://127.0.0.1:$port/fastgrpc.echo.v1.EchoService/Echo" 2>&1)
     rps=$(echo "$out" | sed -n 's/.*finished in .*, \([0-9.]*\) req\/s.*/\1/p')
     failed=$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p')
-    mean=$(echo "$out" | awk '/^time for request:/ {print $5 " " $6}')
+    after=$(cpu_ticks "$pid")
+    done_count=$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) done,.*/\1/p')
+    mean=$(echo "$out" | awk '/^time for request:/ {print $4}')
+    # The server's CPU includes the 1 s warm-up, whose calls h2load does not count: an upper bound per call.
+    per_call=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="${done_count:-0}" -v d="$DURATION" -v r="${rps:-0}" \
+      'BEGIN { calls = r * (d + 1); if (calls > 0) printf "%.1f", t / hz * 1e6 / calls; else print "?" }')
     RESULT["$name,$scenario"]=${rps:-0}
-    printf '%-10s %-8s %12s %10s %10s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${failed:-?}"
+    printf '%-10s %-8s %12s %12s %10s %14s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${failed:-?}" "$per_call"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done

@@ -1,4 +1,5 @@
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { compileFlatCodec } from "./flat-codec.js";
 
 /** Turns messages into bytes and back. The gRPC layer only ever sees this interface. */
 export interface Codec<T> {
@@ -6,10 +7,19 @@ export interface Codec<T> {
   decode(bytes: Uint8Array): T;
 }
 
-/** The protobuf-es binary codec for a generated message schema. */
+const cache = new WeakMap<DescMessage, Codec<unknown>>();
+
+/**
+ * The binary codec for a generated message schema: the compiled flat codec when the message is flat (every
+ * fastgrpc service message is), protobuf-es otherwise. Compiled once per schema.
+ */
 export function protobufCodec<Desc extends DescMessage>(schema: Desc): Codec<MessageShape<Desc>> {
-  return {
+  const cached = cache.get(schema);
+  if (cached) return cached as Codec<MessageShape<Desc>>;
+  const codec: Codec<MessageShape<Desc>> = compileFlatCodec(schema) ?? {
     encode: (value) => toBinary(schema, value),
     decode: (bytes) => fromBinary(schema, bytes),
   };
+  cache.set(schema, codec as Codec<unknown>);
+  return codec;
 }

@@ -23,9 +23,9 @@ export class DynamicTable {
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    // Every entry costs at least 32 octets, which bounds the entry count for this capacity.
-    let slots = 16;
-    while (slots < capacity / ENTRY_OVERHEAD + 1) slots *= 2;
+    // Start small (most connections use a few entries) and double when full; every entry costs at least 32 octets,
+    // so the ring never exceeds capacity / 32 entries.
+    const slots = 16;
     this.names = new Array<string>(slots).fill('');
     this.values = new Array<string>(slots).fill('');
     this.mask = slots - 1;

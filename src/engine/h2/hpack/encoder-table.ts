@@ -16,25 +16,35 @@ export class NameRecord {
   /** Sequence number of the newest dynamic entry for each value, created on first insertion. */
   values: Map<string, number> | null = null;
 
-  constructor(staticIndex: number, staticValues: ReadonlyMap<string, number> | null) {
+  /** True for the records of static names shared by all encoders; those are replaced, never changed. */
+  readonly shared: boolean;
+
+  constructor(staticIndex: number, staticValues: ReadonlyMap<string, number> | null, shared = false) {
     this.staticIndex = staticIndex;
     this.staticValues = staticValues;
+    this.shared = shared;
   }
 }
+
+/** Records of the static names, shared by all tables until a table inserts an entry with that name. */
+const STATIC_RECORDS: ReadonlyMap<string, NameRecord> = new Map(
+  Array.from(STATIC_LOOKUP, ([name, entry]) => [name, new NameRecord(entry.index, entry.values, true)]),
+);
 
 export class EncoderTable extends DynamicTable {
   /** Entries ever inserted; the entry inserted n-th has sequence number n - 1. */
   private insertCount = 0;
+  /** Records by name; static names are copied in from STATIC_RECORDS on first use (cloning the Map costs ~5 us). */
   private readonly records = new Map<string, NameRecord>();
-
-  constructor(capacity: number) {
-    super(capacity);
-    for (const [name, entry] of STATIC_LOOKUP) this.records.set(name, new NameRecord(entry.index, entry.values));
-  }
 
   /** The record of `name`, if it is in the static or the dynamic table. */
   lookup(name: string): NameRecord | undefined {
-    return this.records.get(name);
+    let record = this.records.get(name);
+    if (record === undefined) {
+      record = STATIC_RECORDS.get(name);
+      if (record !== undefined) this.records.set(name, record);
+    }
+    return record;
   }
 
   /** HPACK index (>= 62) of the dynamic entry with this sequence number. */
@@ -47,9 +57,9 @@ export class EncoderTable extends DynamicTable {
     super.insert(name, value);
     if (name.length + value.length + ENTRY_OVERHEAD > this.capacity) return;
     const seq = this.insertCount++;
-    let record = this.records.get(name);
-    if (record === undefined) {
-      record = new NameRecord(0, null);
+    let record = this.records.get(name) ?? STATIC_RECORDS.get(name);
+    if (record === undefined || record.shared) {
+      record = new NameRecord(record?.staticIndex ?? 0, record?.staticValues ?? null);
       this.records.set(name, record);
     }
     record.latest = seq;

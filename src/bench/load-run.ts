@@ -1,0 +1,251 @@
+/**
+ * One thread's load loop. Closed loop: `concurrency` slots, each starting its next call when the last one ends.
+ * Open loop: calls scheduled every 1/rate s from a fixed origin, each timed from its scheduled send time (so a
+ * stall that keeps the generator from sending is charged to the calls it delayed, as wrk2 does) and from its actual
+ * send time (service time). Calls that end are recorded only when they were due inside the measured window, which
+ * starts after the warm-up.
+ */
+import type { Caller, Completion } from "./caller.js";
+import { codeOfFailure } from "./caller.js";
+import { LoadRecorder, type ThreadResult } from "./load-recorder.js";
+
+export interface ThreadPlan {
+  readonly mode: "closed" | "open";
+  /** Closed loop: calls in flight. */
+  readonly concurrency: number;
+  /** Open loop: calls per second for this thread. */
+  readonly rate: number;
+  /** Open loop: delay of this thread's first call, so several threads interleave their schedules. */
+  readonly phaseMs: number;
+  /** Exactly one of durationMs and requests is set: how long, or how many calls, to measure. */
+  readonly durationMs: number | undefined;
+  readonly requests: number | undefined;
+  readonly warmupMs: number;
+  /** After the last send, how long to wait for answers before giving up on them. */
+  readonly drainMs: number;
+}
+
+export interface ProgressSnapshot {
+  readonly ok: number;
+  readonly failed: number;
+  /** p99 so far of the histogram that matters (corrected in the open loop), microseconds; 0 before any call. */
+  readonly p99Us: number;
+  /** False during the warm-up. */
+  readonly measuring: boolean;
+}
+
+/** A reusable call record; its bound callbacks are created once, not per call. */
+class CallSlot implements Completion {
+  scheduledAt = 0;
+  sentAt = 0;
+  busy = false;
+  /** Set while the caller runs, to turn a synchronous completion into a loop instead of recursion. */
+  launching = false;
+  relaunch = false;
+  readonly done: (code: number) => void;
+  readonly ok: () => void;
+  readonly fail: (reason: unknown) => void;
+
+  constructor(run: LoadRun) {
+    this.done = (code) => run.complete(this, code);
+    this.ok = () => run.complete(this, 0);
+    this.fail = (reason) => run.complete(this, codeOfFailure(reason));
+  }
+}
+
+export class LoadRun {
+  private readonly open: boolean;
+  private readonly intervalMs: number;
+  private readonly free: CallSlot[] = [];
+  private windowStart = 0;
+  private stopAt = Number.POSITIVE_INFINITY;
+  private nextDue = 0;
+  private inFlight = 0;
+  private inFlightMeasured = 0;
+  private issuedMeasured = 0;
+  private lastEndAt = 0;
+  private stopIssueAt = Number.POSITIVE_INFINITY;
+  private stopRequested = false;
+  private stopping = false;
+  private finished = false;
+  private recorder: LoadRecorder | undefined;
+  private cpuStart: NodeJS.CpuUsage | undefined;
+  private tickTimeout: NodeJS.Timeout | undefined;
+  private tickImmediate: NodeJS.Immediate | undefined;
+  private phaseTimers: NodeJS.Timeout[] = [];
+  private resolveRun: ((result: ThreadResult) => void) | undefined;
+  private readonly tick = (): void => this.onTick();
+
+  constructor(
+    private readonly caller: Caller,
+    private readonly plan: ThreadPlan,
+  ) {
+    this.open = plan.mode === "open";
+    this.intervalMs = this.open ? 1000 / plan.rate : 0;
+  }
+
+  /** Runs the warm-up and the measured window; resolves when every call has ended or the drain time is over. */
+  run(): Promise<ThreadResult> {
+    if (this.resolveRun !== undefined) throw new Error("LoadRun.run() may be called once");
+    const result = new Promise<ThreadResult>((resolve) => {
+      this.resolveRun = resolve;
+    });
+    const now = performance.now();
+    this.windowStart = now + this.plan.warmupMs;
+    if (this.plan.durationMs !== undefined) this.stopAt = this.windowStart + this.plan.durationMs;
+    this.recorder = new LoadRecorder(this.open, this.windowStart);
+
+    if (this.plan.warmupMs > 0) {
+      this.phaseTimers.push(setTimeout(() => (this.cpuStart = process.cpuUsage()), this.plan.warmupMs));
+    } else {
+      this.cpuStart = process.cpuUsage();
+    }
+    // Duration mode: stop at the end even if no call ever comes back (closed loop with a hung server).
+    if (this.stopAt !== Number.POSITIVE_INFINITY) {
+      this.phaseTimers.push(setTimeout(() => this.beginStop(), this.stopAt - now));
+    }
+
+    if (this.open) {
+      this.nextDue = now + this.plan.phaseMs;
+      this.onTick();
+    } else {
+      for (let i = 0; i < this.plan.concurrency && this.shouldIssue(performance.now()); i++) {
+        this.runClosedSlot(new CallSlot(this));
+      }
+      if (this.inFlight === 0) this.beginStop();
+    }
+    return result;
+  }
+
+  /** Stops sending now (Ctrl-C); calls in flight still end and count. */
+  stop(): void {
+    this.stopRequested = true;
+    this.beginStop();
+  }
+
+  progress(): ProgressSnapshot {
+    const recorder = this.recorder;
+    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false };
+    const histogram = recorder.primary;
+    return {
+      ok: recorder.ok,
+      failed: recorder.failed,
+      p99Us: histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(99),
+      measuring: performance.now() >= this.windowStart,
+    };
+  }
+
+  /** Called through a slot's done/ok/fail. */
+  complete(slot: CallSlot, code: number): void {
+    if (!slot.busy) return; // a caller reporting twice must not corrupt the counts
+    slot.busy = false;
+    const now = performance.now();
+    this.inFlight--;
+    const recorder = this.recorder;
+    if (slot.scheduledAt >= this.windowStart && recorder !== undefined) {
+      this.inFlightMeasured--;
+      recorder.record(slot.scheduledAt, slot.sentAt, now, code);
+      if (now > this.lastEndAt) this.lastEndAt = now;
+    }
+    if (!this.open) {
+      if (this.shouldIssue(now)) {
+        if (slot.launching) slot.relaunch = true;
+        else this.runClosedSlot(slot);
+        return;
+      }
+      this.beginStop();
+    } else {
+      this.free.push(slot);
+    }
+    if (this.stopping && this.inFlight === 0) this.finish();
+  }
+
+  private shouldIssue(dueAt: number): boolean {
+    if (this.stopRequested || dueAt >= this.stopAt) return false;
+    const requests = this.plan.requests;
+    return requests === undefined || dueAt < this.windowStart || this.issuedMeasured < requests;
+  }
+
+  private launch(slot: CallSlot, dueAt: number, sentAt: number): void {
+    slot.busy = true;
+    slot.scheduledAt = dueAt;
+    slot.sentAt = sentAt;
+    this.inFlight++;
+    if (dueAt >= this.windowStart) {
+      this.issuedMeasured++;
+      this.inFlightMeasured++;
+    }
+    try {
+      this.caller(slot);
+    } catch (error) {
+      slot.fail(error);
+    }
+  }
+
+  private runClosedSlot(slot: CallSlot): void {
+    do {
+      slot.relaunch = false;
+      slot.launching = true;
+      const now = performance.now();
+      this.launch(slot, now, now);
+      slot.launching = false;
+    } while (slot.relaunch);
+  }
+
+  private onTick(): void {
+    this.tickTimeout = undefined;
+    this.tickImmediate = undefined;
+    if (this.stopping) return;
+    const now = performance.now();
+    while (this.nextDue <= now) {
+      if (!this.shouldIssue(this.nextDue)) {
+        this.beginStop();
+        return;
+      }
+      this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, performance.now());
+      this.nextDue += this.intervalMs;
+    }
+    if (!this.shouldIssue(this.nextDue)) {
+      this.beginStop(); // the schedule is over
+      return;
+    }
+    // Timers have millisecond granularity: sleep when the next call is a millisecond or more away, else yield
+    // to I/O and come straight back.
+    const delay = this.nextDue - performance.now();
+    if (delay >= 1) this.tickTimeout = setTimeout(this.tick, Math.floor(delay));
+    else this.tickImmediate = setImmediate(this.tick);
+  }
+
+  private beginStop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopIssueAt = performance.now();
+    this.clearTick();
+    if (this.inFlight === 0) {
+      this.finish();
+      return;
+    }
+    this.phaseTimers.push(setTimeout(() => this.finish(), this.plan.drainMs));
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTick();
+    for (const timer of this.phaseTimers) clearTimeout(timer);
+    this.phaseTimers = [];
+    const cpuEnd = process.cpuUsage();
+    const windowEnd = Math.max(Math.min(this.stopAt, this.stopIssueAt), this.lastEndAt);
+    const elapsedMs = Math.max(0, windowEnd - this.windowStart);
+    const recorder = this.recorder ?? new LoadRecorder(this.open, this.windowStart);
+    const result = recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd);
+    this.resolveRun?.(result);
+  }
+
+  private clearTick(): void {
+    if (this.tickTimeout !== undefined) clearTimeout(this.tickTimeout);
+    if (this.tickImmediate !== undefined) clearImmediate(this.tickImmediate);
+    this.tickTimeout = undefined;
+    this.tickImmediate = undefined;
+  }
+}

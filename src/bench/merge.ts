@@ -1,0 +1,69 @@
+/** Merges the per-thread results into one: counts summed, histograms added, per-second series summed. */
+import { type Histogram, mergeEncodedHistograms } from "./histogram.js";
+import type { ThreadResult } from "./load-recorder.js";
+
+export interface MergedResults {
+  readonly ok: number;
+  readonly failed: number;
+  readonly unfinished: number;
+  readonly failuresByCode: ReadonlyMap<number, number>;
+  /** The longest thread's measured window (threads run side by side). */
+  readonly elapsedMs: number;
+  readonly corrected: Histogram;
+  readonly service: Histogram;
+  readonly maxSendLagUs: number;
+  readonly okPerSecond: readonly number[];
+  readonly failedPerSecond: readonly number[];
+  /** Process CPU over the union of the threads' windows, microseconds. */
+  readonly cpuUserUs: number;
+  readonly cpuSystemUs: number;
+}
+
+export function mergeResults(results: readonly ThreadResult[]): MergedResults {
+  const failuresByCode = new Map<number, number>();
+  let ok = 0;
+  let failed = 0;
+  let unfinished = 0;
+  let elapsedMs = 0;
+  let maxSendLagUs = 0;
+  const okPerSecond: number[] = [];
+  const failedPerSecond: number[] = [];
+  for (const result of results) {
+    ok += result.ok;
+    failed += result.failed;
+    unfinished += result.unfinished;
+    elapsedMs = Math.max(elapsedMs, result.elapsedMs);
+    maxSendLagUs = Math.max(maxSendLagUs, result.maxSendLagUs);
+    for (const [code, count] of Object.entries(result.failuresByCode)) {
+      failuresByCode.set(Number(code), (failuresByCode.get(Number(code)) ?? 0) + count);
+    }
+    addSeries(okPerSecond, result.okPerSecond);
+    addSeries(failedPerSecond, result.failedPerSecond);
+  }
+  // The CPU counters are process-wide and only grow: the earliest start and latest end bound every window.
+  const cpuUserUs = spread(results.map((r) => r.cpuStart.user), results.map((r) => r.cpuEnd.user));
+  const cpuSystemUs = spread(results.map((r) => r.cpuStart.system), results.map((r) => r.cpuEnd.system));
+  return {
+    ok,
+    failed,
+    unfinished,
+    failuresByCode,
+    elapsedMs,
+    corrected: mergeEncodedHistograms(results.map((r) => r.correctedHistogram)),
+    service: mergeEncodedHistograms(results.map((r) => r.serviceHistogram)),
+    maxSendLagUs,
+    okPerSecond,
+    failedPerSecond,
+    cpuUserUs,
+    cpuSystemUs,
+  };
+}
+
+function addSeries(into: number[], series: readonly number[]): void {
+  for (let i = 0; i < series.length; i++) into[i] = (into[i] ?? 0) + (series[i] ?? 0);
+}
+
+function spread(starts: readonly number[], ends: readonly number[]): number {
+  if (starts.length === 0) return 0;
+  return Math.max(0, Math.max(...ends) - Math.min(...starts));
+}

@@ -1,0 +1,78 @@
+/** The final human-readable table (stdout). */
+import { formatDuration } from "./duration.js";
+import { formatCount, formatLatency, formatPercent, formatRate } from "./format.js";
+import type { LatencySummary } from "./histogram.js";
+import type { BenchReport } from "./report.js";
+
+const COLUMNS: ReadonlyArray<[string, (s: LatencySummary) => number]> = [
+  ["min", (s) => s.minUs],
+  ["p50", (s) => s.p50Us],
+  ["p90", (s) => s.p90Us],
+  ["p95", (s) => s.p95Us],
+  ["p99", (s) => s.p99Us],
+  ["p99.9", (s) => s.p999Us],
+  ["max", (s) => s.maxUs],
+  ["mean", (s) => s.meanUs],
+];
+
+export function renderTable(report: BenchReport): string {
+  const o = report.options;
+  const lines: string[] = [];
+  lines.push(`fastgrpc-bench ${report.call.path} on ${o.target}`);
+  lines.push(`  ${describeLoad(report)}`);
+  lines.push("");
+  lines.push(
+    `  calls      ${formatCount(report.count)} ended: ${formatCount(report.ok)} OK, ${formatCount(report.failed)} failed` +
+      ` (${formatPercent(report.errorRate)})` +
+      (report.unfinished > 0 ? `; ${formatCount(report.unfinished)} unanswered at the end` : ""),
+  );
+  const offered = report.offeredRate === null ? "closed loop" : `offered ${formatRate(report.offeredRate)}/s`;
+  lines.push(`  rate       ${formatRate(report.achievedRate)} calls/s achieved (${offered}) over ${formatDuration(report.elapsedMs)}`);
+  lines.push(
+    `  client CPU ${formatDuration(report.cpu.userMs + report.cpu.systemMs)} user+sys = ${report.cpu.cores.toFixed(2)} cores,` +
+      ` ${report.cpu.perCallUs.toFixed(1)} us per call`,
+  );
+  lines.push("");
+  const rows: string[][] = [["latency", ...COLUMNS.map(([name]) => name)]];
+  if (report.mode === "open") {
+    rows.push(["corrected", ...COLUMNS.map(([, pick]) => formatLatency(pick(report.latency.corrected)))]);
+    rows.push(["service", ...COLUMNS.map(([, pick]) => formatLatency(pick(report.latency.service)))]);
+  } else {
+    rows.push(["per call", ...COLUMNS.map(([, pick]) => formatLatency(pick(report.latency.service)))]);
+  }
+  lines.push(...alignColumns(rows).map((row) => `  ${row}`));
+  if (report.mode === "open") {
+    lines.push("  (corrected: from the scheduled send time, stalls included; service: from the actual send)");
+    if (report.maxSendLagUs >= 1000) lines.push(`  the generator sent up to ${formatLatency(report.maxSendLagUs)} behind schedule`);
+  }
+  const failures = Object.entries(report.statusCodes).filter(([name]) => name !== "OK");
+  if (failures.length > 0) {
+    lines.push("");
+    lines.push(`  failures   ${failures.map(([name, n]) => `${name} ${formatCount(n)}`).join(", ")}`);
+  }
+  if (report.maxErrorRateExceeded && o.maxErrorRate !== undefined) {
+    lines.push(`  error rate ${formatPercent(report.errorRate)} exceeds --max-error-rate ${formatPercent(o.maxErrorRate)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function describeLoad(report: BenchReport): string {
+  const o = report.options;
+  const load = o.mode === "open" ? `open loop at ${formatRate(o.rate ?? 0)} calls/s` : `closed loop, ${o.concurrency} in flight`;
+  const extent = o.requests !== undefined ? `${formatCount(o.requests)} calls` : formatDuration(o.durationMs ?? 0);
+  const what = o.service === "sign" ? `sign ${o.algorithm ?? ""} (${o.payloadBytes} B)` : `echo ${o.payloadBytes} B`;
+  return (
+    `${what}, ${load}, ${plural(o.connections, "connection")}, ${plural(o.threads, "thread")}, ` +
+    `${extent} after ${formatDuration(o.warmupMs)} warm-up`
+  );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function alignColumns(rows: readonly string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  "));
+}

@@ -1,0 +1,105 @@
+/**
+ * The report of a run: everything the table, the JSON file and the HTML page show, in one JSON-able object (its
+ * shape is the JSON file's schema, outlined in docs/bench.md; ghz's JSON report was the model).
+ */
+import { codeName } from "../errors/codes.js";
+import { type CurvePoint, encodeHistogram, type LatencySummary, percentileCurve, summarize } from "./histogram.js";
+import type { MergedResults } from "./merge.js";
+import type { BenchOptions } from "./options.js";
+
+export interface BenchReport {
+  readonly tool: "fastgrpc-bench";
+  /** When the run ended, ISO 8601. */
+  readonly date: string;
+  readonly options: BenchOptions;
+  readonly call: { readonly path: string; readonly requestBytes: number };
+  readonly mode: "closed" | "open";
+  /** The measured window, warm-up excluded (ms). */
+  readonly elapsedMs: number;
+  /** Calls that ended in the measured window: OK + failed. */
+  readonly count: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Calls still unanswered when the run stopped waiting (counted neither OK nor failed). */
+  readonly unfinished: number;
+  /** failed / count (0 when nothing ran). */
+  readonly errorRate: number;
+  /** Calls/s asked for (open loop); null in the closed loop, which has no schedule. */
+  readonly offeredRate: number | null;
+  /** Calls/s that ended (OK or not). */
+  readonly achievedRate: number;
+  /** Calls by final status, keyed by code name ("OK", "UNAVAILABLE", ...), as ghz's statusCodeDistribution. */
+  readonly statusCodes: Readonly<Record<string, number>>;
+  /**
+   * Latency of OK calls, microseconds. `corrected` is timed from the scheduled send (open loop: includes any wait
+   * the generator or a stall imposed before the send); `service` from the actual send. In the closed loop they agree.
+   */
+  readonly latency: { readonly corrected: LatencySummary; readonly service: LatencySummary };
+  /** Open loop: how far behind schedule the generator sent a call, at most (us); 0 in the closed loop. */
+  readonly maxSendLagUs: number;
+  /** The percentile curves, p0 to p99.99 on the log axis x = log10(1/(1-p)). */
+  readonly percentileCurves: { readonly corrected: CurvePoint[]; readonly service: CurvePoint[] };
+  /** Calls that ended in each second of the measured window. */
+  readonly perSecond: { readonly ok: readonly number[]; readonly failed: readonly number[] };
+  /** Client process CPU (all threads) during the measured window. */
+  readonly cpu: {
+    readonly userMs: number;
+    readonly systemMs: number;
+    /** CPU time / wall time: 1 = one core busy. */
+    readonly cores: number;
+    /** CPU time per ended call, microseconds. */
+    readonly perCallUs: number;
+  };
+  /** HdrHistogram V2 compressed base64 (HdrHistogram's log format), for re-analysis with HdrHistogram tools. */
+  readonly histograms: { readonly corrected: string; readonly service: string };
+  /** Whether errorRate exceeded options.maxErrorRate. */
+  readonly maxErrorRateExceeded: boolean;
+}
+
+export function buildReport(
+  options: BenchOptions,
+  merged: MergedResults,
+  call: { path: string; requestBytes: number },
+  endedAt: Date = new Date(),
+): BenchReport {
+  const count = merged.ok + merged.failed;
+  const seconds = merged.elapsedMs / 1000;
+  const errorRate = count === 0 ? 0 : merged.failed / count;
+  const statusCodes: Record<string, number> = {};
+  if (merged.ok > 0) statusCodes.OK = merged.ok;
+  for (const [code, n] of [...merged.failuresByCode].sort((a, b) => b[1] - a[1])) statusCodes[codeName(code)] = n;
+  const cpuUs = merged.cpuUserUs + merged.cpuSystemUs;
+  return {
+    tool: "fastgrpc-bench",
+    date: endedAt.toISOString(),
+    options,
+    call,
+    mode: options.mode,
+    elapsedMs: round(merged.elapsedMs, 1),
+    count,
+    ok: merged.ok,
+    failed: merged.failed,
+    unfinished: merged.unfinished,
+    errorRate,
+    offeredRate: options.mode === "open" ? (options.rate ?? null) : null,
+    achievedRate: seconds > 0 ? round(count / seconds, 1) : 0,
+    statusCodes,
+    latency: { corrected: summarize(merged.corrected), service: summarize(merged.service) },
+    maxSendLagUs: merged.maxSendLagUs,
+    percentileCurves: { corrected: percentileCurve(merged.corrected), service: percentileCurve(merged.service) },
+    perSecond: { ok: merged.okPerSecond, failed: merged.failedPerSecond },
+    cpu: {
+      userMs: round(merged.cpuUserUs / 1000, 1),
+      systemMs: round(merged.cpuSystemUs / 1000, 1),
+      cores: merged.elapsedMs > 0 ? round(cpuUs / 1000 / merged.elapsedMs, 3) : 0,
+      perCallUs: count > 0 ? round(cpuUs / count, 2) : 0,
+    },
+    histograms: { corrected: encodeHistogram(merged.corrected), service: encodeHistogram(merged.service) },
+    maxErrorRateExceeded: options.maxErrorRate !== undefined && errorRate > options.maxErrorRate,
+  };
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

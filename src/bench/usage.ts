@@ -1,0 +1,39 @@
+/** fastgrpc-bench --help. */
+import { ENGINE_NAMES } from "../engine/registry.js";
+import { DEFAULTS } from "./options.js";
+import { KEY_TYPES, SIGNATURE_ALGORITHMS } from "./sign-algorithms.js";
+
+export const USAGE = `Usage: fastgrpc-bench --target URL [options]
+
+Load generator for fastgrpc servers (and any gRPC server with fastgrpc's Echo or Crypto service).
+
+Target and call:
+  --target URL          tcp://HOST:PORT or vsock://CID:PORT (required)
+  --service NAME        echo | sign (default ${DEFAULTS.service})
+  --key-type NAME       sign: ${[...KEY_TYPES.keys()].join(" | ")} (default: the algorithm's)
+  --algorithm NAME      sign: ${[...SIGNATURE_ALGORITHMS.keys()].join(" | ")}
+                        (default ecdsa-p256-sha256-asn1, or the key type's first)
+  --payload-bytes N     echo payload / bytes to sign (default ${DEFAULTS.payloadBytes})
+
+Load (closed loop by default):
+  --concurrency N       closed loop: N calls in flight in total (default ${DEFAULTS.concurrency})
+  --rate R              open loop: R calls/s in total at fixed intervals; latency is timed from each call's
+                        scheduled send (coordinated omission corrected, as wrk2) and the service time beside it
+  --connections C       HTTP/2 connections in total, shared out among the threads (default: one per thread)
+  --threads T           load threads (worker_threads), each with its own event loop and connections (default 1)
+  --duration D          measure for D: 10s, 500ms, 1m (default 10s)
+  --requests N          measure N calls instead of a duration
+  --warmup D            run for D first without measuring (default 1s)
+  --timeout MS          deadline of each call (grpc-timeout), ms or a duration; 0 = none (default none)
+  --engine NAME         client HTTP/2 engine: ${ENGINE_NAMES.join(" | ")}
+
+Output:
+  --json FILE           write the full report as JSON
+  --html FILE           write a self-contained HTML page with the latency curve and the rate per second
+  --max-error-rate X    exit 3 when failed/total exceeds X (a fraction such as 0.01, or 1%)
+  --probe               make one call, report whether it succeeded, and exit
+  -h, --help            show this help
+
+Exit status: 0 done, 1 the run failed (target unreachable, ...), 2 bad usage, 3 --max-error-rate exceeded,
+130 interrupted (Ctrl-C: sending stops, calls in flight end, the report covers what ran).
+`;

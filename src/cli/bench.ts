@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/** fastgrpc-bench: the load generator's command line. Errors are one line on stderr, never a stack trace. */
+import { writeFile } from "node:fs/promises";
+import { parseCommandLine, UsageError, type BenchOptions } from "../bench/options.js";
+import { ProgressLine } from "../bench/progress-line.js";
+import { BenchRuntimeError } from "../bench/probe.js";
+import { renderHtml } from "../bench/report-html.js";
+import { renderTable } from "../bench/report-text.js";
+import { probeOnly, runBench } from "../bench/run-bench.js";
+import { USAGE } from "../bench/usage.js";
+
+const NAME = "fastgrpc-bench";
+const EXIT_OK = 0;
+const EXIT_RUNTIME = 1;
+const EXIT_USAGE = 2;
+const EXIT_ERROR_RATE = 3;
+/** Interrupted by Ctrl-C: the report of what ran is printed, but the run is not the one asked for. */
+const EXIT_INTERRUPTED = 130;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: BenchOptions;
+  try {
+    const parsed = parseCommandLine(argv);
+    if (parsed.help) {
+      process.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    options = parsed.options;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${NAME}: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+
+  if (options.probeOnly) {
+    await probeOnly(options);
+    process.stdout.write(`${options.target} answered ${options.service}\n`);
+    return EXIT_OK;
+  }
+
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130); // a second Ctrl-C: do not wait for calls in flight
+    interrupted = true;
+    abort.abort();
+  };
+  process.on("SIGINT", onSigint);
+  const progress = process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
+  let report;
+  try {
+    report = await runBench(options, {
+      signal: abort.signal,
+      ...(progress ? { onProgress: (snapshot) => progress.update(snapshot) } : {}),
+    });
+  } finally {
+    progress?.clear();
+    process.off("SIGINT", onSigint);
+  }
+
+  process.stdout.write(renderTable(report));
+  if (options.jsonFile !== undefined) await writeOutput(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.htmlFile !== undefined) await writeOutput(options.htmlFile, renderHtml(report));
+  if (report.maxErrorRateExceeded) {
+    process.stderr.write(`${NAME}: error rate ${(report.errorRate * 100).toFixed(2)}% exceeds --max-error-rate\n`);
+    return EXIT_ERROR_RATE;
+  }
+  return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+}
+
+async function writeOutput(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    throw new BenchRuntimeError(`cannot write ${file}: ${reason}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof BenchRuntimeError ? error.message : `unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${NAME}: ${message}\n`);
+    process.exitCode = EXIT_RUNTIME;
+  },
+);
