@@ -57,6 +57,7 @@ $(DIST_STAMP): $(DEPS_STAMP) $(SOURCES)
 ## test: every test that runs on this machine (VSOCK tests run inside the test VM: make test-vsock)
 test: build
 	$(NODE) --test --test-reporter=spec --test-timeout=120000 'dist/test/**/*.test.js'
+	$(MAKE) --no-print-directory test-vsock
 
 LISTEN ?= tcp://127.0.0.1:50051
 TARGET ?= tcp://127.0.0.1:50051

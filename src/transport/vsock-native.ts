@@ -24,7 +24,7 @@ export interface VsockAddon {
   cancelConnect(fd: number): boolean;
   sockName(fd: number): VsockName;
   peerName(fd: number): VsockName;
-  /** IOCTL_VM_SOCKETS_GET_LOCAL_CID; VMADDR_CID_ANY when no guest-to-host transport is loaded. */
+  /** IOCTL_VM_SOCKETS_GET_LOCAL_CID: the guest-to-host transport's CID (1 with only vsock_loopback; CID_ANY with none). */
   localCid(): number;
   /** Throws EAFNOSUPPORT when the kernel has no AF_VSOCK. */
   probe(): void;

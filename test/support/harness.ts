@@ -15,13 +15,20 @@ export interface Running {
 /** A server with the Echo service (plus whatever `setup` adds) on an ephemeral port, and a client for it. */
 export async function startEcho(
   engine: EngineUnderTest,
-  options: { listen?: string; server?: ServerOptions; client?: ClientOptions; setup?: (server: GrpcServer) => void } = {},
+  options: {
+    listen?: string;
+    /** Maps the listener's URL to the client's target (vsock://any:P is dialled as vsock://1:P). */
+    dial?: (listenerUrl: string) => string;
+    server?: ServerOptions;
+    client?: ClientOptions;
+    setup?: (server: GrpcServer) => void;
+  } = {},
 ): Promise<Running> {
   const server = new GrpcServer({ log: silentLogger(), engine: engine.server, ...options.server });
   server.addService(EchoService, createEchoService(silentLogger()));
   options.setup?.(server);
   const listener = await server.listen(options.listen ?? "tcp://127.0.0.1:0");
-  const client = new GrpcClient(listener.url, { engine: engine.client, ...options.client });
+  const client = new GrpcClient((options.dial ?? ((url) => url))(listener.url), { engine: engine.client, ...options.client });
   return {
     server,
     url: listener.url,

@@ -27,7 +27,7 @@ export function runTransportSuite(transport: TransportUnderTest): void {
   for (const engine of ENGINES) {
     describe(`transport ${transport.name} with engine ${engine.name}`, () => {
       test("echoes empty, small and 1 MiB payloads", async () => {
-        const running = await startEcho(engine, { listen: transport.listenUrl() });
+        const running = await startEcho(engine, { listen: transport.listenUrl(), dial: transport.dialUrl });
         const client = new GrpcClient(transport.dialUrl(running.url), { engine: engine.client });
         try {
           for (const size of [0, 1, 64, 1024 * 1024]) {
@@ -42,7 +42,7 @@ export function runTransportSuite(transport: TransportUnderTest): void {
       });
 
       test("carries 200 concurrent calls over one connection", async () => {
-        const running = await startEcho(engine, { listen: transport.listenUrl() });
+        const running = await startEcho(engine, { listen: transport.listenUrl(), dial: transport.dialUrl });
         const client = new GrpcClient(transport.dialUrl(running.url), { engine: engine.client });
         try {
           const replies = await Promise.all(Array.from({ length: 200 }, (_, i) =>
@@ -56,7 +56,7 @@ export function runTransportSuite(transport: TransportUnderTest): void {
 
       test("moves 16 MiB each way intact across flow-control windows", async () => {
         const limit = 32 * 1024 * 1024;
-        const running = await startEcho(engine, { listen: transport.listenUrl(), server: { maxMessageBytes: limit } });
+        const running = await startEcho(engine, { listen: transport.listenUrl(), dial: transport.dialUrl, server: { maxMessageBytes: limit } });
         const client = new GrpcClient(transport.dialUrl(running.url), { engine: engine.client, maxMessageBytes: limit });
         try {
           const payload = randomBytes(16 * 1024 * 1024);
@@ -80,7 +80,7 @@ export function runTransportSuite(transport: TransportUnderTest): void {
       });
 
       test("a server that stops while a client is connected fails later calls with UNAVAILABLE", async () => {
-        const running = await startEcho(engine, { listen: transport.listenUrl() });
+        const running = await startEcho(engine, { listen: transport.listenUrl(), dial: transport.dialUrl });
         const client = new GrpcClient(transport.dialUrl(running.url), { engine: engine.client, connectTimeoutMs: 5000 });
         try {
           await client.unary(EchoService.method.echo, { payload: Buffer.from("before") });
