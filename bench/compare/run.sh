@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Side-by-side h2load comparison of Echo servers, each pinned to core 0 with h2load on core 1 (one run, same
-# machine). Prints requests/s per server and scenario and fastgrpc's ratio to the others.
-# Usage: bench/compare/run.sh [--duration SECONDS] [--scenarios "1x1 1x100 8x32"] [--servers "fastgrpc raw grpc-js"]
-# Run from the repository root after `make build` (the `bench-compare` make target does both).
+# machine). Prints requests/s per server and scenario, the server's CPU per call, the grpc-status of a sample call,
+# and fastgrpc's ratio to the others.
+# Usage: bench/compare/run.sh [--duration SECONDS] [--scenarios "1x1 1x100 8x32"] [--servers "fastgrpc raw grpc-js cpp"]
+# Run from the repository root after `make build` (the `bench-compare` make target does both). "cpp" is Google's C++
+# gRPC async server (bench/compare/cpp), built here on first use; when Debian's libgrpc++-dev or
+# protobuf-compiler-grpc are missing they are installed with apt-get, and if that fails cpp is skipped, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DURATION=10
 SCENARIOS="1x1 1x100 8x32"
-SERVERS="${BENCH_SERVERS:-fastgrpc raw grpc-js}"
+SERVERS="${BENCH_SERVERS:-fastgrpc raw grpc-js cpp}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -18,9 +21,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if ! command -v h2load >/dev/null; then
-  echo "h2load missing: installing Debian's nghttp2-client" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null
+APT_UPDATED=0
+apt_install() { # packages...: Debian packages, with one apt-get update per run
+  if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq || return 1; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! command -v h2load >/dev/null || ! command -v nghttp >/dev/null; then
+  echo "h2load/nghttp missing: installing Debian's nghttp2-client" >&2
+  apt_install nghttp2-client
 fi
 CORES=$(nproc)
 PIN_SERVER="taskset -c 0"
@@ -31,6 +40,32 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# Builds the C++ server (fast when already built). build.sh exits 3 when a tool or library is missing: install
+# Debian's packages once and retry. Any failure is explained on stderr and returns 1 so that cpp is skipped.
+CPP_SERVER=bench/compare/cpp/build/echo-server
+prepare_cpp() {
+  local rc=0
+  bash bench/compare/cpp/build.sh || rc=$?
+  if [ "$rc" = 3 ]; then
+    echo "cpp: installing Debian's libgrpc++-dev protobuf-compiler-grpc (and protoc, g++, pkg-config) with apt-get" >&2
+    if ! apt_install libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc protobuf-compiler g++ pkg-config; then
+      echo "cpp skipped: apt-get could not install the C++ gRPC packages (not root, or no network?)" >&2
+      return 1
+    fi
+    rc=0
+    bash bench/compare/cpp/build.sh || rc=$?
+  fi
+  if [ "$rc" != 0 ]; then
+    echo "cpp skipped: bench/compare/cpp/build.sh failed (exit $rc, see above)" >&2
+    return 1
+  fi
+}
+if [[ " $SERVERS " == *" cpp "* ]] && ! prepare_cpp; then
+  kept=""
+  for name in $SERVERS; do [ "$name" = cpp ] || kept+="$name "; done
+  SERVERS=$kept
+fi
+
 # One gRPC frame: uncompressed, length 66, EchoRequest{payload = 64 bytes} = 0x0a 0x40 + 64 bytes.
 { printf '\x00\x00\x00\x00\x42\x0a\x40'; head -c 64 /dev/zero | tr '\0' 'x'; } > "$WORK/echo-64.bin"
 
@@ -40,6 +75,8 @@ start_server() { # name port; sets SERVER_PID
     fastgrpc) $PIN_SERVER node dist/src/cli/server.js --listen "tcp://127.0.0.1:$port" --log-level warn ${ENGINE:+--engine $ENGINE} >"$WORK/$name.out" 2>&1 & ;;
     raw) $PIN_SERVER node dist/bench/compare/raw-node-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     grpc-js) $PIN_SERVER node dist/bench/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
+    # taskset execs the binary, so $! is the C++ process itself and /proc gives its CPU (all its threads).
+    cpp) $PIN_SERVER "$CPP_SERVER" "$port" >"$WORK/$name.out" 2>&1 & ;;
     *) echo "unknown server $name" >&2; exit 2 ;;
   esac
   SERVER_PID=$!
@@ -52,13 +89,24 @@ start_server() { # name port; sets SERVER_PID
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICKS=$(getconf CLK_TCK)
 
+# grpc-status of one sample call: h2load counts any HTTP 200 as a success, even a failed gRPC call.
+sample_status() { # port
+  { nghttp -v -t 5 -d "$WORK/echo-64.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+      "http://127.0.0.1:$1/fastgrpc.echo.v1.EchoService/Echo" 2>&1 || true; } |
+    sed -n 's/.*recv (stream_id=[0-9]*) grpc-status: \([0-9]*\).*/\1/p;T;q'
+}
+
 declare -A RESULT
-printf '%-10s %-8s %12s %12s %10s %14s\n' server scenario "req/s" "mean" "failed" "server us/call"
+printf '%-10s %-8s %12s %12s %10s %14s %12s\n' server scenario "req/s" "mean" "failed" "server us/call" "grpc-status"
 port=50460
 for name in $SERVERS; do
   port=$((port + 1))
+  # Skip ports another program (another comparison run, say) listens on: a clash would end this run.
+  while command -v ss >/dev/null && [ -n "$(ss -Hltn "sport = :$port")" ]; do port=$((port + 1)); done
   start_server "$name" "$port"
   pid=$SERVER_PID
+  status=$(sample_status "$port")
+  [ "$status" = 0 ] || echo "warning: a sample Echo call to $name answered grpc-status '${status:-none}', not 0" >&2
   for scenario in $SCENARIOS; do
     conns=${scenario%x*}; streams=${scenario#*x}
     before=$(cpu_ticks "$pid")
@@ -74,7 +122,8 @@ for name in $SERVERS; do
     per_call=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="${done_count:-0}" -v d="$DURATION" -v r="${rps:-0}" \
       'BEGIN { calls = r * (d + 1); if (calls > 0) printf "%.1f", t / hz * 1e6 / calls; else print "?" }')
     RESULT["$name,$scenario"]=${rps:-0}
-    printf '%-10s %-8s %12s %12s %10s %14s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${failed:-?}" "$per_call"
+    printf '%-10s %-8s %12s %12s %10s %14s %12s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${failed:-?}" "$per_call" \
+      "${status:-?}"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done

@@ -11,6 +11,9 @@ import { RSA_KEY_BITS, isRsaKeyBits, type RsaKeyBits } from "../crypto/key-types
 import { CryptoService } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { createCryptoService } from "../services/crypto.js";
 import { UsageError, describe, positiveInteger } from "./args.js";
+import type { Keyring } from "../crypto/keyring.js";
+import type { Logger } from "../log/logger.js";
+import { defaultWorkerCount, isWorkerProcess, runPrimary, runWorker } from "../server/workers/index.js";
 
 const DEFAULT_LISTEN = "tcp://127.0.0.1:50051";
 
@@ -28,6 +31,8 @@ Options:
   --shutdown-grace-ms N    how long calls in flight may finish on SIGTERM/SIGINT (default ${DEFAULT_SHUTDOWN_GRACE_MS})
   --rsa-bits N             RSA key size: ${RSA_KEY_BITS.join("|")} (default 2048)
   --engine NAME            HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
+  --workers N              worker processes sharing the listeners and keys (default: cores, ${defaultWorkerCount()} here;
+                           1 = serve in this process)
   -h, --help               show this help
 `;
 
@@ -39,6 +44,7 @@ interface ServerConfig {
   graceMs: number;
   rsaBits: RsaKeyBits;
   engine: (typeof ENGINE_NAMES)[number];
+  workers: number;
 }
 
 function parseConfig(argv: string[]): ServerConfig | "help" {
@@ -54,6 +60,7 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
       "shutdown-grace-ms": { type: "string" },
       "rsa-bits": { type: "string" },
       engine: { type: "string" },
+      workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -72,7 +79,21 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
     maxConcurrentStreams: positiveInteger("max-concurrent-streams", values["max-concurrent-streams"], 1000),
     graceMs: positiveInteger("shutdown-grace-ms", values["shutdown-grace-ms"], DEFAULT_SHUTDOWN_GRACE_MS, true),
     engine,
+    workers: positiveInteger("workers", values.workers, defaultWorkerCount()),
   };
+}
+
+/** The server of one process (the only one with --workers 1, else each worker's), services added, not listening. */
+function buildServer(config: ServerConfig, log: Logger, keyring: Keyring): GrpcServer {
+  const server = new GrpcServer({
+    log,
+    maxMessageBytes: config.maxMessageBytes,
+    maxConcurrentStreams: config.maxConcurrentStreams,
+    engine: serverEngine(config.engine),
+  });
+  server.addService(EchoService, createEchoService(log));
+  server.addService(CryptoService, createCryptoService(keyring));
+  return server;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -92,19 +113,33 @@ async function main(argv: string[]): Promise<number> {
   process.on("uncaughtException", (error) => log.error({ err: error }, "uncaught exception"));
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
 
-  const server = new GrpcServer({
-    log,
-    maxMessageBytes: config.maxMessageBytes,
-    maxConcurrentStreams: config.maxConcurrentStreams,
-    engine: serverEngine(config.engine),
-  });
-  server.addService(EchoService, createEchoService(log));
+  // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
+  if (isWorkerProcess()) return runWorker({ log, graceMs: config.graceMs, createServer: (keyring) => buildServer(config, log, keyring) });
   // Every key exists before the first listen, so no call can arrive before its key. Key ids only, never key material.
   const keyring = await generateKeyring({ rsaBits: config.rsaBits });
   for (const key of keyring.list()) {
     log.info({ keyType: keyTypeName(key.keyType), key: key.description, keyId: key.keyId }, "signing key generated");
   }
-  server.addService(CryptoService, createCryptoService(keyring));
+  if (config.workers > 1) {
+    return runPrimary({
+      workers: config.workers,
+      listen: config.listen,
+      keyring,
+      graceMs: config.graceMs,
+      log,
+      onListening: (urls) => {
+        for (const url of urls) {
+          log.info({ url, engine: config.engine, workers: config.workers }, "listening");
+          process.stdout.write(`fastgrpc-server listening on ${url} (engine ${config.engine}, ${config.workers} workers)\n`);
+        }
+      },
+      onStartFailure: (reason) => process.stderr.write(`fastgrpc-server: ${reason}\n`),
+    }).catch((error: unknown) => {
+      process.stderr.write(`fastgrpc-server: ${describe(error)}\n`);
+      return 1;
+    });
+  }
+  const server = buildServer(config, log, keyring);
 
   for (const url of config.listen) {
     try {

@@ -23,6 +23,7 @@ export interface PublicKeyInfo {
 
 interface HeldKey {
   readonly info: PublicKeyInfo;
+  readonly privateKey: KeyObject;
   readonly signArgs: ReadonlyMap<number, SignKeyArgument>;
   readonly verifyArgs: ReadonlyMap<number, VerifyKeyArgument>;
 }
@@ -77,6 +78,15 @@ export class Keyring {
     }
   }
 
+  /**
+   * The one way out for private keys: PKCS#8 DER copies, only for handing the same keys to this server's worker
+   * processes over their IPC channel (src/crypto/keyring-transfer.ts). Never written to disk or logged; the caller
+   * wipes the buffers (fill(0)) once sent.
+   */
+  exportPrivateKeysForWorkers(): Array<readonly [KeyType, Buffer]> {
+    return [...this.#keys].map(([keyType, held]) => [keyType, held.privateKey.export({ type: "pkcs8", format: "der" })] as const);
+  }
+
   #held(keyType: KeyType): HeldKey {
     const held = this.#keys.get(keyType);
     if (held === undefined) throw cryptoErrors.keyNotHeld(keyType);
@@ -112,7 +122,7 @@ function holdKey(keyType: KeyType, privateKey: KeyObject): HeldKey {
     signArgs.set(spec.algorithm, signKeyArgument(spec, privateKey));
     verifyArgs.set(spec.algorithm, verifyKeyArgument(spec, publicKey));
   }
-  return { info, signArgs, verifyArgs };
+  return { info, privateKey, signArgs, verifyArgs };
 }
 
 const generate = promisify(generateKeyPair);

@@ -1,0 +1,181 @@
+// Google's C++ gRPC as the reference server for `make bench-compare`: fastgrpc.echo.v1.EchoService/Echo on the
+// async API with ONE completion queue polled by ONE thread (the classic CallData state machine), the set-up the
+// reference figures in shared/README.md were measured with. Usage: echo-server PORT (listens on 127.0.0.1:PORT).
+// Prints a line containing "listening" when ready; SIGTERM or SIGINT shuts it down and it exits 0.
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "fastgrpc/echo/v1/echo.grpc.pb.h"
+
+using fastgrpc::echo::v1::EchoRequest;
+using fastgrpc::echo::v1::EchoResponse;
+using fastgrpc::echo::v1::EchoService;
+
+namespace {
+
+// Guards the one race of shutdown: no operation may start on a completion queue that the stopper thread has
+// already shut down (gRPC aborts the process). Taken once per call, never contended in steady state.
+std::mutex shutdown_mutex;
+bool shutting_down = false;
+
+// Every tag on the queue is one of these; the polling loop only ever calls Proceed.
+class Tag {
+ public:
+  virtual ~Tag() = default;
+  virtual void Proceed(bool ok) = 0;
+};
+
+// One unary Echo call: REQUESTED (waiting for a call) -> FINISHING (reply sent) -> deleted.
+class EchoCall final : public Tag {
+ public:
+  EchoCall(EchoService::AsyncService* service, grpc::ServerCompletionQueue* cq)
+      : service_(service), cq_(cq), responder_(&context_) {
+    service_->RequestEcho(&context_, &request_, &responder_, cq_, cq_, this);
+  }
+
+  void Proceed(bool ok) override {
+    if (state_ == State::kRequested) {
+      if (!ok) {  // the server is shutting down: this call never started
+        delete this;
+        return;
+      }
+      std::unique_lock<std::mutex> lock(shutdown_mutex);
+      if (shutting_down) {  // the queue may be shut already: start nothing on it (deleting the call cancels it)
+        lock.unlock();
+        delete this;
+        return;
+      }
+      // Request the next call before answering this one, so one request is always pending on the queue.
+      new EchoCall(service_, cq_);
+      response_.mutable_payload()->swap(*request_.mutable_payload());
+      state_ = State::kFinishing;
+      responder_.Finish(response_, grpc::Status::OK, this);
+      return;
+    }
+    delete this;  // Finish completed (ok is false when the client went away first: nothing more to do)
+  }
+
+ private:
+  enum class State { kRequested, kFinishing };
+  EchoService::AsyncService* service_;
+  grpc::ServerCompletionQueue* cq_;
+  grpc::ServerContext context_;
+  EchoRequest request_;
+  EchoResponse response_;
+  grpc::ServerAsyncResponseWriter<EchoResponse> responder_;
+  State state_ = State::kRequested;
+};
+
+#ifdef FASTGRPC_ECHO_HAS_ECHO_STREAM
+// The proto may also declare the streaming EchoStream, which this reference server does not implement. An async
+// method that is never requested leaves its calls hanging until their deadline, so answer them UNIMPLEMENTED,
+// as a server without the method would.
+class EchoStreamUnimplemented final : public Tag {
+ public:
+  EchoStreamUnimplemented(EchoService::AsyncService* service, grpc::ServerCompletionQueue* cq)
+      : service_(service), cq_(cq), stream_(&context_) {
+    service_->RequestEchoStream(&context_, &stream_, cq_, cq_, this);
+  }
+
+  void Proceed(bool ok) override {
+    if (!finishing_ && ok) {
+      std::unique_lock<std::mutex> lock(shutdown_mutex);
+      if (shutting_down) {
+        lock.unlock();
+        delete this;
+        return;
+      }
+      new EchoStreamUnimplemented(service_, cq_);
+      finishing_ = true;
+      stream_.Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "EchoStream is not served by this benchmark server"),
+                     this);
+      return;
+    }
+    delete this;
+  }
+
+ private:
+  EchoService::AsyncService* service_;
+  grpc::ServerCompletionQueue* cq_;
+  grpc::ServerContext context_;
+  grpc::ServerAsyncReaderWriter<fastgrpc::echo::v1::EchoStreamResponse, fastgrpc::echo::v1::EchoStreamRequest> stream_;
+  bool finishing_ = false;
+};
+#endif
+
+bool ParsePort(const char* text, int* port) {
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || value < 1 || value > 65535) return false;
+  *port = static_cast<int>(value);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0;
+  if (argc != 2 || !ParsePort(argv[1], &port)) {
+    std::fprintf(stderr, "usage: %s PORT   (listens on 127.0.0.1:PORT)\n", argv[0]);
+    return 2;
+  }
+
+  // Block SIGTERM/SIGINT in every thread (gRPC's own threads inherit this mask) and take them with sigwait on a
+  // thread of our own: Server::Shutdown is not async-signal-safe, so it cannot run in a signal handler.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  EchoService::AsyncService service;
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  // gRPC sets SO_REUSEPORT by default, which would let a second server share a busy port and split the load.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::ServerCompletionQueue> cq = builder.AddCompletionQueue();
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    std::fprintf(stderr, "C++ gRPC echo: cannot listen on %s (port in use?)\n", address.c_str());
+    return 1;
+  }
+
+  new EchoCall(&service, cq.get());
+#ifdef FASTGRPC_ECHO_HAS_ECHO_STREAM
+  new EchoStreamUnimplemented(&service, cq.get());
+#endif
+
+  std::thread stopper([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    // Calls in flight get up to 1 s, then are cancelled; pending requests come back with ok == false.
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    {
+      std::lock_guard<std::mutex> lock(shutdown_mutex);
+      shutting_down = true;
+    }
+    cq->Shutdown();
+  });
+
+  std::printf("C++ gRPC %s echo (async, 1 completion queue) listening on tcp://%s\n", grpc::Version().c_str(),
+              address.c_str());
+  std::fflush(stdout);
+
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq->Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);  // returns false once shut down and drained
+
+  stopper.join();
+  return 0;
+}

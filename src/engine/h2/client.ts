@@ -1,0 +1,391 @@
+/**
+ * The client role: gRPC calls as HTTP/2 streams on one connection, the server's MAX_CONCURRENT_STREAMS respected
+ * (calls beyond it wait in a local queue), responses reported through ClientStreamHandler callbacks, GOAWAY
+ * turning unprocessed calls into REFUSED_STREAM so the caller can retry them elsewhere.
+ */
+import type { Duplex } from "node:stream";
+import type { Metadata } from "../../protocol/metadata.js";
+import type {
+  ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler,
+} from "../types.js";
+import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
+import { H2Connection } from "./connection.js";
+import { FieldCollector, pushMetadata } from "./header-fields.js";
+import { peerProtocolError } from "./protocol-error.js";
+import { StreamCore } from "./stream-core.js";
+import { resolveTuning, type H2Tuning } from "./tuning.js";
+
+const EMPTY = new Uint8Array(0);
+const FIXED_REQUEST_FIELDS = 6;
+/** Streams opened before the server's SETTINGS arrive: RFC 9113 5.1.2 recommends servers allow at least 100. */
+const STREAMS_BEFORE_SETTINGS = 100;
+
+class H2ClientStream extends StreamCore implements ClientStream {
+  headersReceived = false;
+  closeNotified = false;
+  /** A call waiting for a concurrency slot; its messages wait in `queue` until it opens. */
+  waiting = false;
+
+  constructor(
+    private readonly session: ClientConnection,
+    readonly path: string,
+    readonly headers: Metadata,
+    readonly handler: ClientStreamHandler,
+  ) {
+    super();
+  }
+
+  sendMessage(frame: Uint8Array, end: boolean): void {
+    this.session.send(this, frame, end);
+  }
+
+  end(): void {
+    this.session.send(this, EMPTY, true);
+  }
+
+  cancel(): void {
+    this.session.cancel(this);
+  }
+}
+
+export class ClientConnection extends H2Connection<H2ClientStream> implements ClientSession {
+  private nextStreamId = 1;
+  private readonly waitingStreams: H2ClientStream[] = [];
+  private goneAway = false;
+  private closing = false;
+  private closeError: Error | undefined;
+  private readonly collector: FieldCollector;
+  /** The request header list; the first six entries are fixed, :path is replaced per call. */
+  private readonly requestFields: Array<readonly [string, string]>;
+
+  constructor(
+    socket: Duplex,
+    options: ClientEngineOptions,
+    private readonly events: ClientSessionEvents,
+    tuning: H2Tuning,
+  ) {
+    super(socket, tuning, false);
+    this.collector = new FieldCollector(tuning.maxHeaderListSize);
+    this.requestFields = [
+      [":method", "POST"],
+      [":scheme", options.secure === true ? "https" : "http"],
+      [":path", "/"],
+      [":authority", options.authority],
+      ["content-type", "application/grpc"],
+      ["te", "trailers"],
+    ];
+    this.start([
+      [Setting.ENABLE_PUSH, 0],
+      [Setting.INITIAL_WINDOW_SIZE, tuning.initialWindowSize],
+      [Setting.MAX_HEADER_LIST_SIZE, tuning.maxHeaderListSize],
+      ...(tuning.headerTableSize !== 4096 ? [[Setting.HEADER_TABLE_SIZE, tuning.headerTableSize] as const] : []),
+    ]);
+  }
+
+  /* ------------------------------------------------------------------ ClientSession */
+
+  get activeStreams(): number {
+    return this.streams.size + this.waitingStreams.length;
+  }
+
+  get maxConcurrentStreams(): number {
+    return this.peerMaxConcurrent;
+  }
+
+  get usable(): boolean {
+    return !this.dead && !this.goneAway && !this.closing && this.nextStreamId <= MAX_STREAM_ID;
+  }
+
+  request(path: string, headers: Metadata, handler: ClientStreamHandler): ClientStream {
+    const stream = new H2ClientStream(this, path, headers, handler);
+    if (!this.usable) {
+      stream.done = true;
+      queueMicrotask(() => this.notifyClose(stream, ErrorCode.REFUSED_STREAM, new Error("HTTP/2 session is not usable")));
+      return stream;
+    }
+    if (this.waitingStreams.length === 0 && this.streams.size < this.streamLimit()) {
+      this.open(stream);
+    } else {
+      stream.waiting = true;
+      this.waitingStreams.push(stream);
+    }
+    return stream;
+  }
+
+  close(): void {
+    if (this.closing || this.dead) return;
+    this.closing = true;
+    this.maybeFinish();
+  }
+
+  destroy(error?: Error): void {
+    const err = error ?? new Error("HTTP/2 session destroyed");
+    this.closeError ??= err;
+    this.failWaiting(null, err);
+    this.destroyConnection(err);
+  }
+
+  /* ------------------------------------------------------------------ streams */
+
+  private streamLimit(): number {
+    return this.gotPeerSettings ? this.peerMaxConcurrent : Math.min(this.peerMaxConcurrent, STREAMS_BEFORE_SETTINGS);
+  }
+
+  private open(stream: H2ClientStream): void {
+    stream.waiting = false;
+    const fields = this.requestFields;
+    fields[2] = [":path", stream.path];
+    fields.length = FIXED_REQUEST_FIELDS;
+    pushMetadata(fields, stream.headers);
+    const block = this.encodeFields(fields);
+    if (block === null) {
+      stream.done = true;
+      queueMicrotask(() => this.notifyClose(stream, null, new Error("request metadata cannot be encoded (not latin1)")));
+      return;
+    }
+    const id = this.nextStreamId;
+    this.nextStreamId += 2;
+    this.initStream(stream, id);
+    this.streams.set(id, stream);
+    this.writeHeaderBlock(id, block, false);
+    // Messages sent while the call waited for a slot.
+    const queue = stream.queue;
+    const end = stream.queueEnd;
+    if (queue !== null || end) {
+      stream.queue = null;
+      stream.queuedBytes = 0;
+      stream.queueEnd = false;
+      if (queue === null) this.sendData(stream, EMPTY, true);
+      else for (let i = 0; i < queue.length; i++) this.sendData(stream, queue[i] as Uint8Array, end && i === queue.length - 1);
+    }
+  }
+
+  send(stream: H2ClientStream, frame: Uint8Array, end: boolean): void {
+    if (stream.done || stream.endSent || stream.queueEnd) return;
+    if (!stream.waiting) {
+      this.sendData(stream, frame, end);
+      return;
+    }
+    if (frame.length > 0) {
+      if (stream.queue === null) stream.queue = [frame];
+      else stream.queue.push(frame);
+      stream.queuedBytes += frame.length;
+    }
+    if (end) stream.queueEnd = true;
+  }
+
+  cancel(stream: H2ClientStream): void {
+    if (stream.done) return;
+    if (stream.waiting) {
+      const i = this.waitingStreams.indexOf(stream);
+      if (i >= 0) this.waitingStreams.splice(i, 1);
+      stream.done = true;
+    } else {
+      this.writeRst(stream.id, ErrorCode.CANCEL);
+      stream.endSent = true;
+      this.removeStream(stream);
+    }
+    queueMicrotask(() => this.notifyClose(stream, ErrorCode.CANCEL));
+  }
+
+  private notifyClose(stream: H2ClientStream, code: number | null, error?: Error): void {
+    if (stream.closeNotified) return;
+    stream.closeNotified = true;
+    try {
+      stream.handler.onClose(code, error);
+    } catch (err) {
+      this.reportError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** The response is complete: the stream closes (a request still being sent is abandoned). */
+  private finishStream(stream: H2ClientStream): void {
+    if (stream.done) return;
+    if (!stream.endSent) {
+      this.writeRst(stream.id, ErrorCode.NO_ERROR);
+      stream.endSent = true;
+    }
+    this.removeStream(stream);
+    this.notifyClose(stream, null);
+  }
+
+  protected override onStreamRemoved(): void {
+    const waiting = this.waitingStreams;
+    while (waiting.length > 0 && this.streams.size < this.streamLimit() && !this.dead && !this.goneAway) {
+      if (this.nextStreamId > MAX_STREAM_ID) {
+        this.failWaiting(ErrorCode.REFUSED_STREAM, new Error("stream ids exhausted on this HTTP/2 session"));
+        break;
+      }
+      this.open(waiting.shift() as H2ClientStream);
+    }
+    this.maybeFinish();
+  }
+
+  protected override onPeerSettings(): void {
+    if (this.waitingStreams.length > 0) this.onStreamRemoved();
+  }
+
+  private failWaiting(code: number | null, error: Error): void {
+    const waiting = this.waitingStreams.splice(0);
+    for (const stream of waiting) {
+      stream.done = true;
+      this.notifyClose(stream, code, error);
+    }
+  }
+
+  private maybeFinish(): void {
+    if (this.dead || this.streams.size > 0 || this.waitingStreams.length > 0) return;
+    if (this.closing) {
+      this.writeGoaway(0, ErrorCode.NO_ERROR, "");
+      this.shutdownSocket(undefined, null);
+    } else if (this.goneAway) {
+      this.shutdownSocket(undefined, null);
+    }
+  }
+
+  /* ------------------------------------------------------------------ responses */
+
+  protected onHeaderBlock(sid: number, endStream: boolean, block: Uint8Array, badPriority: boolean): void {
+    const stream = this.streams.get(sid);
+    const collector = this.collector;
+    collector.reset(stream?.headersReceived === true ? "trailers" : "response");
+    try {
+      this.decoder.decode(block, collector.onField);
+    } catch (err) {
+      this.connectionError(ErrorCode.COMPRESSION_ERROR, `HPACK: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (stream === undefined) {
+      if (this.isIdle(sid)) return this.connectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on idle stream ${sid}`);
+      if (this.wasResetByUs(sid)) return;
+      return this.connectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${sid}`);
+    }
+    if (stream.remoteEnded) return this.streamError(stream, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM");
+    if (badPriority) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
+    if (collector.tooLarge) {
+      return this.streamError(stream, ErrorCode.PROTOCOL_ERROR,
+        `response header list larger than ${this.tuning.maxHeaderListSize} bytes`);
+    }
+    if (collector.malformed !== null) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, collector.malformed);
+    if (!stream.headersReceived) {
+      const statusText = collector.status;
+      const status = statusText !== undefined && /^[1-9][0-9][0-9]$/.test(statusText) ? Number(statusText) : 0;
+      if (status === 0) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "missing or invalid :status");
+      if (status < 200) {
+        if (endStream) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "END_STREAM on an informational response");
+        return; // 1xx: the final response follows
+      }
+      stream.headersReceived = true;
+      stream.contentLength = collector.contentLength;
+      if (endStream) {
+        if (stream.contentLength > 0) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "content-length without DATA");
+        stream.remoteEnded = true;
+      }
+      try {
+        stream.handler.onHeaders(status, collector.toHeaderMap(), endStream);
+      } catch (err) {
+        return this.handlerFailed(stream, err);
+      }
+      if (endStream) this.finishStream(stream);
+      return;
+    }
+    if (!endStream) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
+    if (stream.contentLength >= 0 && stream.receivedBytes !== stream.contentLength) {
+      return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
+    }
+    stream.remoteEnded = true;
+    try {
+      stream.handler.onTrailers(collector.toHeaderMap());
+    } catch (err) {
+      return this.handlerFailed(stream, err);
+    }
+    this.finishStream(stream);
+  }
+
+  protected onStreamData(stream: H2ClientStream, data: Uint8Array | null, endStream: boolean): void {
+    if (!stream.headersReceived) {
+      this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA before response headers");
+      return;
+    }
+    if (data !== null) {
+      try {
+        stream.handler.onData(data);
+      } catch (err) {
+        this.handlerFailed(stream, err);
+        return;
+      }
+    }
+    // END_STREAM on DATA: the response ended without trailers; the gRPC layer reports the missing status.
+    if (endStream) this.finishStream(stream);
+  }
+
+  private handlerFailed(stream: H2ClientStream, err: unknown): void {
+    this.reportError(err instanceof Error ? err : new Error(String(err)));
+    this.streamError(stream, ErrorCode.CANCEL, "stream handler failed");
+  }
+
+  protected onStreamTerminated(stream: H2ClientStream, code: number | null, error: Error | undefined): void {
+    this.notifyClose(stream, code, error);
+  }
+
+  protected onQueueProgress(): void {
+    // ClientStream.sendMessage has no backpressure signal; the hard per-stream cap bounds the queue instead.
+  }
+
+  protected onPeerGoaway(lastStreamId: number, code: number): void {
+    const first = !this.goneAway;
+    this.goneAway = true;
+    if (code !== ErrorCode.NO_ERROR) this.closeError ??= peerProtocolError(`peer sent GOAWAY with code ${code}`, code);
+    for (const stream of [...this.streams.values()]) {
+      if (stream.id > lastStreamId) {
+        // Never processed by the server: safe to retry on another connection.
+        stream.endSent = true;
+        this.removeStream(stream);
+        this.notifyClose(stream, ErrorCode.REFUSED_STREAM, new Error("stream refused by GOAWAY"));
+      }
+    }
+    this.failWaiting(ErrorCode.REFUSED_STREAM, new Error("HTTP/2 session received GOAWAY"));
+    if (first) {
+      try {
+        this.events.onGoaway?.();
+      } catch (err) {
+        this.reportError(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    this.maybeFinish();
+  }
+
+  protected isIdle(sid: number): boolean {
+    return (sid & 1) === 0 || sid >= this.nextStreamId;
+  }
+
+  protected lastProcessedStreamId(): number {
+    return 0;
+  }
+
+  protected override reportError(error: Error): void {
+    this.closeError ??= error;
+  }
+
+  protected onClosed(error: Error | undefined): void {
+    this.failWaiting(ErrorCode.REFUSED_STREAM, error ?? new Error("HTTP/2 session closed"));
+    try {
+      this.events.onClose?.(this.closeError ?? error);
+    } catch {
+      // the owner's close handler failing must not escape the socket's close event
+    }
+  }
+}
+
+export class H2ClientEngine implements ClientEngine {
+  readonly name = "fastgrpc-h2";
+  private readonly tuning: H2Tuning;
+
+  constructor(tuning?: Partial<H2Tuning>) {
+    this.tuning = resolveTuning(tuning);
+  }
+
+  connect(socket: Duplex, options: ClientEngineOptions, events: ClientSessionEvents): ClientSession {
+    return new ClientConnection(socket, options, events, this.tuning);
+  }
+}

@@ -1,0 +1,453 @@
+/**
+ * The server role: request streams handed to the gRPC layer's dispatcher, responses written into the connection's
+ * batched output (pre-encoded header blocks on the common path), and the two-phase graceful GOAWAY.
+ */
+import type { Duplex } from "node:stream";
+import type { Code } from "../../errors/codes.js";
+import { metadataFromHeaders, type Metadata } from "../../protocol/metadata.js";
+import type { PeerInfo } from "../../transport/types.js";
+import type {
+  ServerEngine, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
+} from "../types.js";
+import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
+import { H2Connection } from "./connection.js";
+import { FieldCollector, fieldsToHeaderMap, hasEntries, percentEncode, pushMetadata } from "./header-fields.js";
+import { encodeStaticBlock } from "./hpack/index.js";
+import { StreamCore } from "./stream-core.js";
+import { resolveTuning, type H2Tuning } from "./tuning.js";
+
+type Fields = Array<readonly [string, string]>;
+
+const RESPONSE_FIELDS: Fields = [[":status", "200"], ["content-type", "application/grpc"]];
+const RESPONSE_BLOCK = encodeStaticBlock(RESPONSE_FIELDS);
+const TRAILERS_OK_FIELDS: Fields = [["grpc-status", "0"]];
+const TRAILERS_OK_BLOCK = encodeStaticBlock(TRAILERS_OK_FIELDS);
+const SHUTDOWN_PING_HI = 0x66677270; // "fgrp"
+const SHUTDOWN_PING_LO = 0x5348554e; // "SHUN"
+
+const NOOP_HANDLER: ServerStreamHandler = { onData() {}, onEnd() {}, onCancel() {} };
+
+class H2ServerStream extends StreamCore implements ServerStream {
+  handler: ServerStreamHandler = NOOP_HANDLER;
+  headersSent = false;
+  /** The response is complete (END_STREAM written or queued behind DATA). */
+  finished = false;
+  /** END_STREAM of the response is on the wire. */
+  responseWritten = false;
+  /** Trailers waiting for queued DATA: a pre-encoded block or fields to encode when they are written. */
+  pendingTrailerBlock: Uint8Array | null = null;
+  pendingTrailerFields: Fields | null = null;
+
+  constructor(readonly conn: ServerConnection, readonly path: string, private readonly fields: string[]) {
+    super();
+  }
+
+  get peer(): PeerInfo {
+    return this.conn.peer;
+  }
+
+  get closed(): boolean {
+    return this.finished || this.done;
+  }
+
+  header(name: string): string | undefined {
+    const f = this.fields;
+    for (let i = 0; i < f.length; i += 2) if (f[i] === name) return f[i + 1];
+    return undefined;
+  }
+
+  metadata(): Metadata {
+    return metadataFromHeaders(fieldsToHeaderMap(this.fields));
+  }
+
+  sendUnary(frame: Uint8Array, headers?: Metadata, trailers?: Metadata): void {
+    if (this.finished || this.done) return;
+    this.sendHeaders(headers);
+    this.conn.sendMessageOn(this, frame);
+    this.sendTrailers(0, "", trailers);
+  }
+
+  sendHeaders(metadata?: Metadata): void {
+    if (this.headersSent || this.finished || this.done) return;
+    this.headersSent = true;
+    this.conn.writeResponseHeaders(this, metadata);
+  }
+
+  sendMessage(frame: Uint8Array): boolean {
+    if (this.finished || this.done) return false;
+    if (!this.headersSent) this.sendHeaders();
+    return this.conn.sendMessageOn(this, frame);
+  }
+
+  sendTrailers(code: Code, message: string, metadata?: Metadata): void {
+    if (this.finished || this.done) return;
+    this.finished = true;
+    this.conn.writeTrailers(this, code, message, metadata);
+  }
+
+  sendHttpError(httpStatus: number, code: Code, message: string): void {
+    if (this.finished || this.done) return;
+    if (this.headersSent) {
+      this.sendTrailers(code, message);
+      return;
+    }
+    this.headersSent = true;
+    this.finished = true;
+    const fields: Fields = [[":status", String(httpStatus)], ["content-type", "application/grpc"],
+      ["grpc-status", String(code)]];
+    if (message !== "") fields.push(["grpc-message", percentEncode(message)]);
+    this.conn.writeFinalHeaders(this, fields);
+  }
+}
+
+export class ServerConnection extends H2Connection<H2ServerStream> {
+  private readonly collector: FieldCollector;
+  private lastPeerStreamId = 0;
+  /** 0: serving; 1: first GOAWAY and PING sent; 2: final GOAWAY sent. */
+  private goawayState = 0;
+  private goawayLastId = MAX_STREAM_ID;
+  private peerWentAway = false;
+  private shutdownTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    socket: Duplex,
+    readonly peer: PeerInfo,
+    private readonly engine: H2ServerEngine,
+    tuning: H2Tuning,
+  ) {
+    super(socket, tuning, true);
+    this.collector = new FieldCollector(tuning.maxHeaderListSize);
+    this.start([
+      [Setting.MAX_CONCURRENT_STREAMS, tuning.maxConcurrentStreams],
+      [Setting.INITIAL_WINDOW_SIZE, tuning.initialWindowSize],
+      [Setting.MAX_HEADER_LIST_SIZE, tuning.maxHeaderListSize],
+      ...(tuning.headerTableSize !== 4096 ? [[Setting.HEADER_TABLE_SIZE, tuning.headerTableSize] as const] : []),
+    ]);
+  }
+
+  /* ------------------------------------------------------------------ requests */
+
+  protected onHeaderBlock(sid: number, endStream: boolean, block: Uint8Array, badPriority: boolean): void {
+    const collector = this.collector;
+    const existing = this.streams.get(sid);
+    if (existing !== undefined) {
+      collector.reset("trailers");
+      if (!this.decode(block)) return;
+      if (existing.remoteEnded) return this.streamError(existing, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM");
+      if (!endStream) return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
+      if (collector.malformed !== null || badPriority) {
+        return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, collector.malformed ?? "stream depends on itself");
+      }
+      if (existing.contentLength >= 0 && existing.receivedBytes !== existing.contentLength) {
+        return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
+      }
+      existing.remoteEnded = true;
+      this.deliverEnd(existing);
+      return;
+    }
+    collector.reset("request");
+    if (!this.decode(block)) return;
+    if ((sid & 1) === 0) return this.connectionError(ErrorCode.PROTOCOL_ERROR, `client opened even stream ${sid}`);
+    if (sid <= this.lastPeerStreamId) {
+      if (this.wasResetByUs(sid)) return;
+      if (this.recentClosed.has(sid)) return this.connectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${sid}`);
+      return this.connectionError(ErrorCode.PROTOCOL_ERROR, `stream id ${sid} is not greater than ${this.lastPeerStreamId}`);
+    }
+    this.lastPeerStreamId = sid;
+    if (this.goawayState === 2 && sid > this.goawayLastId) return this.ignoreStream(sid); // after our final GOAWAY
+    if (badPriority) return this.writeRst(sid, ErrorCode.PROTOCOL_ERROR);
+    collector.checkRequest();
+    if (collector.malformed !== null) return this.writeRst(sid, ErrorCode.PROTOCOL_ERROR);
+    if (this.streams.size >= this.tuning.maxConcurrentStreams) return this.writeRst(sid, ErrorCode.REFUSED_STREAM);
+    const stream = new H2ServerStream(this, collector.path ?? "", collector.fields);
+    this.initStream(stream, sid);
+    stream.contentLength = collector.contentLength;
+    this.streams.set(sid, stream);
+    if (collector.tooLarge) {
+      // The block was decoded (the HPACK state is intact) but its fields were dropped: refuse this call only.
+      stream.remoteEnded = endStream;
+      stream.sendHttpError(431, 8 /* RESOURCE_EXHAUSTED */, "request header list too large");
+      return;
+    }
+    try {
+      stream.handler = this.engine.dispatcher.onStream(stream);
+    } catch (err) {
+      this.reportError(err instanceof Error ? err : new Error(String(err)));
+      this.streamError(stream, ErrorCode.INTERNAL_ERROR, "dispatcher failed");
+      return;
+    }
+    if (endStream && !stream.done) {
+      if (stream.contentLength > 0) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "content-length without DATA");
+      stream.remoteEnded = true;
+      this.deliverEnd(stream);
+    }
+  }
+
+  private decode(block: Uint8Array): boolean {
+    try {
+      this.decoder.decode(block, this.collector.onField);
+      return true;
+    } catch (err) {
+      this.connectionError(ErrorCode.COMPRESSION_ERROR, `HPACK: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    }
+  }
+
+  protected onStreamData(stream: H2ServerStream, data: Uint8Array | null, endStream: boolean): void {
+    if (data !== null) {
+      try {
+        stream.handler.onData(data);
+      } catch (err) {
+        this.handlerFailed(stream, err);
+        return;
+      }
+    }
+    if (endStream && !stream.done) this.deliverEnd(stream);
+  }
+
+  private deliverEnd(stream: H2ServerStream): void {
+    try {
+      stream.handler.onEnd();
+    } catch (err) {
+      this.handlerFailed(stream, err);
+      return;
+    }
+    if (stream.endSent && !stream.done) this.removeStream(stream);
+  }
+
+  private handlerFailed(stream: H2ServerStream, err: unknown): void {
+    this.reportError(err instanceof Error ? err : new Error(String(err)));
+    this.streamError(stream, ErrorCode.INTERNAL_ERROR, "stream handler failed");
+  }
+
+  protected onStreamTerminated(stream: H2ServerStream, _code: number | null, _error: Error | undefined): void {
+    if (stream.responseWritten) return;
+    stream.finished = true;
+    try {
+      stream.handler.onCancel();
+    } catch (err) {
+      this.reportError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  protected isIdle(sid: number): boolean {
+    return (sid & 1) === 0 || sid > this.lastPeerStreamId;
+  }
+
+  protected lastProcessedStreamId(): number {
+    return this.lastPeerStreamId;
+  }
+
+  /* ------------------------------------------------------------------ responses */
+
+  writeResponseHeaders(stream: H2ServerStream, metadata: Metadata | undefined): void {
+    if (this.dead) return;
+    let block: Uint8Array | null;
+    if (hasEntries(metadata)) {
+      const fields: Fields = [...RESPONSE_FIELDS];
+      pushMetadata(fields, metadata);
+      block = this.encodeFields(fields);
+    } else {
+      block = this.encoderUpdatePending ? this.encodeFields(RESPONSE_FIELDS) : RESPONSE_BLOCK;
+    }
+    if (block === null) return this.unencodable(stream);
+    this.writeHeaderBlock(stream.id, block, false);
+  }
+
+  sendMessageOn(stream: H2ServerStream, frame: Uint8Array): boolean {
+    return this.sendData(stream, frame, false);
+  }
+
+  writeTrailers(stream: H2ServerStream, code: number, message: string, metadata: Metadata | undefined): void {
+    if (this.dead) return;
+    let fields: Fields | null = null;
+    let block: Uint8Array | null = null;
+    if (!stream.headersSent) {
+      // Trailers-only response.
+      stream.headersSent = true;
+      fields = [...RESPONSE_FIELDS, ["grpc-status", String(code)]];
+    } else if (code === 0 && message === "" && !hasEntries(metadata)) {
+      if (this.encoderUpdatePending) fields = TRAILERS_OK_FIELDS;
+      else block = TRAILERS_OK_BLOCK;
+    } else {
+      fields = [["grpc-status", String(code)]];
+    }
+    if (fields !== null) {
+      // (fields is TRAILERS_OK_FIELDS only when there is neither a message nor metadata to add.)
+      if (message !== "") fields.push(["grpc-message", percentEncode(message)]);
+      pushMetadata(fields, metadata);
+    }
+    if (stream.queue !== null) {
+      // DATA is waiting for window: the trailers go after it, encoded when they are written.
+      stream.pendingTrailerBlock = block;
+      stream.pendingTrailerFields = fields;
+      return;
+    }
+    this.writeFinalHeaders(stream, block ?? this.encodeFields(fields ?? TRAILERS_OK_FIELDS));
+  }
+
+  writeFinalHeaders(stream: H2ServerStream, block: Uint8Array | Fields | null): void {
+    if (this.dead) return;
+    const bytes = Array.isArray(block) ? this.encodeFields(block) : block;
+    if (bytes === null) return this.unencodable(stream);
+    this.writeHeaderBlock(stream.id, bytes, true);
+    this.responseComplete(stream);
+  }
+
+  /** Metadata the encoder refused (not latin1): the stream is reset, the client sees INTERNAL_ERROR. */
+  private unencodable(stream: H2ServerStream): void {
+    stream.finished = true;
+    this.streamError(stream, ErrorCode.INTERNAL_ERROR, "response metadata cannot be encoded");
+  }
+
+  private responseComplete(stream: H2ServerStream): void {
+    stream.endSent = true;
+    stream.responseWritten = true;
+    if (stream.done) return;
+    // A peer that is still sending is told to stop (RFC 9113 8.1); the stream is then closed.
+    if (!stream.remoteEnded) this.writeRst(stream.id, ErrorCode.NO_ERROR);
+    this.removeStream(stream);
+  }
+
+  protected onQueueProgress(stream: H2ServerStream): void {
+    if (stream.queue === null && (stream.pendingTrailerBlock !== null || stream.pendingTrailerFields !== null)) {
+      const block = stream.pendingTrailerBlock ?? stream.pendingTrailerFields;
+      stream.pendingTrailerBlock = null;
+      stream.pendingTrailerFields = null;
+      this.writeFinalHeaders(stream, block);
+      return;
+    }
+    if (stream.wantDrain && stream.queuedBytes <= this.tuning.streamQueueSoftBytes && !stream.done) {
+      stream.wantDrain = false;
+      try {
+        stream.handler.onDrain?.();
+      } catch (err) {
+        this.handlerFailed(stream, err);
+      }
+    }
+  }
+
+  protected override onStreamRemoved(): void {
+    if ((this.goawayState === 2 || this.peerWentAway) && this.streams.size === 0) this.closeGracefully();
+  }
+
+  /* ------------------------------------------------------------------ shutdown */
+
+  /** Phase one: GOAWAY(2^31-1) and a PING; phase two (on the PING ack) announces the real last stream id. */
+  beginShutdown(): void {
+    if (this.goawayState !== 0 || this.dead) return;
+    this.goawayState = 1;
+    this.writeGoaway(MAX_STREAM_ID, ErrorCode.NO_ERROR, "server shutting down");
+    this.writePing(false, SHUTDOWN_PING_HI, SHUTDOWN_PING_LO);
+    this.shutdownTimer = setTimeout(this.finalGoaway, this.tuning.shutdownPingTimeoutMs);
+    this.shutdownTimer.unref();
+  }
+
+  protected override onPingAck(payload: Buffer, off: number): void {
+    if (this.goawayState === 1 && payload.readUInt32BE(off) === SHUTDOWN_PING_HI
+      && payload.readUInt32BE(off + 4) === SHUTDOWN_PING_LO) {
+      this.finalGoaway();
+    }
+  }
+
+  private readonly finalGoaway = (): void => {
+    if (this.shutdownTimer !== null) clearTimeout(this.shutdownTimer);
+    this.shutdownTimer = null;
+    if (this.goawayState !== 1 || this.dead) return;
+    this.goawayState = 2;
+    this.goawayLastId = this.lastPeerStreamId;
+    this.writeGoaway(this.goawayLastId, ErrorCode.NO_ERROR, "");
+    if (this.streams.size === 0) this.closeGracefully();
+  };
+
+  private closeGracefully(): void {
+    this.shutdownSocket(undefined, null);
+  }
+
+  protected onPeerGoaway(): void {
+    this.peerWentAway = true;
+    if (this.streams.size === 0) this.closeGracefully();
+  }
+
+  /** Immediate close (shutdown grace period over). */
+  destroy(error: Error): void {
+    this.destroyConnection(error);
+  }
+
+  protected override reportError(error: Error): void {
+    const report = this.engine.options.onConnectionError;
+    if (report === undefined) return;
+    try {
+      report(error, this.peer);
+    } catch {
+      // a failing logger must not break the connection
+    }
+  }
+
+  protected onClosed(): void {
+    if (this.shutdownTimer !== null) clearTimeout(this.shutdownTimer);
+    this.shutdownTimer = null;
+    this.engine.connectionClosed(this);
+  }
+}
+
+export class H2ServerEngine implements ServerEngine {
+  readonly name = "fastgrpc-h2";
+  private readonly connections = new Set<ServerConnection>();
+  private readonly tuning: H2Tuning;
+  private shuttingDown = false;
+  private onAllClosed: (() => void) | null = null;
+
+  constructor(readonly dispatcher: StreamDispatcher, readonly options: ServerEngineOptions, tuning?: Partial<H2Tuning>) {
+    // A unary request of the largest allowed size fits in one stream window (no round trip), up to 4 MiB.
+    const window = Math.min(Math.max(options.maxMessageBytes + 5, 65535), 4 * 1024 * 1024);
+    this.tuning = resolveTuning({
+      maxConcurrentStreams: options.maxConcurrentStreams, initialWindowSize: window, ...tuning,
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  serveConnection(socket: Duplex, peer: PeerInfo): void {
+    const conn = new ServerConnection(socket, peer, this, this.tuning);
+    if (conn.dead) return;
+    this.connections.add(conn);
+    if (this.shuttingDown) conn.beginShutdown();
+  }
+
+  connectionClosed(conn: ServerConnection): void {
+    this.connections.delete(conn);
+    if (this.connections.size === 0 && this.onAllClosed !== null) {
+      const resolve = this.onAllClosed;
+      this.onAllClosed = null;
+      resolve();
+    }
+  }
+
+  shutdown(graceMs: number): Promise<void> {
+    this.shuttingDown = true;
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        for (const conn of [...this.connections]) conn.destroy(new Error("shutdown grace period over"));
+      }, graceMs);
+      timer.unref();
+      this.onAllClosed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      for (const conn of [...this.connections]) conn.beginShutdown();
+    });
+  }
+}
+
+/** The ServerEngineFactory of the fastgrpc HTTP/2 engine; `tuning` overrides limits (tests, benchmarks). */
+export function createH2ServerEngine(
+  dispatcher: StreamDispatcher,
+  options: ServerEngineOptions,
+  tuning?: Partial<H2Tuning>,
+): ServerEngine {
+  return new H2ServerEngine(dispatcher, options, tuning);
+}

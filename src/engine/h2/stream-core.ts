@@ -1,0 +1,34 @@
+/**
+ * The part of a stream the connection's flow control and state machine need, shared by server and client streams.
+ * Plain fields, no EventEmitter: one small object per stream.
+ */
+export class StreamCore {
+  /** Stream id; 0 while a client stream waits for a concurrency slot. */
+  id = 0;
+  /** How much we may still send on this stream (peer's window). */
+  sendWindow = 0;
+  /** How much the peer may still send us before we acknowledge. */
+  recvWindow = 0;
+  /** Bytes received and delivered since our last WINDOW_UPDATE for this stream. */
+  recvConsumed = 0;
+  /** DATA payloads waiting for flow-control window or socket space; the first is sent from queueOffset. */
+  queue: Uint8Array[] | null = null;
+  queueOffset = 0;
+  queuedBytes = 0;
+  /** Set END_STREAM on the DATA frame that empties the queue. */
+  queueEnd = false;
+  /** In the connection's list of streams with queued data. */
+  blocked = false;
+  /** sendMessage returned false: tell the owner when the queue falls below the soft limit. */
+  wantDrain = false;
+  /** We have put END_STREAM (or RST_STREAM) on the wire. */
+  endSent = false;
+  /** The peer has sent END_STREAM. */
+  remoteEnded = false;
+  /** Gone from the connection (finished or reset); nothing more is delivered. */
+  done = false;
+  /** Bytes of DATA payload received (for the content-length check). */
+  receivedBytes = 0;
+  /** content-length header of the peer's message, -1 if absent. */
+  contentLength = -1;
+}

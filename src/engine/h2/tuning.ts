@@ -1,0 +1,85 @@
+/** Limits and sizes of the fastgrpc HTTP/2 engine. Defaults suit gRPC; tests shrink them to attack the defences. */
+export interface H2Tuning {
+  /** SETTINGS_MAX_CONCURRENT_STREAMS we advertise (server); streams beyond it get REFUSED_STREAM. */
+  maxConcurrentStreams: number;
+  /** SETTINGS_INITIAL_WINDOW_SIZE we advertise: how much a peer may send on one stream before we acknowledge. */
+  initialWindowSize: number;
+  /** Our connection-level receive window (raised from 65535 with a WINDOW_UPDATE right after SETTINGS). */
+  connectionWindowSize: number;
+  /** Decoded header list size (RFC 9113 6.5.2) above which a request is refused with 431 / a response reset. */
+  maxHeaderListSize: number;
+  /** Compressed header block bytes (HEADERS + CONTINUATION) above which the connection is closed. */
+  maxHeaderBlockBytes: number;
+  /** Our HPACK decoder's dynamic table size (SETTINGS_HEADER_TABLE_SIZE). */
+  headerTableSize: number;
+  /** Queued bytes on one stream above which sendMessage returns false (the caller waits for onDrain). */
+  streamQueueSoftBytes: number;
+  /** Queued bytes on one stream above which the stream is reset: the caller ignored backpressure. */
+  streamQueueHardBytes: number;
+  /** Bytes waiting in the socket above which no more DATA is moved into it until it drains. */
+  outputHighWaterBytes: number;
+  /** Bytes waiting in the socket above which the peer is considered not to read and the connection is destroyed. */
+  outputHardCapBytes: number;
+  /** A connection that cannot send for this long (zero connection window or a socket that does not drain) is closed. */
+  stallTimeoutMs: number;
+  /** Time a new connection has to send its preface and SETTINGS. */
+  prefaceTimeoutMs: number;
+  /** RST_STREAM frames received: burst size and sustained rate, beyond which GOAWAY ENHANCE_YOUR_CALM (CVE-2023-44487). */
+  resetBurst: number;
+  resetsPerSecond: number;
+  /** SETTINGS and PING frames (each forces a reply): burst and rate before ENHANCE_YOUR_CALM. */
+  controlBurst: number;
+  controlPerSecond: number;
+  /** Frames that do no work (empty DATA/CONTINUATION, PRIORITY, unknown types, frames on closed streams). */
+  idleFrameBurst: number;
+  idleFramesPerSecond: number;
+  /** Graceful shutdown: how long to wait for the PING ack between the two GOAWAY frames. */
+  shutdownPingTimeoutMs: number;
+}
+
+export const DEFAULT_TUNING: Readonly<H2Tuning> = {
+  maxConcurrentStreams: 1000,
+  initialWindowSize: 4 * 1024 * 1024,
+  connectionWindowSize: 16 * 1024 * 1024,
+  maxHeaderListSize: 16 * 1024,
+  maxHeaderBlockBytes: 64 * 1024,
+  headerTableSize: 4096,
+  streamQueueSoftBytes: 64 * 1024,
+  streamQueueHardBytes: 64 * 1024 * 1024,
+  outputHighWaterBytes: 1024 * 1024,
+  outputHardCapBytes: 16 * 1024 * 1024,
+  stallTimeoutMs: 30_000,
+  prefaceTimeoutMs: 10_000,
+  resetBurst: 1000,
+  resetsPerSecond: 200,
+  controlBurst: 1000,
+  controlPerSecond: 200,
+  idleFrameBurst: 10_000,
+  idleFramesPerSecond: 2000,
+  shutdownPingTimeoutMs: 2000,
+};
+
+export function resolveTuning(overrides: Partial<H2Tuning> | undefined): H2Tuning {
+  return overrides === undefined ? { ...DEFAULT_TUNING } : { ...DEFAULT_TUNING, ...overrides };
+}
+
+/** A token bucket: `take()` is false once the peer has used its burst and exceeded the sustained rate. */
+export class RateLimit {
+  private tokens: number;
+  private last = 0;
+
+  constructor(private readonly burst: number, private readonly perSecond: number) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = performance.now();
+    if (this.last !== 0) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
+    }
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

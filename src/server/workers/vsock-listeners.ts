@@ -1,0 +1,51 @@
+/**
+ * VSOCK under workers: the primary opens each listening AF_VSOCK socket once and its workers inherit the file
+ * descriptor (an extra stdio slot of the fork), each accepting from it with libuv: a pre-fork server, where the
+ * kernel gives each connection to exactly one worker. (node:cluster cannot share these: it only knows TCP and
+ * unix sockets, and node's IPC cannot pass an AF_VSOCK handle.)
+ */
+import type { Duplex } from "node:stream";
+import { formatAddress, parseAddress } from "../../transport/address.js";
+import type { Listener, PeerInfo } from "../../transport/types.js";
+
+const BACKLOG = 511;
+
+export interface OpenedVsockSocket {
+  readonly fd: number;
+  /** The bound address (an ephemeral port resolved). */
+  readonly url: string;
+  close(): void;
+}
+
+/** Primary side: a bound, listening AF_VSOCK socket that workers will inherit. Throws when vsock is unavailable. */
+export async function openVsockListeningSocket(url: string): Promise<OpenedVsockSocket> {
+  const address = parseAddress(url, true);
+  if (address.scheme !== "vsock") throw new TypeError(`${url} is not a vsock:// address`);
+  const { vsockAddon } = await import("../../transport/vsock-native.js");
+  const addon = vsockAddon();
+  const fd = addon.listen(address.cid, address.port === 0 ? addon.PORT_ANY : address.port, BACKLOG);
+  try {
+    const name = addon.sockName(fd);
+    return { fd, url: formatAddress({ scheme: "vsock", cid: name.cid, port: name.port }), close: () => addon.close(fd) };
+  } catch (error) {
+    addon.close(fd);
+    throw error;
+  }
+}
+
+/** Worker side: accepts connections on an inherited listening fd, like the VSOCK transport's own listener. */
+export async function acceptOnInheritedVsock(fd: number, url: string, onConnection: (socket: Duplex, peer: PeerInfo) => void): Promise<Listener> {
+  const [{ vsockAddon }, { acceptOnFd }] = await Promise.all([import("../../transport/vsock-native.js"), import("../../transport/vsock-handle.js")]);
+  const addon = vsockAddon();
+  const peerOf = (clientFd: number): PeerInfo => {
+    try {
+      const peer = addon.peerName(clientFd);
+      return { transport: "vsock", label: `vsock:${peer.cid}:${peer.port}` };
+    } catch {
+      return { transport: "vsock", label: "vsock:?:?" }; // the peer already left; its socket reports that itself
+    }
+  };
+  // A failed accept (EMFILE, ECONNABORTED) concerns one connection; libuv keeps accepting.
+  const loop = acceptOnFd(fd, BACKLOG, (socket, clientFd) => onConnection(socket, peerOf(clientFd)), () => undefined);
+  return { url, address: parseAddress(url, true), close: () => loop.close() };
+}

@@ -1,0 +1,56 @@
+/**
+ * A stand-in for fastgrpc-server with --workers (the same wiring the CLI gets): the primary generates the keys and
+ * forks; each worker builds Echo + Crypto around the keys it receives.
+ *   node server-entry.js --workers N --listen URL [--grace-ms N] [--log-level L]
+ */
+import { parseArgs } from "node:util";
+import { generateKeyring } from "../../../src/crypto/keyring.js";
+import { type Keyring } from "../../../src/crypto/keyring.js";
+import { CryptoService } from "../../../src/gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { createLogger, isLogLevel, type Logger } from "../../../src/log/logger.js";
+import { GrpcServer } from "../../../src/server/server.js";
+import { isWorkerProcess, runPrimary, runWorker } from "../../../src/server/workers/index.js";
+import { createCryptoService } from "../../../src/services/crypto.js";
+import { createEchoService, EchoService } from "../../../src/services/echo.js";
+
+const { values } = parseArgs({
+  options: {
+    workers: { type: "string", default: "2" },
+    listen: { type: "string", multiple: true },
+    "grace-ms": { type: "string", default: "2000" },
+    "log-level": { type: "string", default: "info" },
+    "max-concurrent-streams": { type: "string", default: "1000" },
+  },
+});
+const level = values["log-level"];
+const log = createLogger(isLogLevel(level) ? level : "info", "fastgrpc-server");
+const graceMs = Number(values["grace-ms"]);
+const listen = values.listen ?? ["tcp://127.0.0.1:0"];
+
+function buildServer(logger: Logger, keyring: Keyring): GrpcServer {
+  const server = new GrpcServer({ log: logger, maxConcurrentStreams: Number(values["max-concurrent-streams"]) });
+  server.addService(EchoService, createEchoService(logger));
+  server.addService(CryptoService, createCryptoService(keyring));
+  return server;
+}
+
+async function main(): Promise<number> {
+  if (isWorkerProcess()) return runWorker({ log, graceMs, createServer: (keyring) => buildServer(log, keyring) });
+  const keyring = await generateKeyring();
+  return runPrimary({
+    workers: Number(values.workers),
+    listen,
+    keyring,
+    graceMs,
+    log,
+    restart: { minUptimeMs: 1000, initialDelayMs: 100 },
+    onListening: (urls) => {
+      for (const url of urls) process.stdout.write(`fastgrpc-server listening on ${url} (pid ${process.pid})\n`);
+    },
+  });
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  process.stderr.write(`server-entry: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
