@@ -23,7 +23,7 @@ DIST_STAMP := dist/.build-stamp
 DEPS_STAMP := node_modules/.deps-stamp
 SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: node deps gen build test test-unit run-server run-client clean check-gen bench-compare
+.PHONY: node deps gen build test test-unit run-server run-client clean check-gen bench-compare fuzz-h2
 
 node: $(NODE_BIN)
 
@@ -68,6 +68,10 @@ run-server: build
 
 run-client: build
 	$(NODE) dist/src/cli/client.js echo --target $(TARGET) --message "$(MESSAGE)" $(ARGS)
+
+## fuzz-h2: a million mutated and random frame sequences against each side of the HTTP/2 engine (~3 min)
+fuzz-h2: build
+	H2_FUZZ_CASES=$${H2_FUZZ_CASES:-1000000} $(NODE) --expose-gc --test --test-timeout=900000 dist/test/h2/fuzz.test.js
 
 bench-compare: build
 	bash bench/compare/run.sh $(ARGS)

@@ -1,10 +1,15 @@
 /**
- * GrpcClient: unary calls to one or more targets (tcp://HOST:PORT, vsock://CID:PORT) over a connection pool.
+ * GrpcClient: unary and streaming calls to one or more targets (tcp://HOST:PORT, tls://HOST:PORT,
+ * vsock://CID:PORT) over a connection pool.
  *
  *   const client = new GrpcClient("tcp://127.0.0.1:50051");
  *   const reply = await client.unary(EchoService.method.echo, { payload }, { timeoutMs: 1000 });
+ *   for await (const reply of client.bidiStream(EchoService.method.echoStream, requests)) ...
  */
-import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type {
+  DescMessage, DescMethodBiDiStreaming, DescMethodClientStreaming, DescMethodServerStreaming, DescMethodUnary,
+  MessageInitShape, MessageShape,
+} from "@bufbuild/protobuf";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { ClientEngine, ClientSession } from "../engine/types.js";
 import { nodeClientEngine } from "../engine/node/client.js";
@@ -14,9 +19,14 @@ import { GrpcError } from "../errors/grpc-error.js";
 import { encodeFrame } from "../protocol/framing.js";
 import { type Metadata, validateMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
+import { protobufCodec } from "../protocol/codec.js";
 import { parseAddress } from "../transport/address.js";
-import { type Connector, buildConnector } from "./connector.js";
+import type { TlsClientOptions } from "../transport/tls.js";
+import { streamErrors } from "../server/stream-errors.js";
+import type { Connector } from "./connector.js";
 import { ConnectionPool } from "./pool.js";
+import { ClientStreamingCall } from "./streaming-call.js";
+import { buildTlsAwareConnector } from "./tls-connector.js";
 import { ClientUnaryCall } from "./unary-call.js";
 
 export interface ClientOptions {
@@ -32,6 +42,8 @@ export interface ClientOptions {
   maxMessageBytes?: number;
   /** Deadline for calls that set none (default: none). */
   defaultTimeoutMs?: number;
+  /** CA, client certificate and key for tls:// targets (default: the system's CAs, no client certificate). */
+  tls?: TlsClientOptions;
 }
 
 export interface CallOptions {
@@ -52,7 +64,7 @@ export class GrpcClient {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
     const addresses = targets.map((url) => parseAddress(url));
-    const connector = options.connector ?? buildConnector(options.engine ?? nodeClientEngine);
+    const connector = options.connector ?? buildTlsAwareConnector(options.engine ?? nodeClientEngine, options.tls);
     this.pool = new ConnectionPool(addresses, connector, {
       maxSessions: Math.max(1, options.connections ?? 1),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -112,10 +124,129 @@ export class GrpcClient {
     });
   }
 
+  /**
+   * A server-streaming call: iterate the responses; the iteration throws a GrpcError if the call fails. Leaving
+   * the loop early cancels the call. Responses are read from the network only as fast as the loop takes them.
+   */
+  serverStream<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodServerStreaming<I, O>,
+    request: MessageInitShape<I>,
+    options?: CallOptions,
+  ): AsyncIterable<MessageShape<O>> {
+    const decode = protobufCodec(method.output).decode;
+    let bytes: Uint8Array;
+    try {
+      bytes = protobufCodec(method.input).encode(create(method.input, request));
+    } catch (cause) {
+      return failedStream(new GrpcError(Code.INTERNAL, "request message could not be encoded", { cause }));
+    }
+    return this.open(pathOf(method), decode, bytes, options);
+  }
+
+  /** A client-streaming call: sends what `requests` yields (then half-closes) and resolves with the one response. */
+  async clientStream<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodClientStreaming<I, O>,
+    requests: AsyncIterable<MessageInitShape<I>>,
+    options?: CallOptions,
+  ): Promise<MessageShape<O>> {
+    const responses = this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options);
+    let response: MessageShape<O> | undefined;
+    let count = 0;
+    for await (const message of responses) {
+      response = message;
+      count++;
+    }
+    if (response === undefined) throw streamErrors.noResponseMessage();
+    if (count > 1) throw streamErrors.manyResponseMessages();
+    return response;
+  }
+
+  /**
+   * A bidirectional call: requests are sent as `requests` yields them while the responses are iterated. The two
+   * run independently; leaving the response loop early cancels the call.
+   */
+  bidiStream<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodBiDiStreaming<I, O>,
+    requests: AsyncIterable<MessageInitShape<I>>,
+    options?: CallOptions,
+  ): AsyncIterable<MessageShape<O>> {
+    return this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options);
+  }
+
+  /** A streaming call on encoded messages (no length prefix), for callers that bring their own codec (the benchmark). */
+  streamRaw(path: string, requests: AsyncIterable<Uint8Array> | Uint8Array, options?: CallOptions): AsyncIterable<Uint8Array> {
+    return this.open(path, identity, requests, options);
+  }
+
+  private open<T>(path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options?: CallOptions): AsyncIterable<T> {
+    const metadata = options?.metadata;
+    if (metadata !== undefined) {
+      try {
+        validateMetadata(metadata);
+      } catch (cause) {
+        return failedStream(new GrpcError(Code.INTERNAL, cause instanceof Error ? cause.message : String(cause), { cause }));
+      }
+    }
+    const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+    const signal = options?.signal;
+    if (signal?.aborted) return failedStream(errors.cancelled("call aborted by the caller"));
+    let headers = metadata ?? NO_METADATA;
+    if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
+    const call = new ClientStreamingCall<T>(decode, this.maxMessageBytes);
+    call.arm(timeoutMs, signal);
+    const begin = (session: ClientSession) => {
+      if (call.isSettled) return;
+      try {
+        const stream = session.request(path, headers, call);
+        call.stream = stream;
+        if (body instanceof Uint8Array) stream.sendMessage(encodeFrame(body), true);
+        else void call.sendAll(body);
+      } catch (error) {
+        call.abortLocally(errors.connectionClosed(error));
+      }
+    };
+    const session = this.pool.pick(signal);
+    if (isSession(session)) begin(session);
+    else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
+    return call.responses;
+  }
+
   /** Closes every connection; calls in flight finish first unless `force`. */
   async close(force = false): Promise<void> {
     this.pool.close(force);
   }
+}
+
+function pathOf(method: { readonly name: string; readonly parent: { readonly typeName: string } }): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
+
+function identity(bytes: Uint8Array): Uint8Array {
+  return bytes;
+}
+
+/** Typed requests to encoded messages, one at a time as the engine takes them. */
+async function* encodeAll<I extends DescMessage>(schema: I, requests: AsyncIterable<MessageInitShape<I>>): AsyncGenerator<Uint8Array> {
+  const codec = protobufCodec(schema);
+  for await (const request of requests) {
+    let bytes: Uint8Array;
+    try {
+      bytes = codec.encode(create(schema, request));
+    } catch (cause) {
+      throw new GrpcError(Code.INTERNAL, "request message could not be encoded", { cause });
+    }
+    yield bytes;
+  }
+}
+
+/** A response stream that throws `error` on first read (a call that failed before it started). */
+function failedStream<T>(error: GrpcError): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => Promise.reject(error),
+      return: () => Promise.resolve({ done: true, value: undefined }),
+    }),
+  };
 }
 
 function isSession(value: ClientSession | Promise<ClientSession>): value is ClientSession {

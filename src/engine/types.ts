@@ -38,6 +38,13 @@ export interface ServerStream {
   sendTrailers(code: Code, message: string, metadata?: Metadata): void;
   /** Ends the stream with a non-200 HTTP status (e.g. 415 for a wrong content-type), carrying a gRPC status too. */
   sendHttpError(httpStatus: number, code: Code, message: string): void;
+  /**
+   * Streaming calls only: stop delivering onData and stop granting the peer HTTP/2 flow-control window for this
+   * stream until resumeInput(), so a client cannot outrun a slow handler. Optional: without it the gRPC layer
+   * bounds what it queues and fails the call with RESOURCE_EXHAUSTED instead.
+   */
+  pauseInput?(): void;
+  resumeInput?(): void;
 }
 
 /** What the gRPC layer wants to hear about one stream. Returned by the dispatcher when the stream opens. */
@@ -97,15 +104,27 @@ export interface ClientStreamHandler {
    * a normal end; `error` a local failure (socket error, protocol error), if any.
    */
   onClose(resetCode: number | null, error?: Error): void;
+  /** The engine can take more after sendMessage returned false (streaming calls wait for this). */
+  onDrain?(): void;
 }
 
 export interface ClientStream {
-  /** Sends one length-prefixed message; `end` half-closes the stream after it. */
-  sendMessage(frame: Uint8Array, end: boolean): void;
+  /**
+   * Sends one length-prefixed message; `end` half-closes the stream after it. Returns false when the engine is
+   * buffering beyond its limit: the caller should wait for ClientStreamHandler.onDrain before sending more. An
+   * engine without backpressure may return nothing (treated as true).
+   */
+  sendMessage(frame: Uint8Array, end: boolean): boolean | void;
   /** Half-closes without another message. */
   end(): void;
   /** RST_STREAM(CANCEL). onClose follows. */
   cancel(): void;
+  /**
+   * Streaming calls only: stop delivering onData and stop granting the server flow-control window until
+   * resumeInput(), so a slow reader is not buffered without bound. Optional, as on ServerStream.
+   */
+  pauseInput?(): void;
+  resumeInput?(): void;
 }
 
 export interface ClientSessionEvents {

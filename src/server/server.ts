@@ -1,22 +1,37 @@
 /**
- * GrpcServer: routes HTTP/2 streams to service handlers, on any number of listeners (TCP, VSOCK), over one
+ * GrpcServer: routes HTTP/2 streams to service handlers, on any number of listeners (TCP, TLS, VSOCK), over one
  * HTTP/2 engine. The early checks here (content-type, route, grpc-timeout) answer before any handler runs.
+ * Health (grpc.health.v1) and reflection (grpc.reflection.v1 and v1alpha) are on by default; metrics are on only
+ * when a ServerMetrics is given.
  */
+import type { Duplex } from "node:stream";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import type { ServerEngine, ServerEngineFactory, ServerStream, ServerStreamHandler, StreamDispatcher } from "../engine/types.js";
 import { createNodeServerEngine } from "../engine/node/server.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { parseGrpcTimeout } from "../protocol/timeout.js";
-import { parseAddress } from "../transport/address.js";
+import { type Address, parseAddress } from "../transport/address.js";
 import { transportFor } from "../transport/registry.js";
+import type { TlsServerOptions } from "../transport/tls.js";
 import type { Listener, PeerInfo } from "../transport/types.js";
+import { type CidFilter, cidFilter } from "./cid-allowlist.js";
+import { HealthRegistry, createHealthService } from "./health.js";
+import { plaintextExposureWarning } from "./listen-warnings.js";
+import type { ServerMetrics } from "./metrics.js";
+import { createReflectionService } from "./reflection.js";
 import { type RegisteredMethod, type ServiceImpl, registerService } from "./service.js";
-import { type CallEnvironment, UnaryCall } from "./unary-call.js";
+import { StreamingCall } from "./streaming-call.js";
+import { type ActiveCall, type CallEnvironment, UnaryCall } from "./unary-call.js";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
+/** How long force-closed calls get to flush their UNAVAILABLE trailers before the connections are destroyed. */
+const FORCE_CLOSE_FLUSH_MS = 250;
 
 export interface ServerOptions {
   log?: Logger;
@@ -26,24 +41,45 @@ export interface ServerOptions {
   maxConcurrentStreams?: number;
   /** The HTTP/2 engine (default node:http2). */
   engine?: ServerEngineFactory;
+  /** Serve grpc.health.v1.Health (default true). */
+  health?: boolean;
+  /** Serve grpc.reflection.v1 and v1alpha ServerReflection (default true; the CLI's --no-reflection turns it off). */
+  reflection?: boolean;
+  /** Count calls, latencies and connections into this object (default: no metrics, no cost). */
+  metrics?: ServerMetrics;
+}
+
+export interface ListenOptions {
+  /** Certificate, key and optional client CA: required for tls:// URLs. */
+  tls?: TlsServerOptions;
+  /** VSOCK listeners only: accept connections from these CIDs alone; others are closed before any HTTP/2 byte. */
+  allowCids?: readonly number[];
 }
 
 /** A stream that was answered before a handler ran needs no further events. */
 const IGNORE: ServerStreamHandler = { onData() {}, onEnd() {}, onCancel() {} };
 
+const REFLECTION_V1ALPHA_PATH = `/${ServerReflectionV1alpha.typeName}/ServerReflectionInfo`;
+
 export class GrpcServer implements StreamDispatcher {
   private readonly routes = new Map<string, RegisteredMethod>();
+  /** Services as reflection describes them, by full name. */
+  private readonly services = new Map<string, DescService>();
   private readonly listeners: Listener[] = [];
   private readonly engine: ServerEngine;
   private readonly env: CallEnvironment;
-  private readonly active = new Set<UnaryCall>();
+  private readonly active = new Set<ActiveCall>();
+  private readonly metrics: ServerMetrics | null;
   private draining = false;
   private shutdownPromise: Promise<void> | undefined;
   private idleWaiter: (() => void) | undefined;
   readonly log: Logger;
+  /** Serving status per service for grpc.health.v1 ("" is the whole server); set to NOT_SERVING on shutdown. */
+  readonly health = new HealthRegistry();
 
   constructor(options: ServerOptions = {}) {
     this.log = options.log ?? silentLogger();
+    this.metrics = options.metrics ?? null;
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const factory = options.engine ?? createNodeServerEngine;
     this.engine = factory(this, {
@@ -59,25 +95,56 @@ export class GrpcServer implements StreamDispatcher {
         if (this.idleWaiter && this.active.size === 0) this.idleWaiter();
       },
     };
+    if (options.health !== false) this.register(Health, createHealthService(this.health));
+    if (options.reflection !== false) {
+      this.register(ServerReflection, createReflectionService(() => this.services.values()));
+      // v1alpha is v1 under another package name, byte for byte: the same handler and codecs serve it.
+      const v1 = this.routes.get(`/${ServerReflection.typeName}/ServerReflectionInfo`);
+      if (v1 !== undefined) {
+        this.addRoute({ ...v1, path: REFLECTION_V1ALPHA_PATH, serviceName: ServerReflectionV1alpha.typeName, stats: null });
+        this.services.set(ServerReflectionV1alpha.typeName, ServerReflectionV1alpha);
+      }
+    }
   }
 
   get engineName(): string {
     return this.engine.name;
   }
 
-  /** Adds a service; its methods answer at "/<package>.<Service>/<Method>". */
-  addService<S extends DescService>(service: S, impl: ServiceImpl<S>): this {
-    for (const method of registerService(service, impl)) this.routes.set(method.path, method);
+  /**
+   * Adds a service; its methods answer at "/<package>.<Service>/<Method>" and its health status becomes SERVING.
+   * Methods without a handler answer UNIMPLEMENTED. Adding a service again replaces the handlers it names.
+   */
+  addService<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): this {
+    this.register(service, impl);
+    this.health.set(service.typeName, "SERVING");
     return this;
   }
 
-  /** Starts listening on a transport URL (tcp://HOST:PORT, vsock://CID:PORT); port 0 picks a free port. */
-  async listen(url: string): Promise<Listener> {
+  private register<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): void {
+    for (const method of registerService(service, impl)) this.addRoute(method);
+    this.services.set(service.typeName, service);
+  }
+
+  private addRoute(method: RegisteredMethod): void {
+    // Counters are made here, once per method, so a call finds them through its route without a lookup.
+    method.stats = this.metrics?.forMethod(method.path, method.serviceName, method.methodName, method.kind) ?? null;
+    this.routes.set(method.path, method);
+  }
+
+  /**
+   * Starts listening on a transport URL (tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT); port 0 picks a
+   * free port. A plaintext listener on a non-loopback address logs a warning.
+   */
+  async listen(url: string, options: ListenOptions = {}): Promise<Listener> {
     if (this.draining) throw new Error("server is shutting down");
     const address = parseAddress(url, true);
-    const transport = await transportFor(address);
-    const listener = await transport.listen(address, (socket, peer) => this.accept(socket, peer));
+    const filter = listenFilter(address, options);
+    const transport = await transportFor(address, options.tls ? { server: options.tls } : undefined);
+    const listener = await transport.listen(address, (socket, peer) => this.accept(socket, peer, filter));
     this.listeners.push(listener);
+    const warning = plaintextExposureWarning(listener.address);
+    if (warning !== undefined) this.log.warn({ url: listener.url }, warning);
     return listener;
   }
 
@@ -85,12 +152,20 @@ export class GrpcServer implements StreamDispatcher {
     return this.listeners.map((listener) => listener.url);
   }
 
-  private accept(socket: import("node:stream").Duplex, peer: PeerInfo): void {
+  private accept(socket: Duplex, peer: PeerInfo, filter: CidFilter | null): void {
     if (this.draining) {
       socket.destroy();
       return;
     }
     socket.on("error", () => undefined); // reported through the engine; never fatal
+    if (filter !== null && !filter.allows(peer)) {
+      // Before the engine sees the socket: not one HTTP/2 byte is read or written.
+      socket.destroy();
+      this.metrics?.connectionRefused(peer.transport);
+      this.log.warn({ peer: peer.label, allowed: filter.description }, "connection refused: CID not on the allowlist");
+      return;
+    }
+    if (this.metrics !== null) socket.once("close", this.metrics.connectionOpened(peer.transport));
     if (this.log.isLevelEnabled("debug")) this.log.debug({ peer: peer.label, transport: peer.transport }, "connection accepted");
     this.engine.serveConnection(socket, peer);
   }
@@ -123,14 +198,16 @@ export class GrpcServer implements StreamDispatcher {
         return IGNORE;
       }
     }
-    return new UnaryCall(stream, method, this.env, timeoutMs);
+    if (method.kind === "unary") return new UnaryCall(stream, method, this.env, timeoutMs);
+    return new StreamingCall(stream, method, this.env, timeoutMs);
   }
 
   /* ---------------------------------------------------------- shutdown */
 
   /**
-   * Graceful shutdown: stop accepting connections, GOAWAY every connection, let calls in flight finish for up to
-   * graceMs, then cancel what is left and close. Safe to call more than once.
+   * Graceful shutdown: health turns NOT_SERVING (Watch streams get it, then end UNAVAILABLE), stop accepting
+   * connections, GOAWAY every connection, let calls in flight finish for up to graceMs, then cancel what is left
+   * and close. Safe to call more than once.
    */
   shutdown(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
     this.shutdownPromise ??= this.drain(graceMs);
@@ -139,9 +216,11 @@ export class GrpcServer implements StreamDispatcher {
 
   private async drain(graceMs: number): Promise<void> {
     this.draining = true;
+    this.health.shutdown();
     await Promise.all(this.listeners.map((listener) => listener.close().catch(() => undefined)));
-    // The engine sends GOAWAY now and destroys what is left of the connections after graceMs.
-    const engineDone = this.engine.shutdown(graceMs);
+    // The engine sends GOAWAY now and destroys what is left of the connections a little after graceMs: calls still
+    // running at graceMs are force-closed first, and their trailers need a moment to reach the socket.
+    const engineDone = this.engine.shutdown(graceMs + FORCE_CLOSE_FLUSH_MS);
     if (this.active.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -154,6 +233,12 @@ export class GrpcServer implements StreamDispatcher {
     }
     await engineDone;
   }
+}
+
+function listenFilter(address: Address, options: ListenOptions): CidFilter | null {
+  if (options.allowCids === undefined) return null;
+  if (address.scheme !== "vsock") throw new TypeError("a CID allowlist applies to vsock:// listeners only");
+  return cidFilter(options.allowCids);
 }
 
 function isGrpcContentType(value: string): boolean {

@@ -10,18 +10,23 @@ import type { ServerStream, ServerStreamHandler } from "../engine/types.js";
 import { type FrameError, type FrameSink, MessageReader, encodeFrame } from "../protocol/framing.js";
 import type { Metadata } from "../protocol/metadata.js";
 import type { Logger } from "../log/logger.js";
-import type { CallContext, RegisteredMethod } from "./service.js";
+import type { CallContext, UnaryMethod } from "./service.js";
+
+/** What the server's shutdown needs from a call in flight, unary or streaming. */
+export interface ActiveCall {
+  forceClose(error: GrpcError): void;
+}
 
 /** Shared per-server state a call needs; one object, so a call costs one pointer for it. */
 export interface CallEnvironment {
   readonly log: Logger;
   readonly maxMessageBytes: number;
   /** Calls in flight, so shutdown can wait for them. */
-  readonly active: Set<UnaryCall>;
+  readonly active: Set<ActiveCall>;
   onCallDone(): void;
 }
 
-export class UnaryCall implements ServerStreamHandler, FrameSink, CallContext {
+export class UnaryCall implements ServerStreamHandler, FrameSink, CallContext, ActiveCall {
   private readonly reader: MessageReader;
   private request: Uint8Array | null = null;
   private done = false;
@@ -29,16 +34,19 @@ export class UnaryCall implements ServerStreamHandler, FrameSink, CallContext {
   private timer: NodeJS.Timeout | null = null;
   private headersOut: Metadata | null = null;
   private trailersOut: Metadata | null = null;
+  /** performance.now() at the start, only when metrics are on. */
+  private startedAt = 0;
   readonly deadline: number | undefined;
 
   constructor(
     private readonly stream: ServerStream,
-    private readonly method: RegisteredMethod,
+    private readonly method: UnaryMethod,
     private readonly env: CallEnvironment,
     timeoutMs: number | undefined,
   ) {
     this.reader = new MessageReader(this, env.maxMessageBytes, false);
     env.active.add(this);
+    if (method.stats !== null) this.startedAt = method.stats.start();
     if (timeoutMs !== undefined) {
       this.deadline = Date.now() + timeoutMs;
       this.timer = setTimeout(() => this.expire(), timeoutMs);
@@ -87,7 +95,7 @@ export class UnaryCall implements ServerStreamHandler, FrameSink, CallContext {
 
   onCancel(): void {
     if (this.done) return;
-    this.finish();
+    this.finish(Code.CANCELLED);
     this.abort(errors.cancelledByClient());
   }
 
@@ -134,7 +142,7 @@ export class UnaryCall implements ServerStreamHandler, FrameSink, CallContext {
     } catch (error) {
       return this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
     }
-    this.finish();
+    this.finish(Code.OK);
     this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
   }
 
@@ -147,7 +155,7 @@ export class UnaryCall implements ServerStreamHandler, FrameSink, CallContext {
 
   private fail(error: GrpcError): void {
     if (this.done) return;
-    this.finish();
+    this.finish(error.code);
     const trailers = { ...this.trailersOut, ...error.metadata };
     this.stream.sendTrailers(error.code, error.rawMessage, trailers);
     this.abort(error);
@@ -163,8 +171,9 @@ export class UnaryCall implements ServerStreamHandler, FrameSink, CallContext {
     this.fail(error);
   }
 
-  private finish(): void {
+  private finish(code: Code): void {
     this.done = true;
+    if (this.method.stats !== null) this.method.stats.end(this.startedAt, code);
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;

@@ -9,7 +9,14 @@ import type { Keyring } from "../crypto/keyring.js";
 import { requireAlgorithmFor, requireKeyType } from "../crypto/validation.js";
 import type { CallContext, ServiceImpl } from "../server/service.js";
 
-export function createCryptoService(keyring: Keyring): ServiceImpl<typeof CryptoService> {
+/** Optional observers of the service (metrics); absent ones cost one branch per call. */
+export interface CryptoServiceHooks {
+  /** A signature was made with this SignatureAlgorithm value. */
+  onSigned?(algorithm: number): void;
+}
+
+export function createCryptoService(keyring: Keyring, hooks: CryptoServiceHooks = {}): ServiceImpl<typeof CryptoService> {
+  const onSigned = hooks.onSigned;
   return {
     async sign(request, context) {
       const spec = requireAlgorithmFor(request.keyType, request.algorithm);
@@ -17,6 +24,7 @@ export function createCryptoService(keyring: Keyring): ServiceImpl<typeof Crypto
       // The thread-pool job cannot be cancelled once queued, so skip it for a call that is already over.
       context.signal.throwIfAborted();
       const { signature, keyId } = await keyring.sign(spec, request.data);
+      if (onSigned !== undefined) onSigned(spec.algorithm);
       return { signature, keyId, algorithm: spec.algorithm };
     },
 

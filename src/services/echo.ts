@@ -1,4 +1,7 @@
-/** EchoService: returns the payload unchanged; logs each call at debug and a payload preview at trace. */
+/**
+ * EchoService: returns the payload unchanged; logs each call at debug and a payload preview at trace. EchoStream
+ * answers each request as it arrives, on one bidirectional call.
+ */
 import { EchoService } from "../gen/fastgrpc/echo/v1/echo_pb.js";
 import type { Logger } from "../log/logger.js";
 import type { ServiceImpl } from "../server/service.js";
@@ -19,6 +22,20 @@ export function createEchoService(log: Logger): ServiceImpl<typeof EchoService> 
         }
       }
       return { payload: request.payload };
+    },
+
+    async *echoStream(requests, context) {
+      if (debug) log.debug({ method: context.path, peer: context.peer.label }, "echo stream opened");
+      let count = 0;
+      for await (const request of requests) {
+        count++;
+        if (trace) {
+          const preview = Buffer.from(request.payload.subarray(0, PREVIEW_BYTES)).toString("hex");
+          log.trace({ method: context.path, index: count, preview, truncated: request.payload.length > PREVIEW_BYTES }, "echo stream payload");
+        }
+        yield { payload: request.payload };
+      }
+      if (debug) log.debug({ method: context.path, peer: context.peer.label, messages: count }, "echo stream closed");
     },
   };
 }

@@ -27,7 +27,7 @@ function parsePort(text: string, url: string, allowZero: boolean): number {
  */
 export function parseAddress(url: string, forListening = false): Address {
   const match = /^([a-z]+):\/\/(.*)$/.exec(url);
-  if (!match) throw new AddressError(`invalid address "${url}": expected tcp://HOST:PORT or vsock://CID:PORT`);
+  if (!match) throw new AddressError(`invalid address "${url}": expected tcp://HOST:PORT, tls://HOST:PORT or vsock://CID:PORT`);
   const scheme = match[1] ?? "";
   const rest = match[2] ?? "";
   if (scheme === "tcp" || scheme === "tls") {
@@ -55,7 +55,7 @@ export function parseAddress(url: string, forListening = false): Address {
     const port = parsePort(cidPort[2] ?? "", url, forListening);
     return { scheme, cid, port };
   }
-  throw new AddressError(`unsupported scheme "${scheme}" in ${url}: use tcp:// or vsock://`);
+  throw new AddressError(`unsupported scheme "${scheme}" in ${url}: use tcp://, tls:// or vsock://`);
 }
 
 /** The URL form of an address (IPv6 hosts in brackets). */

@@ -11,16 +11,29 @@ const END_STREAM_FLAG = 0x1;
 
 class NodeClientStream implements ClientStream {
   constructor(private readonly stream: http2.ClientHttp2Stream) {}
-  sendMessage(frame: Uint8Array, end: boolean): void {
-    if (this.stream.destroyed) return;
-    if (end) this.stream.end(frame);
-    else this.stream.write(frame);
+  sendMessage(frame: Uint8Array, end: boolean): boolean {
+    if (this.stream.destroyed) return false;
+    if (!end) return this.stream.write(frame);
+    this.stream.end(frame);
+    return true;
   }
   end(): void {
     if (!this.stream.destroyed) this.stream.end();
   }
   cancel(): void {
-    if (!this.stream.destroyed) this.stream.close(NGHTTP2_CANCEL);
+    if (this.stream.destroyed) return;
+    // node's Http2Stream.close() ends the writable side first when it is still open, which sends END_STREAM just
+    // before the RST_STREAM: the server would see a normal end of the requests, and a streaming handler would
+    // finish as if the client were done. node skips that end() when the writable state is already "ending".
+    const state = (this.stream as unknown as { _writableState?: { ending?: boolean } })._writableState;
+    if (state !== undefined && state.ending === false) state.ending = true;
+    this.stream.close(NGHTTP2_CANCEL);
+  }
+  pauseInput(): void {
+    this.stream.pause();
+  }
+  resumeInput(): void {
+    this.stream.resume();
   }
 }
 
@@ -33,9 +46,12 @@ class NodeClientSession implements ClientSession {
   private peerMaxStreams = Infinity;
   /** node:http2 exposes no count of open streams, so the session keeps its own. */
   private open = 0;
+  private failure: Error | undefined;
 
   constructor(private readonly session: http2.ClientHttp2Session, private readonly scheme: string, private readonly authority: string, events: ClientSessionEvents) {
-    session.on("error", () => undefined); // surfaced through 'close' and the streams
+    // Surfaced through the streams: a stream that closes because its session failed (a TLS alert such as a refused
+    // client certificate, a socket error) reports that error, not the INTERNAL_ERROR code node resets it with.
+    session.on("error", (error: Error) => { this.failure ??= error; });
     session.on("goaway", () => {
       this.goaway = true;
       events.onGoaway?.();
@@ -69,9 +85,15 @@ class NodeClientSession implements ClientSession {
     });
     stream.on("data", (chunk: Buffer) => handler.onData(chunk));
     stream.on("trailers", (trailers) => handler.onTrailers(toHeaderMap(trailers)));
+    if (handler.onDrain) stream.on("drain", () => handler.onDrain?.());
     stream.on("close", () => {
       this.open--;
       const code = stream.rstCode;
+      // node resets the streams of a session it destroys (INTERNAL_ERROR or CANCEL) before it emits the session's
+      // error: that is a failed connection, not a reset sent by the server.
+      if (this.session.destroyed && code !== undefined && code !== NGHTTP2_NO_ERROR) {
+        return handler.onClose(null, closedWith ?? this.failure ?? new Error("the connection failed"));
+      }
       handler.onClose(code === undefined || code === NGHTTP2_NO_ERROR ? null : code, closedWith);
     });
     return new NodeClientStream(stream);

@@ -93,6 +93,15 @@ class NodeServerStream implements ServerStream {
     this.stream.respond(headers, { endStream: true });
   }
 
+  // node:http2 stops reading from nghttp2 while its Readable is paused, so the window stops growing: real backpressure.
+  pauseInput(): void {
+    this.stream.pause();
+  }
+
+  resumeInput(): void {
+    this.stream.resume();
+  }
+
   private respond(metadata?: Metadata): void {
     this.headersSent = true;
     this.stream.respond(responseHeaders(metadata), { waitForTrailers: true });

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fastgrpc/echo/v1/echo.proto.
  */
 export const file_fastgrpc_echo_v1_echo: GenFile = /*@__PURE__*/
-  fileDesc("ChtmYXN0Z3JwYy9lY2hvL3YxL2VjaG8ucHJvdG8SEGZhc3RncnBjLmVjaG8udjEiHgoLRWNob1JlcXVlc3QSDwoHcGF5bG9hZBgBIAEoDCIfCgxFY2hvUmVzcG9uc2USDwoHcGF5bG9hZBgBIAEoDDJUCgtFY2hvU2VydmljZRJFCgRFY2hvEh0uZmFzdGdycGMuZWNoby52MS5FY2hvUmVxdWVzdBoeLmZhc3RncnBjLmVjaG8udjEuRWNob1Jlc3BvbnNlYgZwcm90bzM");
+  fileDesc("ChtmYXN0Z3JwYy9lY2hvL3YxL2VjaG8ucHJvdG8SEGZhc3RncnBjLmVjaG8udjEiHgoLRWNob1JlcXVlc3QSDwoHcGF5bG9hZBgBIAEoDCIfCgxFY2hvUmVzcG9uc2USDwoHcGF5bG9hZBgBIAEoDCIkChFFY2hvU3RyZWFtUmVxdWVzdBIPCgdwYXlsb2FkGAEgASgMIiUKEkVjaG9TdHJlYW1SZXNwb25zZRIPCgdwYXlsb2FkGAEgASgMMrEBCgtFY2hvU2VydmljZRJFCgRFY2hvEh0uZmFzdGdycGMuZWNoby52MS5FY2hvUmVxdWVzdBoeLmZhc3RncnBjLmVjaG8udjEuRWNob1Jlc3BvbnNlElsKCkVjaG9TdHJlYW0SIy5mYXN0Z3JwYy5lY2hvLnYxLkVjaG9TdHJlYW1SZXF1ZXN0GiQuZmFzdGdycGMuZWNoby52MS5FY2hvU3RyZWFtUmVzcG9uc2UoATABYgZwcm90bzM");
 
 /**
  * @generated from message fastgrpc.echo.v1.EchoRequest
@@ -47,6 +47,40 @@ export const EchoResponseSchema: GenMessage<EchoResponse> = /*@__PURE__*/
   messageDesc(file_fastgrpc_echo_v1_echo, 1);
 
 /**
+ * @generated from message fastgrpc.echo.v1.EchoStreamRequest
+ */
+export type EchoStreamRequest = Message<"fastgrpc.echo.v1.EchoStreamRequest"> & {
+  /**
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message fastgrpc.echo.v1.EchoStreamRequest.
+ * Use `create(EchoStreamRequestSchema)` to create a new message.
+ */
+export const EchoStreamRequestSchema: GenMessage<EchoStreamRequest> = /*@__PURE__*/
+  messageDesc(file_fastgrpc_echo_v1_echo, 2);
+
+/**
+ * @generated from message fastgrpc.echo.v1.EchoStreamResponse
+ */
+export type EchoStreamResponse = Message<"fastgrpc.echo.v1.EchoStreamResponse"> & {
+  /**
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message fastgrpc.echo.v1.EchoStreamResponse.
+ * Use `create(EchoStreamResponseSchema)` to create a new message.
+ */
+export const EchoStreamResponseSchema: GenMessage<EchoStreamResponse> = /*@__PURE__*/
+  messageDesc(file_fastgrpc_echo_v1_echo, 3);
+
+/**
  * EchoService returns what it is sent; the cheapest call that still crosses the whole stack.
  *
  * @generated from service fastgrpc.echo.v1.EchoService
@@ -61,6 +95,16 @@ export const EchoService: GenService<{
     methodKind: "unary";
     input: typeof EchoRequestSchema;
     output: typeof EchoResponseSchema;
+  },
+  /**
+   * EchoStream echoes each request as it arrives, on one call: the highest message rate a client can get.
+   *
+   * @generated from rpc fastgrpc.echo.v1.EchoService.EchoStream
+   */
+  echoStream: {
+    methodKind: "bidi_streaming";
+    input: typeof EchoStreamRequestSchema;
+    output: typeof EchoStreamResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_fastgrpc_echo_v1_echo, 0);
