@@ -1,0 +1,160 @@
+/**
+ * One streaming call on the client (server-streaming, client-streaming or bidi). Responses are decoded into a
+ * MessageQueue the caller iterates; requests are pulled from the caller's AsyncIterable only while the engine
+ * takes them (sendMessage's boolean, then onDrain). Flow control both ways:
+ *   - responses: input pauses once RESPONSE_HIGH_WATER_BYTES are queued unread (the engine then stops granting
+ *     the server HTTP/2 window) and resumes when the caller has read them;
+ *   - requests: the caller's iterable is not advanced while the engine reports its buffer full.
+ * The call ends exactly once: with the status from the trailers (OK ends the response stream, anything else makes
+ * it throw a GrpcError after the messages that came before), or locally (deadline, abort signal, the caller
+ * leaving the for-await early, a failing request iterable), which cancels the HTTP/2 stream.
+ */
+import type { ClientStream, ClientStreamHandler, HeaderMap } from "../engine/types.js";
+import { Code, parseCode } from "../errors/codes.js";
+import { errors } from "../errors/catalog.js";
+import { GrpcError } from "../errors/grpc-error.js";
+import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
+import { metadataFromHeaders } from "../protocol/metadata.js";
+import { codeForHttpStatus, codeForResetStream, decodeGrpcMessage } from "../protocol/status-mapping.js";
+import { MessageQueue } from "../server/message-queue.js";
+import { streamErrors } from "../server/stream-errors.js";
+
+/** Unread response bytes (wire size) above which the client stops reading from the server. */
+export const RESPONSE_HIGH_WATER_BYTES = 64 * 1024;
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
+  stream: ClientStream | null = null;
+  readonly responses: MessageQueue<T>;
+  private readonly reader: MessageReader;
+  private httpStatus = 0;
+  private status: Code | undefined;
+  private statusMessage = "";
+  private trailers: HeaderMap | null = null;
+  private settled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private signal: AbortSignal | undefined;
+  private drainWaiter: (() => void) | null = null;
+  /** Response headers, once they came. */
+  headers: HeaderMap | null = null;
+
+  constructor(private readonly decode: (bytes: Uint8Array) => T, maxMessageBytes: number) {
+    this.reader = new MessageReader(this, maxMessageBytes, false);
+    this.responses = new MessageQueue<T>(
+      RESPONSE_HIGH_WATER_BYTES,
+      { pause: () => this.stream?.pauseInput?.(), resume: () => this.stream?.resumeInput?.() },
+      () => this.abortLocally(errors.cancelled("the caller stopped reading the response stream")),
+    );
+  }
+
+  /** Arms the local deadline and the abort signal; both cancel the stream. */
+  arm(timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
+    if (timeoutMs !== undefined) this.timer = setTimeout(() => this.abortLocally(errors.deadlineExceeded()), timeoutMs);
+    if (signal) {
+      this.signal = signal;
+      signal.addEventListener("abort", this.onAbort, { once: true });
+    }
+  }
+
+  private readonly onAbort = (): void => {
+    const reason: unknown = this.signal?.reason;
+    this.abortLocally(reason instanceof GrpcError ? reason : errors.cancelled("call aborted by the caller"));
+  };
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  abortLocally(error: GrpcError): void {
+    if (this.settled) return;
+    this.stream?.cancel();
+    this.settle(error);
+  }
+
+  /** Sends every request the iterable yields, waiting for the engine when it is full, then half-closes. */
+  async sendAll(requests: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      for await (const message of requests) {
+        const stream = this.stream;
+        if (this.settled || stream === null) return; // leaving the loop also closes the caller's iterable
+        if (stream.sendMessage(encodeFrame(message), false) === false) await this.drained();
+      }
+      if (!this.settled) this.stream?.end();
+    } catch (error) {
+      this.abortLocally(error instanceof GrpcError ? error : streamErrors.requestStreamFailed(error));
+    }
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => { this.drainWaiter = resolve; });
+  }
+
+  /* ---------------------------------------------------------- engine events */
+
+  onHeaders(httpStatus: number, headers: HeaderMap, endStream: boolean): void {
+    this.httpStatus = httpStatus;
+    this.headers = headers;
+    if (endStream) this.onTrailers(headers);
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.httpStatus === 200 && !this.settled) this.reader.push(chunk);
+  }
+
+  onTrailers(trailers: HeaderMap): void {
+    this.trailers = trailers;
+    this.status = parseCode(first(trailers["grpc-status"]));
+    this.statusMessage = decodeGrpcMessage(first(trailers["grpc-message"]) ?? "");
+  }
+
+  onDrain(): void {
+    const waiter = this.drainWaiter;
+    this.drainWaiter = null;
+    waiter?.();
+  }
+
+  onClose(resetCode: number | null, error?: Error): void {
+    if (this.settled) return;
+    if (this.status === Code.OK) return this.settle(this.reader.midMessage ? errors.truncatedMessage() : null);
+    if (this.status !== undefined) {
+      return this.settle(new GrpcError(this.status, this.statusMessage, { metadata: this.trailers ? metadataFromHeaders(this.trailers) : {} }));
+    }
+    if (this.httpStatus !== 0 && this.httpStatus !== 200) {
+      return this.settle(new GrpcError(codeForHttpStatus(this.httpStatus), `HTTP status ${this.httpStatus} without grpc-status`));
+    }
+    if (resetCode !== null) return this.settle(new GrpcError(codeForResetStream(resetCode), `stream reset by peer with HTTP/2 code ${resetCode}`));
+    this.settle(error !== undefined ? errors.connectionClosed(error) : errors.noStatus());
+  }
+
+  /* ---------------------------------------------------------- framing */
+
+  onMessage(message: Uint8Array): void {
+    let value: T;
+    try {
+      value = this.decode(message);
+    } catch (cause) {
+      return this.abortLocally(errors.undecodableResponse(cause));
+    }
+    this.responses.push(value, message.length + FRAME_HEADER_BYTES);
+  }
+
+  onFrameError(error: FrameError): void {
+    this.abortLocally(error.kind === "too-large"
+      ? errors.messageTooLarge(error.size, error.limit)
+      : new GrpcError(Code.INTERNAL, "server sent a compressed message that was not negotiated"));
+  }
+
+  /* ---------------------------------------------------------- outcome */
+
+  private settle(error: GrpcError | null): void {
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this.onAbort);
+    if (error === null) this.responses.end();
+    else this.responses.fail(error);
+    this.onDrain(); // a request pump waiting for room must see the call is over
+  }
+}

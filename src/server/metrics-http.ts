@@ -1,0 +1,59 @@
+/**
+ * The /metrics endpoint: a node:http server that renders ServerMetrics on each GET. Separate from the gRPC
+ * listeners (plain HTTP/1.1, as Prometheus scrapes), and only started when asked (--metrics-listen).
+ */
+import http from "node:http";
+import { parseAddress, formatAddress } from "../transport/address.js";
+import type { ServerMetrics } from "./metrics.js";
+
+export interface MetricsEndpoint {
+  /** The bound address as a URL (port 0 resolved): "tcp://127.0.0.1:9464". */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** Serves `metrics` at http://HOST:PORT/metrics for a tcp://HOST:PORT URL. */
+export function serveMetrics(url: string, metrics: ServerMetrics): Promise<MetricsEndpoint> {
+  const address = parseAddress(url, true);
+  if (address.scheme !== "tcp") return Promise.reject(new TypeError(`metrics listen on tcp://HOST:PORT, not ${url}`));
+  const server = http.createServer((request, response) => {
+    const path = (request.url ?? "").split("?", 1)[0];
+    if (path !== "/metrics") {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics\n");
+      return;
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" }).end("method not allowed\n");
+      return;
+    }
+    let body: string;
+    try {
+      body = metrics.render();
+    } catch (error) {
+      response.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      return;
+    }
+    response.writeHead(200, { "content-type": CONTENT_TYPE, "content-length": Buffer.byteLength(body) });
+    response.end(request.method === "HEAD" ? undefined : body);
+  });
+  // Scrapers come and go; an idle keep-alive socket must not hold shutdown.
+  server.keepAliveTimeout = 5000;
+  return new Promise<MetricsEndpoint>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: address.host, port: address.port }, () => {
+      server.off("error", reject);
+      server.on("error", () => undefined);
+      const bound = server.address();
+      const port = typeof bound === "object" && bound !== null ? bound.port : address.port;
+      resolve({
+        url: formatAddress({ scheme: "tcp", host: address.host, port }),
+        close: () => new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
+      });
+    });
+  });
+}

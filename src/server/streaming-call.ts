@@ -1,0 +1,285 @@
+/**
+ * One streaming call on the server (server-streaming, client-streaming or bidi). Requests are decoded as they
+ * arrive into a MessageQueue the handler reads; responses are pulled from the handler's AsyncIterable one at a
+ * time and written only while the engine takes them (sendMessage's boolean, then onDrain), so neither direction
+ * buffers without bound:
+ *   - requests: input pauses once REQUEST_HIGH_WATER_BYTES are queued unread and resumes when the handler has
+ *     read them; an engine that cannot pause gets the call failed with RESOURCE_EXHAUSTED past
+ *     maxMessageBytes + REQUEST_HIGH_WATER_BYTES.
+ *   - responses: the handler's generator is not resumed while the engine reports the stream's buffer full.
+ * Deadlines, cancellation and shutdown end the call as for unary calls, abort ctx.signal and make the request
+ * stream throw the status.
+ */
+import { Code } from "../errors/codes.js";
+import { errors } from "../errors/catalog.js";
+import { GrpcError } from "../errors/grpc-error.js";
+import type { ServerStream, ServerStreamHandler } from "../engine/types.js";
+import type { Logger } from "../log/logger.js";
+import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
+import type { Metadata } from "../protocol/metadata.js";
+import { MessageQueue } from "./message-queue.js";
+import type { CallContext, StreamingMethod } from "./service.js";
+import { streamErrors } from "./stream-errors.js";
+import type { ActiveCall, CallEnvironment } from "./unary-call.js";
+
+/** Unread request bytes (wire size) above which the server stops reading from the client. */
+export const REQUEST_HIGH_WATER_BYTES = 64 * 1024;
+
+export class StreamingCall implements ServerStreamHandler, FrameSink, CallContext, ActiveCall {
+  private readonly reader: MessageReader;
+  /** client_streaming and bidi: what the handler reads. */
+  private readonly requests: MessageQueue<unknown> | null = null;
+  /** server_streaming: the one request, until the client half-closes. */
+  private single: unknown = undefined;
+  private singleSeen = false;
+  private done = false;
+  private headersSent = false;
+  private controller: AbortController | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private headersOut: Metadata | null = null;
+  private trailersOut: Metadata | null = null;
+  private drainWaiter: (() => void) | null = null;
+  private readonly hardLimitBytes: number;
+  private startedAt = 0;
+  readonly deadline: number | undefined;
+
+  constructor(
+    private readonly stream: ServerStream,
+    private readonly method: StreamingMethod,
+    private readonly env: CallEnvironment,
+    timeoutMs: number | undefined,
+  ) {
+    this.reader = new MessageReader(this, env.maxMessageBytes, false);
+    this.hardLimitBytes = env.maxMessageBytes + FRAME_HEADER_BYTES + REQUEST_HIGH_WATER_BYTES;
+    env.active.add(this);
+    if (method.stats !== null) this.startedAt = method.stats.start();
+    if (timeoutMs !== undefined) {
+      this.deadline = Date.now() + timeoutMs;
+      this.timer = setTimeout(() => this.expire(), timeoutMs);
+    }
+    if (method.kind !== "server_streaming") {
+      this.requests = new MessageQueue<unknown>(
+        REQUEST_HIGH_WATER_BYTES,
+        { pause: () => stream.pauseInput?.(), resume: () => stream.resumeInput?.() },
+      );
+      this.start();
+    }
+  }
+
+  /* ---------------------------------------------------------- CallContext */
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+  get path(): string {
+    return this.method.path;
+  }
+  get peer() {
+    return this.stream.peer;
+  }
+  get log(): Logger {
+    return this.env.log;
+  }
+  metadata(): Metadata {
+    return this.stream.metadata();
+  }
+  get responseHeaders(): Metadata {
+    return (this.headersOut ??= {});
+  }
+  get responseTrailers(): Metadata {
+    return (this.trailersOut ??= {});
+  }
+
+  /* ---------------------------------------------------------- engine events */
+
+  onData(chunk: Uint8Array): void {
+    if (!this.done) this.reader.push(chunk);
+  }
+
+  onEnd(): void {
+    if (this.done) return;
+    if (this.reader.midMessage) return this.fail(errors.truncatedMessage());
+    if (this.requests !== null) {
+      this.requests.end();
+      return;
+    }
+    if (!this.singleSeen) return this.fail(streamErrors.missingRequest());
+    this.start();
+  }
+
+  onCancel(): void {
+    if (this.done) return;
+    this.finish(Code.CANCELLED);
+    this.abort(errors.cancelledByClient());
+  }
+
+  onDrain(): void {
+    const waiter = this.drainWaiter;
+    this.drainWaiter = null;
+    waiter?.();
+  }
+
+  /* ---------------------------------------------------------- framing */
+
+  onMessage(message: Uint8Array): void {
+    if (this.done) return;
+    let request: unknown;
+    try {
+      request = this.method.requestCodec.decode(message);
+    } catch (cause) {
+      return this.fail(errors.undecodableRequest(cause));
+    }
+    const requests = this.requests;
+    if (requests === null) {
+      if (this.singleSeen) return this.fail(streamErrors.manyRequests());
+      this.singleSeen = true;
+      this.single = request;
+      return;
+    }
+    requests.push(request, message.length + FRAME_HEADER_BYTES);
+    // Only reachable when the engine cannot pause its input.
+    if (requests.bytes > this.hardLimitBytes) this.fail(streamErrors.requestsOutranHandler(requests.bytes));
+  }
+
+  onFrameError(error: FrameError): void {
+    if (error.kind === "too-large") return this.fail(errors.messageTooLarge(error.size, error.limit));
+    const encoding = this.stream.header("grpc-encoding");
+    this.fail(encoding === undefined || encoding === "identity" ? errors.compressedWithoutEncoding() : errors.unsupportedEncoding(encoding));
+  }
+
+  /* ---------------------------------------------------------- handler */
+
+  private start(): void {
+    const method = this.method;
+    let result: unknown;
+    try {
+      switch (method.kind) {
+        case "server_streaming":
+          result = method.handler(this.single, this);
+          this.single = undefined;
+          break;
+        case "client_streaming":
+          result = method.handler(this.requestStream(), this);
+          break;
+        case "bidi_streaming":
+          result = method.handler(this.requestStream(), this);
+          break;
+      }
+    } catch (error) {
+      return this.handlerFailed(error);
+    }
+    if (method.kind === "client_streaming") {
+      Promise.resolve(result).then((response) => this.respondOnce(response), (error: unknown) => this.handlerFailed(error));
+      return;
+    }
+    if (!isAsyncIterable(result)) {
+      return this.handlerFailed(new TypeError(`${method.path}: a streaming handler must return an AsyncIterable (an async generator)`));
+    }
+    this.pump(result).catch((error: unknown) => this.handlerFailed(error));
+  }
+
+  private requestStream(): MessageQueue<unknown> {
+    const requests = this.requests;
+    if (requests === null) throw new TypeError("no request stream on a server-streaming call");
+    return requests;
+  }
+
+  /** Pulls responses while the engine takes them; the handler's generator is resumed only when there is room. */
+  private async pump(responses: AsyncIterable<unknown>): Promise<void> {
+    const iterator = responses[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (this.done || next.done === true) break;
+        let frame: Uint8Array;
+        try {
+          frame = encodeFrame(this.method.responseCodec.encode(next.value));
+        } catch (error) {
+          this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
+          break;
+        }
+        this.sendHeadersOnce();
+        if (!this.stream.sendMessage(frame)) await this.drained();
+        if (this.done) break;
+      }
+    } finally {
+      // Cancelled, failed or out of deadline: let the generator run its finally blocks.
+      if (this.done) iterator.return?.()?.then(undefined, () => undefined);
+    }
+    if (this.done) return;
+    this.sendHeadersOnce();
+    this.finish(Code.OK);
+    this.stream.sendTrailers(Code.OK, "", this.trailersOut ?? undefined);
+  }
+
+  private sendHeadersOnce(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.stream.sendHeaders(this.headersOut ?? undefined);
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => { this.drainWaiter = resolve; });
+  }
+
+  private respondOnce(response: unknown): void {
+    if (this.done) return;
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(this.method.responseCodec.encode(response));
+    } catch (error) {
+      return this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
+    }
+    this.finish(Code.OK);
+    this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
+    // Requests the handler did not read are of no use now.
+    this.requests?.return().then(undefined, () => undefined);
+  }
+
+  private handlerFailed(error: unknown): void {
+    if (this.done) return;
+    if (error instanceof GrpcError) return this.fail(error);
+    this.env.log.error({ err: error, method: this.method.path }, "handler threw");
+    this.fail(errors.handlerFailed(error));
+  }
+
+  private fail(error: GrpcError): void {
+    if (this.done) return;
+    this.finish(error.code);
+    const trailers = { ...this.trailersOut, ...error.metadata };
+    this.stream.sendTrailers(error.code, error.rawMessage, trailers);
+    this.abort(error);
+  }
+
+  private expire(): void {
+    this.timer = null;
+    this.fail(errors.deadlineExceeded());
+  }
+
+  forceClose(error: GrpcError): void {
+    this.fail(error);
+  }
+
+  private finish(code: Code): void {
+    this.done = true;
+    if (this.method.stats !== null) this.method.stats.end(this.startedAt, code);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.env.active.delete(this);
+    this.env.onCallDone();
+  }
+
+  private abort(reason: GrpcError): void {
+    this.requests?.fail(reason);
+    this.onDrain(); // a pump waiting for room must wake up to see the call is over
+    this.controller ??= new AbortController();
+    this.controller.abort(reason);
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
+}

@@ -1,0 +1,154 @@
+/**
+ * TLS over TCP: tls://HOST:PORT. TLS 1.2 or later, ALPN "h2" (gRPC runs on HTTP/2 only), and with a client CA,
+ * mutual TLS: a client without a certificate signed by that CA fails the handshake and never reaches HTTP/2.
+ * The engines see the decrypted TLSSocket as any other Duplex.
+ */
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import tls from "node:tls";
+import type { Duplex } from "node:stream";
+import { type Address, formatAddress } from "./address.js";
+import type { ConnectOptions, Listener, PeerInfo, Transport } from "./types.js";
+
+type Pem = string | Buffer;
+
+export interface TlsServerOptions {
+  /** PEM certificate chain and private key of the server. */
+  cert: Pem;
+  key: Pem;
+  /** PEM CA certificate(s): when set, clients must present a certificate they signed (mutual TLS). */
+  clientCa?: Pem;
+  /** Called for each failed handshake (bad client certificate, wrong protocol...): the connection is gone. */
+  onHandshakeError?(error: Error, remote: string): void;
+}
+
+export interface TlsClientOptions {
+  /** PEM CA certificate(s) to trust instead of the system's. */
+  ca?: Pem;
+  /** PEM client certificate and key, for servers that require mutual TLS. */
+  cert?: Pem;
+  key?: Pem;
+  /** The name the server certificate must carry (default: the target's host). */
+  servername?: string;
+}
+
+const MIN_VERSION = "TLSv1.2";
+const ALPN = ["h2"];
+
+function expectTls(address: Address): { host: string; port: number } {
+  if (address.scheme !== "tls") throw new TypeError(`the TLS transport cannot serve ${formatAddress(address)}`);
+  return address;
+}
+
+function tlsPeer(socket: tls.TLSSocket): PeerInfo {
+  const host = socket.remoteAddress ?? "?";
+  const label = host.includes(":") ? `[${host}]:${socket.remotePort ?? 0}` : `${host}:${socket.remotePort ?? 0}`;
+  return { transport: "tls", label };
+}
+
+/** Reads the PEM files the CLIs name (--tls-cert, --tls-key, --tls-client-ca; --ca, --cert, --key), with clear errors. */
+export function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot read ${what} ${path}: ${detail}`);
+  }
+}
+
+/** A TLS transport with its certificates: `server` is needed to listen, `client` (optional) to connect. */
+export function tlsTransport(options: { server?: TlsServerOptions; client?: TlsClientOptions } = {}): Transport {
+  return {
+    scheme: "tls",
+
+    listen(address, onConnection) {
+      const { host, port } = expectTls(address);
+      const server = options.server;
+      if (server === undefined) return Promise.reject(new TypeError("a tls:// listener needs a certificate and a key (--tls-cert, --tls-key)"));
+      let secureServer: tls.Server;
+      try {
+        secureServer = tls.createServer({
+          cert: server.cert,
+          key: server.key,
+          minVersion: MIN_VERSION,
+          ALPNProtocols: ALPN,
+          ...(server.clientCa !== undefined ? { ca: server.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+        }, (socket) => {
+          socket.setNoDelay(true);
+          onConnection(socket, tlsPeer(socket));
+        });
+      } catch (error) {
+        // Bad PEM, key not matching the certificate...: a configuration error, reported at listen time.
+        return Promise.reject(new Error(`invalid TLS configuration: ${error instanceof Error ? error.message : String(error)}`));
+      }
+      secureServer.on("tlsClientError", (error, socket) => {
+        server.onHandshakeError?.(error, `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`);
+      });
+      return new Promise<Listener>((resolve, reject) => {
+        secureServer.once("error", reject);
+        secureServer.listen({ host, port, backlog: 511 }, () => {
+          secureServer.off("error", reject);
+          secureServer.on("error", () => undefined);
+          const bound = secureServer.address();
+          const actual: Address = { scheme: "tls", host, port: typeof bound === "object" && bound ? bound.port : port };
+          resolve({
+            url: formatAddress(actual),
+            address: actual,
+            close: () => {
+              secureServer.close();
+              return Promise.resolve();
+            },
+          });
+        });
+      });
+    },
+
+    connect(address, connectOptions: ConnectOptions = {}) {
+      const { host, port } = expectTls(address);
+      const client = options.client ?? {};
+      return new Promise<Duplex>((resolve, reject) => {
+        const servername = client.servername ?? (isIP(host) === 0 ? host : undefined);
+        let socket: tls.TLSSocket;
+        try {
+          socket = tls.connect({
+            host, port, minVersion: MIN_VERSION, ALPNProtocols: ALPN,
+            ...(servername !== undefined ? { servername } : {}),
+            ...(client.ca !== undefined ? { ca: client.ca } : {}),
+            ...(client.cert !== undefined ? { cert: client.cert } : {}),
+            ...(client.key !== undefined ? { key: client.key } : {}),
+          });
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const fail = (error: Error) => {
+          cleanup();
+          socket.destroy();
+          reject(error);
+        };
+        const onAbort = () => fail(Object.assign(new Error("connect aborted"), { code: "ABORT_ERR" }));
+        const cleanup = () => {
+          if (timer) clearTimeout(timer);
+          socket.off("error", fail);
+          connectOptions.signal?.removeEventListener("abort", onAbort);
+        };
+        if (connectOptions.timeoutMs !== undefined) {
+          timer = setTimeout(() => fail(Object.assign(new Error(`TLS connect timed out after ${connectOptions.timeoutMs} ms`), { code: "ETIMEDOUT" })), connectOptions.timeoutMs);
+        }
+        if (connectOptions.signal?.aborted) return onAbort();
+        connectOptions.signal?.addEventListener("abort", onAbort, { once: true });
+        socket.once("error", fail);
+        socket.once("secureConnect", () => {
+          if (socket.alpnProtocol !== "h2") {
+            fail(Object.assign(new Error(`server did not agree to HTTP/2 over TLS (ALPN "${String(socket.alpnProtocol)}")`), { code: "EPROTO" }));
+            return;
+          }
+          cleanup();
+          socket.setNoDelay(true);
+          resolve(socket);
+        });
+      });
+    },
+  };
+}
