@@ -72,7 +72,7 @@ fi
 start_server() { # name port; sets SERVER_PID
   local name=$1 port=$2
   case "$name" in
-    fastgrpc) $PIN_SERVER node dist/src/cli/server.js --listen "tcp://127.0.0.1:$port" --log-level warn ${ENGINE:+--engine $ENGINE} >"$WORK/$name.out" 2>&1 & ;;
+    fastgrpc) $PIN_SERVER node dist/src/cli/server.js --workers 1 --listen "tcp://127.0.0.1:$port" --log-level warn ${ENGINE:+--engine $ENGINE} >"$WORK/$name.out" 2>&1 & ;;
     raw) $PIN_SERVER node dist/bench/compare/raw-node-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     grpc-js) $PIN_SERVER node dist/bench/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     # taskset execs the binary, so $! is the C++ process itself and /proc gives its CPU (all its threads).

@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { GrpcClient } from "../client/client.js";
-import { ENGINE_NAMES, DEFAULT_ENGINE, clientEngine, isEngineName } from "../engine/registry.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { EchoService } from "../gen/fastgrpc/echo/v1/echo_pb.js";
 import { AddressError } from "../transport/address.js";
-import { UsageError, describe, positiveInteger } from "./args.js";
+import { UsageError, describe } from "./args.js";
+import { CONNECTION_HELP, connect, connectionOptions } from "./client-connection.js";
 import { cryptoCommands } from "./crypto-commands.js";
 
-const DEFAULT_TARGET = "tcp://127.0.0.1:50051";
 
 const USAGE = `Usage: fastgrpc-client <command> [options]
 
@@ -19,9 +17,7 @@ Commands:
 ${Object.entries(cryptoCommands).map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}\n           (fastgrpc-client ${name} --help for its options)`).join("\n")}
 
 Common options:
-  --target URL     tcp://HOST:PORT or vsock://CID:PORT (default ${DEFAULT_TARGET})
-  --timeout MS     deadline for the call (default 10000)
-  --engine NAME    HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
+${CONNECTION_HELP}
   -h, --help       show this help
 
 Exit codes: 0 success, 1 the call failed (the gRPC status is printed), 2 bad usage.
@@ -32,19 +28,14 @@ async function echo(argv: string[]): Promise<number> {
     args: argv,
     strict: true,
     options: {
-      target: { type: "string" },
+      ...connectionOptions,
       message: { type: "string" },
       "payload-file": { type: "string" },
-      timeout: { type: "string" },
-      engine: { type: "string" },
     },
   });
   if ((values.message === undefined) === (values["payload-file"] === undefined)) {
     throw new UsageError("echo needs exactly one of --message TEXT or --payload-file FILE");
   }
-  const engine = values.engine ?? DEFAULT_ENGINE;
-  if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}`);
-  const timeoutMs = positiveInteger("timeout", values.timeout, 10_000);
   let payload: Uint8Array;
   if (values.message !== undefined) {
     payload = Buffer.from(values.message, "utf8");
@@ -55,7 +46,7 @@ async function echo(argv: string[]): Promise<number> {
       throw new UsageError(`cannot read --payload-file: ${describe(error)}`);
     }
   }
-  const client = new GrpcClient(values.target ?? DEFAULT_TARGET, { engine: clientEngine(engine), connectTimeoutMs: timeoutMs });
+  const { client, timeoutMs } = connect(values);
   try {
     const reply = await client.unary(EchoService.method.echo, { payload }, { timeoutMs });
     if (values.message !== undefined) process.stdout.write(`${Buffer.from(reply.payload).toString("utf8")}\n`);

@@ -18,10 +18,11 @@ import {
   type KeyType,
   type SignatureAlgorithm,
 } from "../client/crypto-client.js";
-import { DEFAULT_ENGINE, ENGINE_NAMES, clientEngine, isEngineName } from "../engine/registry.js";
+import { ENGINE_NAMES } from "../engine/registry.js";
+import { type Connection, DEFAULT_TARGET, DEFAULT_TIMEOUT_MS, connect, connectionOptions } from "./client-connection.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { AddressError } from "../transport/address.js";
-import { UsageError, describe, positiveInteger } from "./args.js";
+import { UsageError, describe } from "./args.js";
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -34,32 +35,15 @@ export interface CliCommand {
   run(argv: string[], io: CommandIo): Promise<number>;
 }
 
-const DEFAULT_TARGET = "tcp://127.0.0.1:50051";
-const DEFAULT_TIMEOUT_MS = 10_000;
-const COMMON_USAGE = "[--target URL] [--timeout MS] [--engine NAME] [-h|--help]";
+const COMMON_USAGE = "[--target URL] [--timeout MS] [--engine NAME] [--ca FILE] [--cert FILE --key FILE] [-h|--help]";
 const KEY_TYPE_USAGE = `--key-type ${KEY_TYPE_NAMES.join("|")}`;
 const DATA_USAGE = "(--data TEXT | --data-file FILE)";
 const COMMON_HELP = `  --target default ${DEFAULT_TARGET}, --timeout default ${DEFAULT_TIMEOUT_MS} ms, --engine ${ENGINE_NAMES.join("|")}`;
 
 const commonOptions = {
   help: { type: "boolean", short: "h" },
-  target: { type: "string" },
-  timeout: { type: "string" },
-  engine: { type: "string" },
+  ...connectionOptions,
 } as const;
-
-interface Connection {
-  client: GrpcClient;
-  timeoutMs: number;
-}
-
-function connect(values: { target?: string | undefined; timeout?: string | undefined; engine?: string | undefined }): Connection {
-  const timeoutMs = positiveInteger("timeout", values.timeout, DEFAULT_TIMEOUT_MS);
-  const engine = values.engine ?? DEFAULT_ENGINE;
-  if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}, got "${engine}"`);
-  const client = new GrpcClient(values.target ?? DEFAULT_TARGET, { engine: clientEngine(engine), connectTimeoutMs: timeoutMs });
-  return { client, timeoutMs };
-}
 
 function requireKeyType(value: string | undefined): KeyType {
   if (value === undefined) throw new UsageError(`--key-type is required (${KEY_TYPE_NAMES.join("|")})`);

@@ -14,6 +14,14 @@ import { UsageError, describe, positiveInteger } from "./args.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { Logger } from "../log/logger.js";
 import { defaultWorkerCount, isWorkerProcess, runPrimary, runWorker } from "../server/workers/index.js";
+import { ServerMetrics } from "../server/metrics.js";
+import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
+import { parseCidList } from "../server/cid-allowlist.js";
+import { plaintextExposureWarning } from "../server/listen-warnings.js";
+import { type ListenOptions } from "../server/server.js";
+import { readPem, type TlsServerOptions } from "../transport/tls.js";
+import { algorithmName } from "../crypto/algorithms.js";
+import { parseAddress } from "../transport/address.js";
 
 const DEFAULT_LISTEN = "tcp://127.0.0.1:50051";
 
@@ -24,7 +32,13 @@ generated at start-up, before the server listens, and live in memory only.
 
 Options:
   --listen URL             where to listen; repeatable (default ${DEFAULT_LISTEN})
-                           tcp://HOST:PORT, tcp://[::1]:PORT, vsock://CID:PORT (CID may be "any")
+                           tcp://HOST:PORT, tcp://[::1]:PORT, tls://HOST:PORT, vsock://CID:PORT (CID may be "any")
+  --tls-cert FILE          PEM certificate chain for tls:// listeners (with --tls-key)
+  --tls-key FILE           PEM private key for tls:// listeners
+  --tls-client-ca FILE     PEM CA: tls:// clients must present a certificate it signed (mutual TLS)
+  --allow-cid LIST         vsock:// listeners accept only these peer CIDs (comma-separated)
+  --metrics-listen URL     serve Prometheus metrics at URL/metrics, e.g. tcp://127.0.0.1:9464 (default off)
+  --no-reflection          do not serve grpc.reflection (on by default)
   --log-level LEVEL        ${LOG_LEVELS.join("|")} (default info; or LOG_LEVEL)
   --max-message-bytes N    largest request message accepted (default ${DEFAULT_MAX_MESSAGE_BYTES})
   --max-concurrent-streams N  per connection (default 1000)
@@ -32,7 +46,7 @@ Options:
   --rsa-bits N             RSA key size: ${RSA_KEY_BITS.join("|")} (default 2048)
   --engine NAME            HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
   --workers N              worker processes sharing the listeners and keys (default: cores, ${defaultWorkerCount()} here;
-                           1 = serve in this process)
+                           1 = serve in this process; TLS, --allow-cid and metrics need 1 for now)
   -h, --help               show this help
 `;
 
@@ -45,6 +59,10 @@ interface ServerConfig {
   rsaBits: RsaKeyBits;
   engine: (typeof ENGINE_NAMES)[number];
   workers: number;
+  reflection: boolean;
+  metricsListen: string | undefined;
+  tls: TlsServerOptions | undefined;
+  allowCids: number[] | undefined;
 }
 
 function parseConfig(argv: string[]): ServerConfig | "help" {
@@ -61,6 +79,12 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
       "rsa-bits": { type: "string" },
       engine: { type: "string" },
       workers: { type: "string" },
+      "no-reflection": { type: "boolean" },
+      "metrics-listen": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-client-ca": { type: "string" },
+      "allow-cid": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -71,29 +95,71 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}, got "${engine}"`);
   const rsaBits = positiveInteger("rsa-bits", values["rsa-bits"], 2048);
   if (!isRsaKeyBits(rsaBits)) throw new UsageError(`--rsa-bits must be one of ${RSA_KEY_BITS.join("|")}, got ${rsaBits}`);
+  const listen = values.listen ?? [DEFAULT_LISTEN];
+  for (const url of listen) parseAddress(url, true); // a bad URL is a usage error, before keys are generated
+  const wantsTls = listen.some((url) => url.startsWith("tls://"));
+  const certFile = values["tls-cert"];
+  const keyFile = values["tls-key"];
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
+  if (wantsTls && certFile === undefined) throw new UsageError("a tls:// listener needs --tls-cert and --tls-key");
+  if (!wantsTls && (certFile !== undefined || values["tls-client-ca"] !== undefined)) throw new UsageError("--tls-cert, --tls-key and --tls-client-ca need a tls:// listener");
+  const clientCa = values["tls-client-ca"];
+  const tls: TlsServerOptions | undefined = certFile !== undefined && keyFile !== undefined
+    ? { cert: readPem(certFile, "--tls-cert"), key: readPem(keyFile, "--tls-key"), ...(clientCa !== undefined ? { clientCa: readPem(clientCa, "--tls-client-ca") } : {}) }
+    : undefined;
+  let allowCids: number[] | undefined;
+  if (values["allow-cid"] !== undefined) {
+    if (!listen.some((url) => url.startsWith("vsock://"))) throw new UsageError("--allow-cid needs a vsock:// listener");
+    try {
+      allowCids = parseCidList(values["allow-cid"]);
+    } catch (error) {
+      throw new UsageError(`--allow-cid: ${describe(error)}`);
+    }
+  }
+  const metricsListen = values["metrics-listen"];
+  if (metricsListen !== undefined) parseAddress(metricsListen, true);
+  // TLS, the CID allowlist and metrics are per process: with them, the default is one process.
+  const perProcessOnly = tls !== undefined || allowCids !== undefined || metricsListen !== undefined;
+  const workers = positiveInteger("workers", values.workers, perProcessOnly ? 1 : defaultWorkerCount());
+  if (workers > 1 && perProcessOnly) throw new UsageError("TLS listeners, --allow-cid and --metrics-listen work with --workers 1 only, for now");
   return {
     rsaBits,
-    listen: values.listen ?? [DEFAULT_LISTEN],
+    listen,
+    workers,
+    reflection: values["no-reflection"] !== true,
+    metricsListen,
+    tls,
+    allowCids,
     logLevel,
     maxMessageBytes: positiveInteger("max-message-bytes", values["max-message-bytes"], DEFAULT_MAX_MESSAGE_BYTES),
     maxConcurrentStreams: positiveInteger("max-concurrent-streams", values["max-concurrent-streams"], 1000),
     graceMs: positiveInteger("shutdown-grace-ms", values["shutdown-grace-ms"], DEFAULT_SHUTDOWN_GRACE_MS, true),
     engine,
-    workers: positiveInteger("workers", values.workers, defaultWorkerCount()),
   };
 }
 
 /** The server of one process (the only one with --workers 1, else each worker's), services added, not listening. */
-function buildServer(config: ServerConfig, log: Logger, keyring: Keyring): GrpcServer {
+function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
   const server = new GrpcServer({
     log,
     maxMessageBytes: config.maxMessageBytes,
     maxConcurrentStreams: config.maxConcurrentStreams,
     engine: serverEngine(config.engine),
+    reflection: config.reflection,
+    ...(metrics ? { metrics } : {}),
   });
   server.addService(EchoService, createEchoService(log));
-  server.addService(CryptoService, createCryptoService(keyring));
+  const signatures = metrics?.indexedCounter("fastgrpc_signatures_total", "Signatures made, by algorithm.", "algorithm", algorithmName);
+  server.addService(CryptoService, createCryptoService(keyring, signatures ? { onSigned: (algorithm) => signatures.inc(algorithm) } : {}));
   return server;
+}
+
+function listenOptions(config: ServerConfig, url: string, log: Logger): ListenOptions {
+  if (url.startsWith("tls://") && config.tls) {
+    return { tls: { ...config.tls, onHandshakeError: (error: Error, remote: string) => log.warn({ err: error, remote }, "TLS handshake refused") } };
+  }
+  if (url.startsWith("vsock://") && config.allowCids) return { allowCids: config.allowCids };
+  return {};
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -101,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     config = parseConfig(argv);
   } catch (error) {
-    process.stderr.write(`fastgrpc-server: ${describe(error)}\n${USAGE}`);
+    process.stderr.write(`fastgrpc-server: ${describe(error)} (fastgrpc-server --help lists the options)\n`);
     return 2;
   }
   if (config === "help") {
@@ -139,15 +205,30 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     });
   }
-  const server = buildServer(config, log, keyring);
+  const metrics = config.metricsListen !== undefined ? new ServerMetrics() : undefined;
+  const server = buildServer(config, log, keyring, metrics);
+  let metricsEndpoint: MetricsEndpoint | undefined;
 
   for (const url of config.listen) {
     try {
-      const listener = await server.listen(url);
+      const warning = plaintextExposureWarning(parseAddress(url, true));
+      if (warning) log.warn({ url }, warning);
+      const listener = await server.listen(url, listenOptions(config, url, log));
       log.info({ url: listener.url, engine: server.engineName }, "listening");
       process.stdout.write(`fastgrpc-server listening on ${listener.url} (engine ${server.engineName})\n`);
     } catch (error) {
       process.stderr.write(`fastgrpc-server: cannot listen on ${url}: ${describe(error)}\n`);
+      await server.shutdown(0);
+      return 1;
+    }
+  }
+  if (metrics && config.metricsListen !== undefined) {
+    try {
+      metricsEndpoint = await serveMetrics(config.metricsListen, metrics);
+      log.info({ url: metricsEndpoint.url }, "metrics");
+      process.stdout.write(`fastgrpc-server metrics on ${metricsEndpoint.url}\n`);
+    } catch (error) {
+      process.stderr.write(`fastgrpc-server: cannot serve metrics on ${config.metricsListen}: ${describe(error)}\n`);
       await server.shutdown(0);
       return 1;
     }
@@ -163,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
       }
       stopping = true;
       log.info({ signal, graceMs: config.graceMs }, "shutting down");
-      server.shutdown(config.graceMs).then(
+      Promise.all([server.shutdown(config.graceMs), metricsEndpoint?.close()]).then(
         () => { log.info("stopped"); resolve(0); },
         (error: unknown) => { log.error({ err: error }, "shutdown failed"); resolve(1); },
       );

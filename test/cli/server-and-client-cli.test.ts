@@ -65,3 +65,36 @@ test("fastgrpc-server --help documents its options", async () => {
   assert.equal(help.code, 0);
   for (const option of ["--listen", "--log-level", "--max-message-bytes", "--shutdown-grace-ms"]) assert.ok(help.stdout.includes(option), option);
 });
+
+test("fastgrpc-server --metrics-listen serves Prometheus counts of the calls made", async () => {
+  const server = await startServerCli(["--listen", "tcp://127.0.0.1:0", "--metrics-listen", "tcp://127.0.0.1:0", "--log-level", "warn"], 1);
+  try {
+    for (let i = 0; i < 50 && !/metrics on (\S+)/.test(server.stdout()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const metricsUrl = /metrics on tcp:\/\/(\S+)/.exec(server.stdout())?.[1];
+    assert.ok(metricsUrl, server.stdout());
+    for (let i = 0; i < 3; i++) {
+      const call = await runCli(CLIENT_CLI, ["echo", "--target", server.urls[0] ?? "", "--message", "counted"]);
+      assert.equal(call.code, 0, call.stderr);
+    }
+    const text = await (await fetch(`http://${metricsUrl}/metrics`)).text();
+    assert.match(text, /grpc_server_handled_total\{[^}]*grpc_method="Echo"[^}]*grpc_code="OK"[^}]*\} 3\b/);
+  } finally {
+    assert.equal((await server.stop()).code, 0);
+  }
+});
+
+test("fastgrpc-server refuses inconsistent TLS, allowlist and worker options with exit code 2", async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [["--listen", "tls://127.0.0.1:0"], /tls:\/\/ listener needs --tls-cert and --tls-key/],
+    [["--tls-cert", "a.pem"], /--tls-cert and --tls-key go together/],
+    [["--allow-cid", "3"], /--allow-cid needs a vsock:\/\/ listener/],
+    [["--listen", "tcp://127.0.0.1:0", "--metrics-listen", "tcp://127.0.0.1:0", "--workers", "2"], /--workers 1 only/],
+    [["--listen", "tls://127.0.0.1:0", "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.pem"], /--tls-cert/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await runCli(SERVER_CLI, args);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.match(result.stderr, pattern);
+    assert.equal(result.stderr.trim().split("\n").length, 1, "one line");
+  }
+});

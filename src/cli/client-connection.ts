@@ -1,0 +1,62 @@
+/** The options every fastgrpc-client command shares (target, timeout, engine, TLS), turned into a GrpcClient. */
+import { GrpcClient } from "../client/client.js";
+import { DEFAULT_ENGINE, ENGINE_NAMES, clientEngine, isEngineName } from "../engine/registry.js";
+import { readPem, type TlsClientOptions } from "../transport/tls.js";
+import { UsageError, positiveInteger } from "./args.js";
+
+export const DEFAULT_TARGET = "tcp://127.0.0.1:50051";
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** parseArgs declarations of the shared options. */
+export const connectionOptions = {
+  target: { type: "string" },
+  timeout: { type: "string" },
+  engine: { type: "string" },
+  ca: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+} as const;
+
+export const CONNECTION_HELP = `  --target URL     tcp://HOST:PORT, tls://HOST:PORT or vsock://CID:PORT (default ${DEFAULT_TARGET})
+  --timeout MS     deadline for the call (default ${DEFAULT_TIMEOUT_MS})
+  --engine NAME    HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
+  --ca FILE        tls:// only: PEM CA to trust instead of the system's
+  --cert FILE, --key FILE   tls:// only: client certificate and key for servers that require mutual TLS`;
+
+export interface ConnectionValues {
+  target?: string | undefined;
+  timeout?: string | undefined;
+  engine?: string | undefined;
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+}
+
+export interface Connection {
+  client: GrpcClient;
+  timeoutMs: number;
+}
+
+export function connect(values: ConnectionValues): Connection {
+  const timeoutMs = positiveInteger("timeout", values.timeout, DEFAULT_TIMEOUT_MS);
+  const engine = values.engine ?? DEFAULT_ENGINE;
+  if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}, got "${engine}"`);
+  const target = values.target ?? DEFAULT_TARGET;
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError("--cert and --key go together");
+  const wantsTls = values.ca !== undefined || values.cert !== undefined;
+  if (wantsTls && !target.startsWith("tls://")) throw new UsageError("--ca, --cert and --key apply to tls:// targets only");
+  let tls: TlsClientOptions | undefined;
+  try {
+    tls = wantsTls
+      ? {
+          ...(values.ca !== undefined ? { ca: readPem(values.ca, "--ca") } : {}),
+          ...(values.cert !== undefined ? { cert: readPem(values.cert, "--cert") } : {}),
+          ...(values.key !== undefined ? { key: readPem(values.key, "--key") } : {}),
+        }
+      : undefined;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const client = new GrpcClient(target, { engine: clientEngine(engine), connectTimeoutMs: timeoutMs, ...(tls ? { tls } : {}) });
+  return { client, timeoutMs };
+}
