@@ -17,7 +17,6 @@ import { defaultWorkerCount, isWorkerProcess, runPrimary, runWorker } from "../s
 import { ServerMetrics } from "../server/metrics.js";
 import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
 import { parseCidList } from "../server/cid-allowlist.js";
-import { plaintextExposureWarning } from "../server/listen-warnings.js";
 import { type ListenOptions } from "../server/server.js";
 import { readPem, type TlsServerOptions } from "../transport/tls.js";
 import { algorithmName } from "../crypto/algorithms.js";
@@ -211,8 +210,6 @@ async function main(argv: string[]): Promise<number> {
 
   for (const url of config.listen) {
     try {
-      const warning = plaintextExposureWarning(parseAddress(url, true));
-      if (warning) log.warn({ url }, warning);
       const listener = await server.listen(url, listenOptions(config, url, log));
       log.info({ url: listener.url, engine: server.engineName }, "listening");
       process.stdout.write(`fastgrpc-server listening on ${listener.url} (engine ${server.engineName})\n`);

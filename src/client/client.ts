@@ -12,7 +12,7 @@ import type {
 } from "@bufbuild/protobuf";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { ClientEngine, ClientSession } from "../engine/types.js";
-import { nodeClientEngine } from "../engine/node/client.js";
+import { h2ClientEngine } from "../engine/h2/index.js";
 import { errors } from "../errors/catalog.js";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
@@ -24,7 +24,7 @@ import { parseAddress } from "../transport/address.js";
 import type { TlsClientOptions } from "../transport/tls.js";
 import { streamErrors } from "../server/stream-errors.js";
 import type { Connector } from "./connector.js";
-import { ConnectionPool } from "./pool.js";
+import { type BackoffOptions, ConnectionPool } from "./pool.js";
 import { ClientStreamingCall } from "./streaming-call.js";
 import { buildTlsAwareConnector } from "./tls-connector.js";
 import { ClientUnaryCall } from "./unary-call.js";
@@ -32,7 +32,7 @@ import { ClientUnaryCall } from "./unary-call.js";
 export interface ClientOptions {
   /** HTTP/2 sessions per target (default 1). */
   connections?: number;
-  /** The HTTP/2 engine (default node:http2). */
+  /** The HTTP/2 engine (default fastgrpc's own, "h2"; node:http2 is `nodeClientEngine`). */
   engine?: ClientEngine;
   /** Replaces the standard transport+engine connector (tests, custom transports). */
   connector?: Connector;
@@ -42,6 +42,14 @@ export interface ClientOptions {
   maxMessageBytes?: number;
   /** Deadline for calls that set none (default: none). */
   defaultTimeoutMs?: number;
+  /** Hard cap of sessions per target while every session is at the server's stream limit (default max(4, 4 x connections)). */
+  maxConnections?: number;
+  /** HTTP/2 PING every this many ms on each session (default off; gRPC advises no less than 60000). */
+  keepaliveIntervalMs?: number;
+  /** A keepalive PING unanswered this long (ms) closes its session (default 20000). */
+  keepaliveTimeoutMs?: number;
+  /** Reconnect backoff (default gRPC's: 1 s, x1.6 per failure, +-20% jitter, at most 120 s). */
+  backoff?: Partial<BackoffOptions>;
   /** CA, client certificate and key for tls:// targets (default: the system's CAs, no client certificate). */
   tls?: TlsClientOptions;
 }
@@ -64,10 +72,14 @@ export class GrpcClient {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
     const addresses = targets.map((url) => parseAddress(url));
-    const connector = options.connector ?? buildTlsAwareConnector(options.engine ?? nodeClientEngine, options.tls);
+    const connector = options.connector ?? buildTlsAwareConnector(options.engine ?? h2ClientEngine, options.tls);
     this.pool = new ConnectionPool(addresses, connector, {
       maxSessions: Math.max(1, options.connections ?? 1),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      ...(options.maxConnections !== undefined ? { maxSessionsPerTarget: options.maxConnections } : {}),
+      ...(options.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: options.keepaliveIntervalMs } : {}),
+      ...(options.keepaliveTimeoutMs !== undefined ? { keepaliveTimeoutMs: options.keepaliveTimeoutMs } : {}),
+      ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
     });
     this.maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
     this.defaultTimeoutMs = options.defaultTimeoutMs;

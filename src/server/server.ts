@@ -9,7 +9,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import type { ServerEngine, ServerEngineFactory, ServerStream, ServerStreamHandler, StreamDispatcher } from "../engine/types.js";
-import { createNodeServerEngine } from "../engine/node/server.js";
+import { createH2ServerEngine } from "../engine/h2/index.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -39,7 +39,7 @@ export interface ServerOptions {
   maxMessageBytes?: number;
   /** SETTINGS_MAX_CONCURRENT_STREAMS per connection (default 1000). */
   maxConcurrentStreams?: number;
-  /** The HTTP/2 engine (default node:http2). */
+  /** The HTTP/2 engine (default fastgrpc's own, createH2ServerEngine; node:http2 is createNodeServerEngine). */
   engine?: ServerEngineFactory;
   /** Serve grpc.health.v1.Health (default true). */
   health?: boolean;
@@ -81,7 +81,7 @@ export class GrpcServer implements StreamDispatcher {
     this.log = options.log ?? silentLogger();
     this.metrics = options.metrics ?? null;
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const factory = options.engine ?? createNodeServerEngine;
+    const factory = options.engine ?? createH2ServerEngine;
     this.engine = factory(this, {
       maxConcurrentStreams: options.maxConcurrentStreams ?? 1000,
       maxMessageBytes,
@@ -145,6 +145,17 @@ export class GrpcServer implements StreamDispatcher {
     this.listeners.push(listener);
     const warning = plaintextExposureWarning(listener.address);
     if (warning !== undefined) this.log.warn({ url: listener.url }, warning);
+    return listener;
+  }
+
+  /**
+   * Serves a listener opened elsewhere — a worker process's inherited VSOCK descriptor — exactly like one from
+   * `listen` (the CID allowlist does not apply: the primary owns the listening socket).
+   */
+  async adoptListener(open: (onConnection: (socket: Duplex, peer: PeerInfo) => void) => Listener | Promise<Listener>): Promise<Listener> {
+    if (this.draining) throw new Error("server is shutting down");
+    const listener = await open((socket, peer) => this.accept(socket, peer, null));
+    this.listeners.push(listener);
     return listener;
   }
 
