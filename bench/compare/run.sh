@@ -11,7 +11,8 @@ cd "$(dirname "$0")/../.."
 
 DURATION=10
 SCENARIOS="1x1 1x100 8x32"
-SERVERS="${BENCH_SERVERS:-fastgrpc raw grpc-js cpp}"
+# fastgrpc = fastgrpc-server on its own HTTP/2 engine; fastgrpc-node = the same server on node:http2.
+SERVERS="${BENCH_SERVERS:-fastgrpc fastgrpc-node raw grpc-js cpp}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -72,7 +73,8 @@ fi
 start_server() { # name port; sets SERVER_PID
   local name=$1 port=$2
   case "$name" in
-    fastgrpc) $PIN_SERVER node dist/src/cli/server.js --workers 1 --listen "tcp://127.0.0.1:$port" --log-level warn ${ENGINE:+--engine $ENGINE} >"$WORK/$name.out" 2>&1 & ;;
+    fastgrpc) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine h2 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
+    fastgrpc-node) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine node --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
     raw) $PIN_SERVER node dist/bench/compare/raw-node-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     grpc-js) $PIN_SERVER node dist/bench/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     # taskset execs the binary, so $! is the C++ process itself and /proc gives its CPU (all its threads).
@@ -97,7 +99,7 @@ sample_status() { # port
 }
 
 declare -A RESULT
-printf '%-10s %-8s %12s %12s %10s %14s %12s\n' server scenario "req/s" "mean" "failed" "server us/call" "grpc-status"
+printf '%-13s %-8s %12s %12s %10s %14s %12s\n' server scenario "req/s" "mean" "failed" "server us/call" "grpc-status"
 port=50460
 for name in $SERVERS; do
   port=$((port + 1))
@@ -122,7 +124,7 @@ for name in $SERVERS; do
     per_call=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="${done_count:-0}" -v d="$DURATION" -v r="${rps:-0}" \
       'BEGIN { calls = r * (d + 1); if (calls > 0) printf "%.1f", t / hz * 1e6 / calls; else print "?" }')
     RESULT["$name,$scenario"]=${rps:-0}
-    printf '%-10s %-8s %12s %12s %10s %14s %12s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${failed:-?}" "$per_call" \
+    printf '%-13s %-8s %12s %12s %10s %14s %12s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${failed:-?}" "$per_call" \
       "${status:-?}"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -139,5 +141,13 @@ if [[ " $SERVERS " == *" fastgrpc "* ]]; then
       line+=$(awk -v a="$ours" -v b="$theirs" -v n="$other" 'BEGIN { if (b > 0) printf "  %.2fx %s", a / b, n; else printf "  n/a %s", n }')
     done
     echo "$line"
+  done
+fi
+
+# The core issue's yardstick: fastgrpc on node:http2 against the raw node:http2 echo (the ceiling on node:http2).
+if [[ " $SERVERS " == *" fastgrpc-node "* && " $SERVERS " == *" raw "* ]]; then
+  for scenario in $SCENARIOS; do
+    awk -v a="${RESULT["fastgrpc-node,$scenario"]:-0}" -v b="${RESULT["raw,$scenario"]:-0}" -v s="$scenario" \
+      'BEGIN { if (b > 0) printf "fastgrpc-node %s: %.0f%% of the raw node:http2 echo\n", s, 100 * a / b }'
   done
 fi

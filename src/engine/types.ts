@@ -132,6 +132,11 @@ export interface ClientSessionEvents {
   onGoaway?(): void;
   /** The session is gone (socket closed or failed). */
   onClose?(error?: Error): void;
+  /**
+   * The peer's SETTINGS arrived (the first, or a later change): maxConcurrentStreams may have changed. Optional for
+   * engines; the connection pool uses it to hand waiting calls the streams the peer allows.
+   */
+  onRemoteSettings?(): void;
 }
 
 export interface ClientSession {
@@ -147,6 +152,12 @@ export interface ClientSession {
   close(): void;
   /** Immediate close; every open stream gets onClose with an error. */
   destroy(error?: Error): void;
+  /**
+   * Sends an HTTP/2 PING; `callback` runs with null on its ACK, or with the error that ended the session first.
+   * Returns false if the PING could not be sent (session closed, too many unanswered). Optional: keepalive is
+   * skipped for engines without it.
+   */
+  ping?(callback: (error: Error | null) => void): boolean;
 }
 
 export interface ClientEngineOptions {

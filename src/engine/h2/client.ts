@@ -6,7 +6,7 @@
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../../protocol/metadata.js";
 import type {
-  ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler,
+  ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler, HeaderMap,
 } from "../types.js";
 import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { H2Connection } from "./connection.js";
@@ -19,12 +19,18 @@ const EMPTY = new Uint8Array(0);
 const FIXED_REQUEST_FIELDS = 6;
 /** Streams opened before the server's SETTINGS arrive: RFC 9113 5.1.2 recommends servers allow at least 100. */
 const STREAMS_BEFORE_SETTINGS = 100;
+/** High word of our keepalive PING payloads ("fgka"); the low word numbers them. */
+const PING_HI = 0x66676b61;
+/** Keepalive PINGs are rare: more than this many unanswered means the peer is not answering anyway. */
+const MAX_PINGS_IN_FLIGHT = 16;
 
 class H2ClientStream extends StreamCore implements ClientStream {
   headersReceived = false;
   closeNotified = false;
   /** A call waiting for a concurrency slot; its messages wait in `queue` until it opens. */
   waiting = false;
+  /** Trailers that arrived behind DATA held for a paused reader: delivered after that DATA. */
+  heldTrailers: HeaderMap | null = null;
 
   constructor(
     private readonly session: ClientConnection,
@@ -35,8 +41,8 @@ class H2ClientStream extends StreamCore implements ClientStream {
     super();
   }
 
-  sendMessage(frame: Uint8Array, end: boolean): void {
-    this.session.send(this, frame, end);
+  sendMessage(frame: Uint8Array, end: boolean): boolean {
+    return this.session.send(this, frame, end);
   }
 
   end(): void {
@@ -45,6 +51,14 @@ class H2ClientStream extends StreamCore implements ClientStream {
 
   cancel(): void {
     this.session.cancel(this);
+  }
+
+  pauseInput(): void {
+    this.session.pauseInput(this);
+  }
+
+  resumeInput(): void {
+    this.session.resumeInput(this);
   }
 }
 
@@ -57,6 +71,9 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
   private readonly collector: FieldCollector;
   /** The request header list; the first six entries are fixed, :path is replaced per call. */
   private readonly requestFields: Array<readonly [string, string]>;
+  /** PINGs sent by ping() and not yet acknowledged, by the low word of their payload. */
+  private readonly pings = new Map<number, (error: Error | null) => void>();
+  private nextPingId = 0;
 
   constructor(
     socket: Duplex,
@@ -157,29 +174,58 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
       stream.queueEnd = false;
       if (queue === null) this.sendData(stream, EMPTY, true);
       else for (let i = 0; i < queue.length; i++) this.sendData(stream, queue[i] as Uint8Array, end && i === queue.length - 1);
+      if (!stream.done) this.onQueueProgress(stream); // a caller told to wait while the call had no slot may go on
     }
   }
 
-  send(stream: H2ClientStream, frame: Uint8Array, end: boolean): void {
-    if (stream.done || stream.endSent || stream.queueEnd) return;
-    if (!stream.waiting) {
-      this.sendData(stream, frame, end);
-      return;
-    }
+  /** False when the stream's queue is above the soft limit: the caller waits for onDrain. */
+  send(stream: H2ClientStream, frame: Uint8Array, end: boolean): boolean {
+    if (stream.done || stream.endSent || stream.queueEnd) return false;
+    if (!stream.waiting) return this.sendData(stream, frame, end);
     if (frame.length > 0) {
       if (stream.queue === null) stream.queue = [frame];
       else stream.queue.push(frame);
       stream.queuedBytes += frame.length;
     }
     if (end) stream.queueEnd = true;
+    if (stream.queuedBytes > this.tuning.streamQueueHardBytes) {
+      this.dropWaiting(stream);
+      queueMicrotask(() => this.notifyClose(stream, null, new Error("send queue overflow: the caller ignored backpressure")));
+      return false;
+    }
+    if (stream.queuedBytes > this.tuning.streamQueueSoftBytes) {
+      stream.wantDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  pauseInput(stream: H2ClientStream): void {
+    if (!stream.closeNotified) this.pauseStream(stream);
+  }
+
+  resumeInput(stream: H2ClientStream): void {
+    this.resumeStream(stream);
+  }
+
+  private dropWaiting(stream: H2ClientStream): void {
+    const i = this.waitingStreams.indexOf(stream);
+    if (i >= 0) this.waitingStreams.splice(i, 1);
+    stream.done = true;
+    stream.queue = null;
+    stream.queuedBytes = 0;
   }
 
   cancel(stream: H2ClientStream): void {
-    if (stream.done) return;
+    stream.held = null;
+    stream.heldTrailers = null;
+    if (stream.done) {
+      // A complete response still held for a paused reader: nothing goes on the wire, the call just ends.
+      if (!stream.closeNotified) queueMicrotask(() => this.notifyClose(stream, ErrorCode.CANCEL));
+      return;
+    }
     if (stream.waiting) {
-      const i = this.waitingStreams.indexOf(stream);
-      if (i >= 0) this.waitingStreams.splice(i, 1);
-      stream.done = true;
+      this.dropWaiting(stream);
     } else {
       this.writeRst(stream.id, ErrorCode.CANCEL);
       stream.endSent = true;
@@ -200,13 +246,28 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   /** The response is complete: the stream closes (a request still being sent is abandoned). */
   private finishStream(stream: H2ClientStream): void {
-    if (stream.done) return;
-    if (!stream.endSent) {
-      this.writeRst(stream.id, ErrorCode.NO_ERROR);
-      stream.endSent = true;
+    if (!stream.done) {
+      if (!stream.endSent) {
+        this.writeRst(stream.id, ErrorCode.NO_ERROR);
+        stream.endSent = true;
+      }
+      this.removeStream(stream);
     }
-    this.removeStream(stream);
     this.notifyClose(stream, null);
+  }
+
+  protected onHeldEnd(stream: H2ClientStream): void {
+    if (stream.closeNotified) return;
+    const trailers = stream.heldTrailers;
+    stream.heldTrailers = null;
+    if (trailers !== null) {
+      try {
+        stream.handler.onTrailers(trailers);
+      } catch (err) {
+        return this.handlerFailed(stream, err);
+      }
+    }
+    this.finishStream(stream);
   }
 
   protected override onStreamRemoved(): void {
@@ -223,6 +284,40 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   protected override onPeerSettings(): void {
     if (this.waitingStreams.length > 0) this.onStreamRemoved();
+    try {
+      this.events.onRemoteSettings?.();
+    } catch (err) {
+      this.reportError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /* ------------------------------------------------------------------ keepalive */
+
+  /** Sends a PING; `callback` runs on its ACK, or with an error if the session closes first. False if not sent. */
+  ping(callback: (error: Error | null) => void): boolean {
+    if (this.dead || this.pings.size >= MAX_PINGS_IN_FLIGHT) return false;
+    const id = this.nextPingId;
+    this.nextPingId = (this.nextPingId + 1) >>> 0;
+    this.pings.set(id, callback);
+    this.writePing(false, PING_HI, id);
+    return true;
+  }
+
+  protected override onPingAck(payload: Buffer, off: number): void {
+    if (payload.readUInt32BE(off) !== PING_HI) return;
+    const id = payload.readUInt32BE(off + 4);
+    const callback = this.pings.get(id);
+    if (callback === undefined) return;
+    this.pings.delete(id);
+    this.runPingCallback(callback, null);
+  }
+
+  private runPingCallback(callback: (error: Error | null) => void, error: Error | null): void {
+    try {
+      callback(error);
+    } catch (err) {
+      this.reportError(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private failWaiting(code: number | null, error: Error): void {
@@ -237,9 +332,9 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     if (this.dead || this.streams.size > 0 || this.waitingStreams.length > 0) return;
     if (this.closing) {
       this.writeGoaway(0, ErrorCode.NO_ERROR, "");
-      this.shutdownSocket(undefined, null);
+      this.shutdownSocket(undefined);
     } else if (this.goneAway) {
-      this.shutdownSocket(undefined, null);
+      this.shutdownSocket(undefined);
     }
   }
 
@@ -294,6 +389,12 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
       return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
     }
     stream.remoteEnded = true;
+    if (stream.held !== null) {
+      // DATA is held for a paused reader: the trailers (and the end of the call) come after it.
+      stream.heldTrailers = collector.toHeaderMap();
+      stream.heldEnd = true;
+      return;
+    }
     try {
       stream.handler.onTrailers(collector.toHeaderMap());
     } catch (err) {
@@ -303,6 +404,7 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
   }
 
   protected onStreamData(stream: H2ClientStream, data: Uint8Array | null, endStream: boolean): void {
+    if (stream.closeNotified) return;
     if (!stream.headersReceived) {
       this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA before response headers");
       return;
@@ -321,15 +423,32 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   private handlerFailed(stream: H2ClientStream, err: unknown): void {
     this.reportError(err instanceof Error ? err : new Error(String(err)));
+    if (stream.done) {
+      stream.held = null;
+      this.notifyClose(stream, ErrorCode.CANCEL, err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
     this.streamError(stream, ErrorCode.CANCEL, "stream handler failed");
   }
 
-  protected onStreamTerminated(stream: H2ClientStream, code: number | null, error: Error | undefined): void {
+  protected onStreamTerminated(stream: H2ClientStream, code: number | null, error: Error | undefined, byPeer: boolean): void {
+    // The server closing a stream whose complete response is still held for a paused reader (RST_STREAM NO_ERROR
+    // after END_STREAM, RFC 9113 8.1) does not cut that response short: it is delivered when the reader resumes.
+    if (byPeer && code === ErrorCode.NO_ERROR && stream.heldEnd) return;
+    stream.held = null;
+    stream.heldTrailers = null;
     this.notifyClose(stream, code, error);
   }
 
-  protected onQueueProgress(): void {
-    // ClientStream.sendMessage has no backpressure signal; the hard per-stream cap bounds the queue instead.
+  protected onQueueProgress(stream: H2ClientStream): void {
+    if (stream.wantDrain && stream.queuedBytes <= this.tuning.streamQueueSoftBytes && !stream.done) {
+      stream.wantDrain = false;
+      try {
+        stream.handler.onDrain?.();
+      } catch (err) {
+        this.handlerFailed(stream, err);
+      }
+    }
   }
 
   protected onPeerGoaway(lastStreamId: number, code: number): void {
@@ -369,6 +488,12 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   protected onClosed(error: Error | undefined): void {
     this.failWaiting(ErrorCode.REFUSED_STREAM, error ?? new Error("HTTP/2 session closed"));
+    if (this.pings.size > 0) {
+      const pingError = this.closeError ?? error ?? new Error("HTTP/2 session closed before the PING was answered");
+      const callbacks = [...this.pings.values()];
+      this.pings.clear();
+      for (const callback of callbacks) this.runPingCallback(callback, pingError);
+    }
     try {
       this.events.onClose?.(this.closeError ?? error);
     } catch {

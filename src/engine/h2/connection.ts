@@ -21,6 +21,7 @@ const ENCODER_TABLE_MAX = 4096;
 const DESTROY_AFTER_END_MS = 2000;
 /** The decoder's hard cap on a decoded header list, as a multiple of the soft limit (HPACK bombs). */
 const HARD_LIST_FACTOR = 4;
+const DEFAULT_HEADER_TABLE_SIZE = 4096;
 
 /** A small ring of recent stream ids; looked up only on error paths. */
 class RecentIds {
@@ -54,6 +55,7 @@ export abstract class H2Connection<S extends StreamCore> {
 
   private prefaceLeft: number;
   protected gotPeerSettings = false;
+  private ourSettingsAcked = false;
   private partial: Buffer | null = null;
   private partialLen = 0;
   private partialNeed = 0;
@@ -118,6 +120,8 @@ export abstract class H2Connection<S extends StreamCore> {
   /** The peer's SETTINGS were applied. */
   protected onPeerSettings(): void {}
   protected onPingAck(_payload: Buffer, _offset: number): void {}
+  /** The peer's end of stream (END_STREAM or trailers) that waited behind held DATA, now that all of it is delivered. */
+  protected abstract onHeldEnd(stream: S): void;
 
   /* ------------------------------------------------------------------ setup */
 
@@ -326,13 +330,74 @@ export abstract class H2Connection<S extends StreamCore> {
       return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
     }
     if (endStream) stream.remoteEnded = true;
+    if (stream.held !== null || (stream.paused && n > 0)) {
+      // The owner is not reading: keep a copy (a view would pin the whole socket chunk) and grant the peer no more
+      // window for it until it is delivered, so what is held stays within the stream's receive window.
+      stream.recvConsumed += len - n;
+      if (n > 0) (stream.held ??= []).push(new Uint8Array(buf.subarray(start, end)));
+      if (endStream) stream.heldEnd = true;
+      this.replenishConnection();
+      return;
+    }
+    stream.recvConsumed += len;
     this.onStreamData(stream, n > 0 ? buf.subarray(start, end) : null, endStream);
-    if (!endStream && !stream.done && stream.recvConsumed >= this.tuning.initialWindowSize >>> 1) {
-      this.writeWindowUpdate(sid, stream.recvConsumed);
+    if (!endStream) this.grantStreamWindow(stream);
+    this.replenishConnection();
+  }
+
+  /** WINDOW_UPDATE for what the owner has consumed, once half the window is used and unless input is paused. */
+  private grantStreamWindow(stream: S): void {
+    if (stream.paused || stream.done || stream.remoteEnded || this.dead) return;
+    if (stream.recvConsumed >= this.tuning.initialWindowSize >>> 1) {
+      this.writeWindowUpdate(stream.id, stream.recvConsumed);
       stream.recvWindow += stream.recvConsumed;
       stream.recvConsumed = 0;
     }
-    this.replenishConnection();
+  }
+
+  /** The owner stopped reading the stream (ServerStream/ClientStream.pauseInput). */
+  protected pauseStream(stream: S): void {
+    stream.paused = true;
+  }
+
+  /** The owner reads again: held DATA is delivered (in a microtask, not inside the owner's call), then window granted. */
+  protected resumeStream(stream: S): void {
+    if (!stream.paused) return;
+    stream.paused = false;
+    if (stream.held === null && !stream.heldEnd) {
+      if (stream.id !== 0) this.grantStreamWindow(stream);
+      if (this.out.pending > 0) this.scheduleFlush();
+      return;
+    }
+    if (!stream.resumeScheduled) {
+      stream.resumeScheduled = true;
+      queueMicrotask(() => this.deliverHeld(stream));
+    }
+  }
+
+  private deliverHeld(stream: S): void {
+    stream.resumeScheduled = false;
+    if (stream.delivering) return; // the outer delivery loop goes on
+    stream.delivering = true;
+    try {
+      while (!stream.paused && stream.held !== null) {
+        const held = stream.held;
+        const chunk = held.shift() as Uint8Array;
+        if (held.length === 0) stream.held = null;
+        stream.recvConsumed += chunk.length;
+        this.onStreamData(stream, chunk, false);
+      }
+      if (!stream.paused && stream.held === null && stream.heldEnd) {
+        stream.heldEnd = false;
+        this.onHeldEnd(stream);
+      }
+    } catch (err) {
+      this.connectionError(ErrorCode.INTERNAL_ERROR, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      stream.delivering = false;
+    }
+    this.grantStreamWindow(stream);
+    if (this.out.pending > 0) this.scheduleFlush();
   }
 
   /** Data is handed to the gRPC layer as it arrives, so it counts as consumed: refill once half is used. */
@@ -415,7 +480,13 @@ export abstract class H2Connection<S extends StreamCore> {
   private onSettings(buf: Buffer, off: number, len: number, flags: number, sid: number): void {
     if (sid !== 0) return this.connectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
     if ((flags & Flag.ACK) !== 0) {
-      if (len !== 0) this.connectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ack with a payload");
+      if (len !== 0) return this.connectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ack with a payload");
+      if (!this.ourSettingsAcked) {
+        this.ourSettingsAcked = true;
+        // Until this ACK the peer may still encode against the default 4096-octet table (RFC 7541 4.2): a smaller
+        // HEADER_TABLE_SIZE of ours is enforced only from now on.
+        if (this.tuning.headerTableSize < DEFAULT_HEADER_TABLE_SIZE) this.decoder.setMaxTableSize(this.tuning.headerTableSize);
+      }
       return;
     }
     if (len % 6 !== 0) return this.connectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS length not a multiple of 6");
@@ -750,7 +821,8 @@ export abstract class H2Connection<S extends StreamCore> {
 
   /**
    * Encodes fields with the connection's encoder (dynamic table; carries any pending table size update).
-   * Null if a field cannot be encoded (a value outside latin1); the encoder's state is then unchanged.
+   * Null if a field cannot be encoded (a value outside latin1). The encoder may then have changed its table and
+   * has a size update pending (see encoderUpdatePending), so the next block must come from it, not be pre-encoded.
    */
   protected encodeFields(fields: ReadonlyArray<readonly [string, string]>): Uint8Array | null {
     try {
@@ -845,14 +917,17 @@ export abstract class H2Connection<S extends StreamCore> {
     if (this.dead) return;
     this.contStreamId = 0;
     this.writeGoaway(this.lastProcessedStreamId(), code, message);
-    this.shutdownSocket(peerProtocolError(message, code), code);
+    this.shutdownSocket(peerProtocolError(message, code));
   }
 
-  /** Stops reading, terminates every stream, flushes what is queued (a GOAWAY) and ends the socket. */
-  protected shutdownSocket(error: Error | undefined, code: number | null): void {
+  /**
+   * Stops reading, terminates every stream, flushes what is queued (a GOAWAY) and ends the socket. The streams see
+   * a failed connection (no reset code, the error), as when the socket fails: callers map that to UNAVAILABLE.
+   */
+  protected shutdownSocket(error: Error | undefined): void {
     if (this.dead) return;
     this.dead = true;
-    this.terminateStreams(code, error);
+    this.terminateStreams(error);
     if (error !== undefined) this.reportError(error);
     if (!this.socketClosed) {
       this.flushNow();
@@ -867,7 +942,7 @@ export abstract class H2Connection<S extends StreamCore> {
   protected destroyConnection(error: Error): void {
     if (!this.dead) {
       this.dead = true;
-      this.terminateStreams(null, error);
+      this.terminateStreams(error);
       this.reportError(error);
     }
     this.socket.destroy();
@@ -875,7 +950,7 @@ export abstract class H2Connection<S extends StreamCore> {
 
   protected reportError(_error: Error): void {}
 
-  private terminateStreams(code: number | null, error: Error | undefined): void {
+  private terminateStreams(error: Error | undefined): void {
     if (this.stallTimer !== null) {
       clearTimeout(this.stallTimer);
       this.stallTimer = null;
@@ -889,7 +964,7 @@ export abstract class H2Connection<S extends StreamCore> {
     const reason = error ?? new Error("HTTP/2 connection closed"); // one error object for all streams
     for (const stream of [...this.streams.values()]) {
       this.removeStream(stream);
-      this.onStreamTerminated(stream, code, reason, false);
+      this.onStreamTerminated(stream, null, reason, false);
     }
   }
 
@@ -901,7 +976,7 @@ export abstract class H2Connection<S extends StreamCore> {
   private readonly onSocketError = (err: Error): void => {
     if (!this.dead) {
       this.dead = true;
-      this.terminateStreams(null, err);
+      this.terminateStreams(err);
       this.reportError(err);
     }
     this.socket.destroy();
@@ -910,7 +985,7 @@ export abstract class H2Connection<S extends StreamCore> {
   private readonly onSocketEnd = (): void => {
     if (!this.dead) {
       this.dead = true;
-      this.terminateStreams(null, new Error("peer closed the connection"));
+      this.terminateStreams(new Error("peer closed the connection"));
     }
     this.flushNow();
     this.socket.end();
@@ -922,7 +997,7 @@ export abstract class H2Connection<S extends StreamCore> {
     if (!this.dead) {
       this.dead = true;
       error = new Error("connection closed");
-      this.terminateStreams(null, error);
+      this.terminateStreams(error);
     }
     for (const timer of [this.stallTimer, this.prefaceTimer, this.destroyTimer]) if (timer !== null) clearTimeout(timer);
     this.stallTimer = this.prefaceTimer = this.destroyTimer = null;

@@ -26,7 +26,10 @@ export class OutputBuffer {
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.start;
-    const next = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, pending + n));
+    // Twice what is needed once the unflushed bytes are large (many writes between two flushes): growing by exactly
+    // the next write would copy everything again on every write, quadratic in the bytes buffered.
+    const need = pending + n;
+    const next = Buffer.allocUnsafeSlow(need <= SLAB_BYTES >>> 1 ? SLAB_BYTES : Math.max(SLAB_BYTES, need * 2));
     this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
     this.start = 0;

@@ -14,7 +14,7 @@ import { H2Connection } from "./connection.js";
 import { FieldCollector, fieldsToHeaderMap, hasEntries, percentEncode, pushMetadata } from "./header-fields.js";
 import { encodeStaticBlock } from "./hpack/index.js";
 import { StreamCore } from "./stream-core.js";
-import { resolveTuning, type H2Tuning } from "./tuning.js";
+import { DEFAULT_TUNING, resolveTuning, type H2Tuning } from "./tuning.js";
 
 type Fields = Array<readonly [string, string]>;
 
@@ -98,6 +98,14 @@ class H2ServerStream extends StreamCore implements ServerStream {
     if (message !== "") fields.push(["grpc-message", percentEncode(message)]);
     this.conn.writeFinalHeaders(this, fields);
   }
+
+  pauseInput(): void {
+    this.conn.pauseInput(this);
+  }
+
+  resumeInput(): void {
+    this.conn.resumeInput(this);
+  }
 }
 
 export class ServerConnection extends H2Connection<H2ServerStream> {
@@ -142,7 +150,8 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
         return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
       }
       existing.remoteEnded = true;
-      this.deliverEnd(existing);
+      if (existing.held !== null) existing.heldEnd = true; // after the DATA still held for a paused handler
+      else this.deliverEnd(existing);
       return;
     }
     collector.reset("request");
@@ -194,6 +203,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
   }
 
   protected onStreamData(stream: H2ServerStream, data: Uint8Array | null, endStream: boolean): void {
+    if (stream.done) return; // held DATA of a stream that has been answered or reset since
     if (data !== null) {
       try {
         stream.handler.onData(data);
@@ -203,6 +213,18 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
       }
     }
     if (endStream && !stream.done) this.deliverEnd(stream);
+  }
+
+  pauseInput(stream: H2ServerStream): void {
+    if (!stream.done) this.pauseStream(stream);
+  }
+
+  resumeInput(stream: H2ServerStream): void {
+    this.resumeStream(stream);
+  }
+
+  protected onHeldEnd(stream: H2ServerStream): void {
+    if (!stream.done) this.deliverEnd(stream);
   }
 
   private deliverEnd(stream: H2ServerStream): void {
@@ -221,6 +243,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
   }
 
   protected onStreamTerminated(stream: H2ServerStream, _code: number | null, _error: Error | undefined): void {
+    stream.held = null;
     if (stream.responseWritten) return;
     stream.finished = true;
     try {
@@ -327,7 +350,8 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
     }
   }
 
-  protected override onStreamRemoved(): void {
+  protected override onStreamRemoved(stream: H2ServerStream): void {
+    stream.held = null; // the response is complete: requests the handler did not read are of no use
     if ((this.goawayState === 2 || this.peerWentAway) && this.streams.size === 0) this.closeGracefully();
   }
 
@@ -361,7 +385,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
   };
 
   private closeGracefully(): void {
-    this.shutdownSocket(undefined, null);
+    this.shutdownSocket(undefined);
   }
 
   protected onPeerGoaway(): void {
@@ -399,8 +423,9 @@ export class H2ServerEngine implements ServerEngine {
   private onAllClosed: (() => void) | null = null;
 
   constructor(readonly dispatcher: StreamDispatcher, readonly options: ServerEngineOptions, tuning?: Partial<H2Tuning>) {
-    // A unary request of the largest allowed size fits in one stream window (no round trip), up to 4 MiB.
-    const window = Math.min(Math.max(options.maxMessageBytes + 5, 65535), 4 * 1024 * 1024);
+    // A unary request of the largest allowed size fits in one stream window (no round trip), up to the default
+    // window: that also bounds what a paused streaming call holds (see DEFAULT_TUNING.initialWindowSize).
+    const window = Math.min(Math.max(options.maxMessageBytes + 5, 65535), DEFAULT_TUNING.initialWindowSize);
     this.tuning = resolveTuning({
       maxConcurrentStreams: options.maxConcurrentStreams, initialWindowSize: window, ...tuning,
     });

@@ -31,4 +31,14 @@ export class StreamCore {
   receivedBytes = 0;
   /** content-length header of the peer's message, -1 if absent. */
   contentLength = -1;
+  /** The owner paused input: DATA is held (copied) and no WINDOW_UPDATE is sent for the stream until it resumes. */
+  paused = false;
+  /** DATA received while paused (or behind held DATA), in order; bounded by the stream's receive window. */
+  held: Uint8Array[] | null = null;
+  /** The peer's end of stream (END_STREAM or trailers) arrived behind held DATA: delivered once that is. */
+  heldEnd = false;
+  /** Held DATA is being handed over now (a resume from inside the owner's callback must not re-enter). */
+  delivering = false;
+  /** A delivery of held DATA is scheduled. */
+  resumeScheduled = false;
 }

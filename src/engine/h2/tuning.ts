@@ -2,7 +2,11 @@
 export interface H2Tuning {
   /** SETTINGS_MAX_CONCURRENT_STREAMS we advertise (server); streams beyond it get REFUSED_STREAM. */
   maxConcurrentStreams: number;
-  /** SETTINGS_INITIAL_WINDOW_SIZE we advertise: how much a peer may send on one stream before we acknowledge. */
+  /**
+   * SETTINGS_INITIAL_WINDOW_SIZE we advertise: how much a peer may send on one stream before we acknowledge. It is
+   * also what a paused stream (a streaming call whose reader is behind) may hold, so it stays moderate; the
+   * connection window is larger so that many streams can be in flight.
+   */
   initialWindowSize: number;
   /** Our connection-level receive window (raised from 65535 with a WINDOW_UPDATE right after SETTINGS). */
   connectionWindowSize: number;
@@ -39,7 +43,7 @@ export interface H2Tuning {
 
 export const DEFAULT_TUNING: Readonly<H2Tuning> = {
   maxConcurrentStreams: 1000,
-  initialWindowSize: 4 * 1024 * 1024,
+  initialWindowSize: 256 * 1024,
   connectionWindowSize: 16 * 1024 * 1024,
   maxHeaderListSize: 16 * 1024,
   maxHeaderBlockBytes: 64 * 1024,

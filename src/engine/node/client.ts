@@ -58,6 +58,7 @@ class NodeClientSession implements ClientSession {
     });
     session.on("remoteSettings", (settings) => {
       this.peerMaxStreams = settings.maxConcurrentStreams ?? Infinity;
+      events.onRemoteSettings?.();
     });
     session.once("close", () => events.onClose?.());
   }
@@ -97,6 +98,16 @@ class NodeClientSession implements ClientSession {
       handler.onClose(code === undefined || code === NGHTTP2_NO_ERROR ? null : code, closedWith);
     });
     return new NodeClientStream(stream);
+  }
+
+  ping(callback: (error: Error | null) => void): boolean {
+    if (this.session.closed || this.session.destroyed) return false;
+    try {
+      // node answers a session destroyed before the ACK with an error, so the callback always runs once.
+      return this.session.ping((error) => callback(error ?? null));
+    } catch {
+      return false; // e.g. too many PINGs unanswered (ERR_HTTP2_PING_CANCEL is reported through the callback)
+    }
   }
 
   close(): void {
