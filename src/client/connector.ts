@@ -20,7 +20,9 @@ export function buildConnector(engine: ClientEngine): Connector {
   return async ({ address, timeoutMs, events, signal }) => {
     const transport = await transportFor(address);
     const socket = await transport.connect(address, { timeoutMs, ...(signal ? { signal } : {}) });
-    const authority = address.scheme === "vsock" ? `vsock-${address.cid}-${address.port}` : formatAddress(address).replace(/^[a-z]+:\/\//, "");
+    const authority = address.scheme === "vsock" ? `vsock-${address.cid}-${address.port}`
+      : address.scheme === "firecracker" ? `firecracker-vsock-${address.port}`
+      : formatAddress(address).replace(/^[a-z]+:\/\//, "");
     return engine.connect(socket, { authority, secure: false }, events);
   };
 }

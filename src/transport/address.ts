@@ -1,10 +1,12 @@
 /**
  * Listen and connect addresses are URLs: tcp://127.0.0.1:50051, tcp://[::1]:50051, tls://host:port,
- * vsock://CID:PORT (CID a number, or "any" when listening).
+ * vsock://CID:PORT (CID a number, or "any" when listening), and for clients on a Firecracker host
+ * firecracker:///PATH/TO/v.sock:PORT (the VM's vsock unix-socket proxy and the guest's vsock port).
  */
 export type Address =
   | { readonly scheme: "tcp" | "tls"; readonly host: string; readonly port: number }
-  | { readonly scheme: "vsock"; readonly cid: number; readonly port: number };
+  | { readonly scheme: "vsock"; readonly cid: number; readonly port: number }
+  | { readonly scheme: "firecracker"; readonly path: string; readonly port: number };
 
 /** VMADDR_CID_ANY: listen on every CID of this machine. */
 export const VSOCK_CID_ANY = 0xffffffff;
@@ -55,11 +57,19 @@ export function parseAddress(url: string, forListening = false): Address {
     const port = parsePort(cidPort[2] ?? "", url, forListening);
     return { scheme, cid, port };
   }
-  throw new AddressError(`unsupported scheme "${scheme}" in ${url}: use tcp://, tls:// or vsock://`);
+  if (scheme === "firecracker") {
+    const pathPort = /^(\/[^\0]*):(\d+)$/.exec(rest);
+    if (!pathPort) throw new AddressError(`invalid address "${url}": expected firecracker:///PATH/TO/v.sock:PORT`);
+    if (forListening) throw new AddressError(`firecracker:// is a client target (the host side of a Firecracker vsock), not a listen address: ${url}`);
+    const port = parsePort(pathPort[2] ?? "", url, false);
+    return { scheme, path: pathPort[1] ?? "", port };
+  }
+  throw new AddressError(`unsupported scheme "${scheme}" in ${url}: use tcp://, tls://, vsock:// or firecracker://`);
 }
 
 /** The URL form of an address (IPv6 hosts in brackets). */
 export function formatAddress(address: Address): string {
+  if (address.scheme === "firecracker") return `firecracker://${address.path}:${address.port}`;
   if (address.scheme === "vsock") {
     const cid = address.cid === VSOCK_CID_ANY ? "any" : String(address.cid);
     return `vsock://${cid}:${address.port}`;

@@ -22,6 +22,10 @@ export async function transportFor(address: Address, security?: TransportSecurit
     case "vsock":
       vsock ??= import("./vsock.js").then((module) => module.vsockTransport);
       return vsock;
+    case "firecracker": {
+      const { firecrackerTransport } = await import("./firecracker.js");
+      return firecrackerTransport;
+    }
     case "tls": {
       const { tlsTransport } = await import("./tls.js");
       return tlsTransport(security ?? {});
