@@ -6,7 +6,7 @@
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../../protocol/metadata.js";
 import type {
-  ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler, HeaderMap,
+  ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler,
 } from "../types.js";
 import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { H2Connection } from "./connection.js";
@@ -29,8 +29,6 @@ class H2ClientStream extends StreamCore implements ClientStream {
   closeNotified = false;
   /** A call waiting for a concurrency slot; its messages wait in `queue` until it opens. */
   waiting = false;
-  /** Trailers that arrived behind DATA held for a paused reader: delivered after that DATA. */
-  heldTrailers: HeaderMap | null = null;
 
   constructor(
     private readonly session: ClientConnection,
@@ -217,8 +215,7 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
   }
 
   cancel(stream: H2ClientStream): void {
-    stream.held = null;
-    stream.heldTrailers = null;
+    stream.dropHeld();
     if (stream.done) {
       // A complete response still held for a paused reader: nothing goes on the wire, the call just ends.
       if (!stream.closeNotified) queueMicrotask(() => this.notifyClose(stream, ErrorCode.CANCEL));
@@ -258,8 +255,9 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   protected onHeldEnd(stream: H2ClientStream): void {
     if (stream.closeNotified) return;
-    const trailers = stream.heldTrailers;
-    stream.heldTrailers = null;
+    const input = stream.input;
+    const trailers = input === null ? null : input.trailers;
+    if (input !== null) input.trailers = null;
     if (trailers !== null) {
       try {
         stream.handler.onTrailers(trailers);
@@ -340,12 +338,14 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   /* ------------------------------------------------------------------ responses */
 
-  protected onHeaderBlock(sid: number, endStream: boolean, block: Uint8Array, badPriority: boolean): void {
+  protected onHeaderBlock(
+    sid: number, endStream: boolean, block: Uint8Array, start: number, end: number, badPriority: boolean,
+  ): void {
     const stream = this.streams.get(sid);
     const collector = this.collector;
     collector.reset(stream?.headersReceived === true ? "trailers" : "response");
     try {
-      this.decoder.decode(block, collector.onField);
+      this.decoder.decode(block, collector.onField, start, end);
     } catch (err) {
       this.connectionError(ErrorCode.COMPRESSION_ERROR, `HPACK: ${err instanceof Error ? err.message : String(err)}`);
       return;
@@ -389,10 +389,11 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
       return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
     }
     stream.remoteEnded = true;
-    if (stream.held !== null) {
+    const input = stream.input;
+    if (input !== null && input.held !== null) {
       // DATA is held for a paused reader: the trailers (and the end of the call) come after it.
-      stream.heldTrailers = collector.toHeaderMap();
-      stream.heldEnd = true;
+      input.trailers = collector.toHeaderMap();
+      input.heldEnd = true;
       return;
     }
     try {
@@ -424,7 +425,7 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
   private handlerFailed(stream: H2ClientStream, err: unknown): void {
     this.reportError(err instanceof Error ? err : new Error(String(err)));
     if (stream.done) {
-      stream.held = null;
+      stream.dropHeld();
       this.notifyClose(stream, ErrorCode.CANCEL, err instanceof Error ? err : new Error(String(err)));
       return;
     }
@@ -434,9 +435,8 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
   protected onStreamTerminated(stream: H2ClientStream, code: number | null, error: Error | undefined, byPeer: boolean): void {
     // The server closing a stream whose complete response is still held for a paused reader (RST_STREAM NO_ERROR
     // after END_STREAM, RFC 9113 8.1) does not cut that response short: it is delivered when the reader resumes.
-    if (byPeer && code === ErrorCode.NO_ERROR && stream.heldEnd) return;
-    stream.held = null;
-    stream.heldTrailers = null;
+    if (byPeer && code === ErrorCode.NO_ERROR && stream.input !== null && stream.input.heldEnd) return;
+    stream.dropHeld();
     this.notifyClose(stream, code, error);
   }
 
@@ -455,7 +455,7 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     const first = !this.goneAway;
     this.goneAway = true;
     if (code !== ErrorCode.NO_ERROR) this.closeError ??= peerProtocolError(`peer sent GOAWAY with code ${code}`, code);
-    for (const stream of [...this.streams.values()]) {
+    for (const stream of this.streams.list()) {
       if (stream.id > lastStreamId) {
         // Never processed by the server: safe to retry on another connection.
         stream.endSent = true;

@@ -12,7 +12,8 @@ import {
 import { HpackDecoder, HpackEncoder } from "./hpack/index.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { peerProtocolError } from "./protocol-error.js";
-import type { StreamCore } from "./stream-core.js";
+import { PausedInput, type StreamCore } from "./stream-core.js";
+import { StreamTable } from "./stream-table.js";
 import { RateLimit, type H2Tuning } from "./tuning.js";
 
 const RECENT_RESETS = 256;
@@ -40,7 +41,7 @@ class RecentIds {
 }
 
 export abstract class H2Connection<S extends StreamCore> {
-  readonly streams = new Map<number, S>();
+  readonly streams = new StreamTable<S>();
   protected readonly out = new OutputBuffer();
   protected readonly decoder: HpackDecoder;
   protected readonly encoder: HpackEncoder;
@@ -99,8 +100,13 @@ export abstract class H2Connection<S extends StreamCore> {
 
   /* ------------------------------------------------------------------ role hooks */
 
-  /** A complete header block (HEADERS + CONTINUATION) for a stream; `badPriority` = it depends on itself. */
-  protected abstract onHeaderBlock(streamId: number, endStream: boolean, block: Uint8Array, badPriority: boolean): void;
+  /**
+   * A complete header block (HEADERS + CONTINUATION) for a stream: bytes [start, end) of `block`, valid during the
+   * call only; `badPriority` = it depends on itself.
+   */
+  protected abstract onHeaderBlock(
+    streamId: number, endStream: boolean, block: Uint8Array, start: number, end: number, badPriority: boolean,
+  ): void;
   /** DATA for an open stream (`data` null for an empty frame); remoteEnded is already set when `endStream`. */
   protected abstract onStreamData(stream: S, data: Uint8Array | null, endStream: boolean): void;
   /**
@@ -323,19 +329,19 @@ export abstract class H2Connection<S extends StreamCore> {
     const n = end - start;
     if (n === 0 && !endStream && !this.idleLimit.take()) return this.calm("too many empty DATA frames");
     stream.receivedBytes += n;
-    stream.recvConsumed += len;
     if (stream.contentLength >= 0 && (endStream ? stream.receivedBytes !== stream.contentLength
       : stream.receivedBytes > stream.contentLength)) {
       this.replenishConnection();
       return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
     }
     if (endStream) stream.remoteEnded = true;
-    if (stream.held !== null || (stream.paused && n > 0)) {
+    const input = stream.input;
+    if (input !== null && (input.held !== null || (input.paused && n > 0))) {
       // The owner is not reading: keep a copy (a view would pin the whole socket chunk) and grant the peer no more
       // window for it until it is delivered, so what is held stays within the stream's receive window.
       stream.recvConsumed += len - n;
-      if (n > 0) (stream.held ??= []).push(new Uint8Array(buf.subarray(start, end)));
-      if (endStream) stream.heldEnd = true;
+      if (n > 0) (input.held ??= []).push(new Uint8Array(buf.subarray(start, end)));
+      if (endStream) input.heldEnd = true;
       this.replenishConnection();
       return;
     }
@@ -347,7 +353,7 @@ export abstract class H2Connection<S extends StreamCore> {
 
   /** WINDOW_UPDATE for what the owner has consumed, once half the window is used and unless input is paused. */
   private grantStreamWindow(stream: S): void {
-    if (stream.paused || stream.done || stream.remoteEnded || this.dead) return;
+    if (stream.done || stream.remoteEnded || this.dead || (stream.input !== null && stream.input.paused)) return;
     if (stream.recvConsumed >= this.tuning.initialWindowSize >>> 1) {
       this.writeWindowUpdate(stream.id, stream.recvConsumed);
       stream.recvWindow += stream.recvConsumed;
@@ -357,44 +363,46 @@ export abstract class H2Connection<S extends StreamCore> {
 
   /** The owner stopped reading the stream (ServerStream/ClientStream.pauseInput). */
   protected pauseStream(stream: S): void {
-    stream.paused = true;
+    if (stream.input === null) stream.input = new PausedInput();
+    else stream.input.paused = true;
   }
 
   /** The owner reads again: held DATA is delivered (in a microtask, not inside the owner's call), then window granted. */
   protected resumeStream(stream: S): void {
-    if (!stream.paused) return;
-    stream.paused = false;
-    if (stream.held === null && !stream.heldEnd) {
+    const input = stream.input;
+    if (input === null || !input.paused) return;
+    input.paused = false;
+    if (input.held === null && !input.heldEnd) {
       if (stream.id !== 0) this.grantStreamWindow(stream);
       if (this.out.pending > 0) this.scheduleFlush();
       return;
     }
-    if (!stream.resumeScheduled) {
-      stream.resumeScheduled = true;
-      queueMicrotask(() => this.deliverHeld(stream));
+    if (!input.resumeScheduled) {
+      input.resumeScheduled = true;
+      queueMicrotask(() => this.deliverHeld(stream, input));
     }
   }
 
-  private deliverHeld(stream: S): void {
-    stream.resumeScheduled = false;
-    if (stream.delivering) return; // the outer delivery loop goes on
-    stream.delivering = true;
+  private deliverHeld(stream: S, input: PausedInput): void {
+    input.resumeScheduled = false;
+    if (input.delivering) return; // the outer delivery loop goes on
+    input.delivering = true;
     try {
-      while (!stream.paused && stream.held !== null) {
-        const held = stream.held;
+      while (!input.paused && input.held !== null) {
+        const held = input.held;
         const chunk = held.shift() as Uint8Array;
-        if (held.length === 0) stream.held = null;
+        if (held.length === 0) input.held = null;
         stream.recvConsumed += chunk.length;
         this.onStreamData(stream, chunk, false);
       }
-      if (!stream.paused && stream.held === null && stream.heldEnd) {
-        stream.heldEnd = false;
+      if (!input.paused && input.held === null && input.heldEnd) {
+        input.heldEnd = false;
         this.onHeldEnd(stream);
       }
     } catch (err) {
       this.connectionError(ErrorCode.INTERNAL_ERROR, `internal error: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
-      stream.delivering = false;
+      input.delivering = false;
     }
     this.grantStreamWindow(stream);
     if (this.out.pending > 0) this.scheduleFlush();
@@ -425,12 +433,12 @@ export abstract class H2Connection<S extends StreamCore> {
       p += 5;
     }
     if (end < p) return this.connectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS padding exceeds the payload");
-    const fragment = buf.subarray(p, end);
     const endStream = (flags & Flag.END_STREAM) !== 0;
     if ((flags & Flag.END_HEADERS) !== 0) {
-      this.onHeaderBlock(sid, endStream, fragment, badPriority);
+      this.onHeaderBlock(sid, endStream, buf, p, end, badPriority); // decoded in place: no view per request
       return;
     }
+    const fragment = buf.subarray(p, end);
     if (fragment.length > this.tuning.maxHeaderBlockBytes) return this.calm("header block too large");
     this.contStreamId = sid;
     this.contEndStream = endStream;
@@ -451,7 +459,7 @@ export abstract class H2Connection<S extends StreamCore> {
     const block = Buffer.concat(this.contChunks, this.contBytes);
     this.contChunks = [];
     this.contStreamId = 0;
-    this.onHeaderBlock(sid, this.contEndStream, block, this.contBadPriority);
+    this.onHeaderBlock(sid, this.contEndStream, block, 0, block.length, this.contBadPriority);
   }
 
   private onPriority(buf: Buffer, off: number, len: number, sid: number): void {
@@ -514,7 +522,7 @@ export abstract class H2Connection<S extends StreamCore> {
           this.peerInitialWindow = value;
           windowDelta += delta;
           // The change applies to every open stream's window, retroactively (RFC 9113 6.9.2).
-          for (const stream of this.streams.values()) {
+          for (const stream of this.streams.list()) {
             stream.sendWindow += delta;
             if (stream.sendWindow > MAX_WINDOW) {
               return this.connectionError(ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
@@ -962,7 +970,7 @@ export abstract class H2Connection<S extends StreamCore> {
     this.blockedStreams.length = 0;
     if (this.streams.size === 0) return;
     const reason = error ?? new Error("HTTP/2 connection closed"); // one error object for all streams
-    for (const stream of [...this.streams.values()]) {
+    for (const stream of this.streams.list()) {
       this.removeStream(stream);
       this.onStreamTerminated(stream, null, reason, false);
     }

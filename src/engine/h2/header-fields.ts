@@ -63,8 +63,12 @@ function parseContentLength(value: string): number {
  * before each block, so decoding a block allocates only the strings the decoder produces and one array.
  */
 export class FieldCollector {
-  /** Regular fields as a flat [name, value, name, value...] list. */
-  fields: string[] = [];
+  /**
+   * Regular fields as a flat [name, value, name, value...] list in the first `fieldCount` slots. The array is reused
+   * from block to block (it keeps its capacity); takeFields() copies out an exactly sized list.
+   */
+  private readonly fields: string[] = [];
+  private fieldCount = 0;
   method: string | undefined;
   scheme: string | undefined;
   path: string | undefined;
@@ -82,7 +86,7 @@ export class FieldCollector {
   constructor(private readonly maxListSize: number) {}
 
   reset(mode: "request" | "response" | "trailers"): void {
-    this.fields = [];
+    this.fieldCount = 0;
     this.method = this.scheme = this.path = this.authority = this.status = undefined;
     this.contentLength = -1;
     this.listSize = 0;
@@ -96,7 +100,7 @@ export class FieldCollector {
     this.listSize += name.length + value.length + 32;
     if (this.listSize > this.maxListSize) {
       this.tooLarge = true;
-      this.fields.length = 0;
+      this.fieldCount = 0;
       return;
     }
     if (this.tooLarge || this.malformed !== null) return;
@@ -115,8 +119,21 @@ export class FieldCollector {
       if (n < 0 || (this.contentLength >= 0 && n !== this.contentLength)) return this.fail("invalid content-length");
       this.contentLength = n;
     }
-    this.fields.push(name, value);
+    const f = this.fields;
+    const n = this.fieldCount;
+    if (n < f.length) {
+      f[n] = name;
+      f[n + 1] = value;
+    } else {
+      f.push(name, value);
+    }
+    this.fieldCount = n + 2;
   };
+
+  /** A copy of the collected regular fields (the collector's own list is reused by the next block). */
+  takeFields(): string[] {
+    return this.fields.slice(0, this.fieldCount);
+  }
 
   private pseudo(name: string, value: string): void {
     if (this.mode === "trailers") return this.fail(`pseudo-header ${name} in trailers`);
@@ -163,13 +180,13 @@ export class FieldCollector {
 
   /** The collected regular fields as a header map (repeated names become arrays). */
   toHeaderMap(): HeaderMap {
-    return fieldsToHeaderMap(this.fields);
+    return fieldsToHeaderMap(this.fields, this.fieldCount);
   }
 }
 
-export function fieldsToHeaderMap(fields: readonly string[]): HeaderMap {
+export function fieldsToHeaderMap(fields: readonly string[], count: number = fields.length): HeaderMap {
   const map: HeaderMap = {};
-  for (let i = 0; i < fields.length; i += 2) {
+  for (let i = 0; i < count; i += 2) {
     const name = fields[i] as string;
     const value = fields[i + 1] as string;
     const prev = map[name];

@@ -135,12 +135,14 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
 
   /* ------------------------------------------------------------------ requests */
 
-  protected onHeaderBlock(sid: number, endStream: boolean, block: Uint8Array, badPriority: boolean): void {
+  protected onHeaderBlock(
+    sid: number, endStream: boolean, block: Uint8Array, start: number, end: number, badPriority: boolean,
+  ): void {
     const collector = this.collector;
     const existing = this.streams.get(sid);
     if (existing !== undefined) {
       collector.reset("trailers");
-      if (!this.decode(block)) return;
+      if (!this.decode(block, start, end)) return;
       if (existing.remoteEnded) return this.streamError(existing, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM");
       if (!endStream) return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
       if (collector.malformed !== null || badPriority) {
@@ -150,12 +152,12 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
         return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
       }
       existing.remoteEnded = true;
-      if (existing.held !== null) existing.heldEnd = true; // after the DATA still held for a paused handler
+      if (existing.input !== null && existing.input.held !== null) existing.input.heldEnd = true; // after held DATA
       else this.deliverEnd(existing);
       return;
     }
     collector.reset("request");
-    if (!this.decode(block)) return;
+    if (!this.decode(block, start, end)) return;
     if ((sid & 1) === 0) return this.connectionError(ErrorCode.PROTOCOL_ERROR, `client opened even stream ${sid}`);
     if (sid <= this.lastPeerStreamId) {
       if (this.wasResetByUs(sid)) return;
@@ -168,7 +170,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
     collector.checkRequest();
     if (collector.malformed !== null) return this.writeRst(sid, ErrorCode.PROTOCOL_ERROR);
     if (this.streams.size >= this.tuning.maxConcurrentStreams) return this.writeRst(sid, ErrorCode.REFUSED_STREAM);
-    const stream = new H2ServerStream(this, collector.path ?? "", collector.fields);
+    const stream = new H2ServerStream(this, collector.path ?? "", collector.takeFields());
     this.initStream(stream, sid);
     stream.contentLength = collector.contentLength;
     this.streams.set(sid, stream);
@@ -192,9 +194,9 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
     }
   }
 
-  private decode(block: Uint8Array): boolean {
+  private decode(block: Uint8Array, start: number, end: number): boolean {
     try {
-      this.decoder.decode(block, this.collector.onField);
+      this.decoder.decode(block, this.collector.onField, start, end);
       return true;
     } catch (err) {
       this.connectionError(ErrorCode.COMPRESSION_ERROR, `HPACK: ${err instanceof Error ? err.message : String(err)}`);
@@ -243,7 +245,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
   }
 
   protected onStreamTerminated(stream: H2ServerStream, _code: number | null, _error: Error | undefined): void {
-    stream.held = null;
+    stream.dropHeld();
     if (stream.responseWritten) return;
     stream.finished = true;
     try {
@@ -351,7 +353,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
   }
 
   protected override onStreamRemoved(stream: H2ServerStream): void {
-    stream.held = null; // the response is complete: requests the handler did not read are of no use
+    stream.dropHeld(); // the response is complete: requests the handler did not read are of no use
     if ((this.goawayState === 2 || this.peerWentAway) && this.streams.size === 0) this.closeGracefully();
   }
 

@@ -1,3 +1,5 @@
+import type { HeaderMap } from "../types.js";
+
 /**
  * The part of a stream the connection's flow control and state machine need, shared by server and client streams.
  * Plain fields, no EventEmitter: one small object per stream.
@@ -31,12 +33,33 @@ export class StreamCore {
   receivedBytes = 0;
   /** content-length header of the peer's message, -1 if absent. */
   contentLength = -1;
+  /** Input pause state, allocated the first time the owner pauses (streaming calls only): unary streams stay small. */
+  input: PausedInput | null = null;
+
+  /** DATA is held for a paused owner. */
+  holdsData(): boolean {
+    return this.input !== null && this.input.held !== null;
+  }
+
+  /** Forgets held DATA and a held end (the stream was reset or answered). */
+  dropHeld(): void {
+    if (this.input !== null) {
+      this.input.held = null;
+      this.input.heldEnd = false;
+      this.input.trailers = null;
+    }
+  }
+}
+
+export class PausedInput {
   /** The owner paused input: DATA is held (copied) and no WINDOW_UPDATE is sent for the stream until it resumes. */
-  paused = false;
+  paused = true;
   /** DATA received while paused (or behind held DATA), in order; bounded by the stream's receive window. */
   held: Uint8Array[] | null = null;
   /** The peer's end of stream (END_STREAM or trailers) arrived behind held DATA: delivered once that is. */
   heldEnd = false;
+  /** Client: the trailers that came behind held DATA, reported after it. */
+  trailers: HeaderMap | null = null;
   /** Held DATA is being handed over now (a resume from inside the owner's callback must not re-enter). */
   delivering = false;
   /** A delivery of held DATA is scheduled. */

@@ -92,15 +92,21 @@ export class HpackDecoder {
   /**
    * Decodes one complete header block, calling onField for each field in order. Throws HpackError on malformed input,
    * on a size update that is too large or not at the start of the block, or as soon as the decoded list exceeds
-   * maxHeaderListSize.
+   * maxHeaderListSize. `start` and `end` delimit the block inside `block` (a frame in a socket chunk, no copy).
    */
-  decode(block: Uint8Array, onField: (name: string, value: string) => void): void {
+  decode(
+    block: Uint8Array,
+    onField: (name: string, value: string) => void,
+    start = 0,
+    end: number = block.length,
+  ): void {
     if (this.broken) throw new HpackError('HPACK decoder is unusable after a previous error', 'invalid-input');
+    if (start < 0 || end > block.length || start > end) throw new RangeError(`invalid block range [${start}, ${end})`);
     this.broken = true;
     const src = block;
     this.src = src;
-    this.pos = 0;
-    this.end = src.length;
+    this.pos = start;
+    this.end = end;
     const table = this.table;
     const maxListSize = this.maxHeaderListSize;
     let listSize = 0;
