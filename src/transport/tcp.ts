@@ -1,7 +1,8 @@
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import { type Address, formatAddress } from "./address.js";
-import type { ConnectOptions, Listener, PeerInfo, Transport } from "./types.js";
+import { listenNetServer } from "./net-listener.js";
+import type { ConnectOptions, PeerInfo, Transport } from "./types.js";
 
 function tcpPeer(socket: net.Socket): PeerInfo {
   const host = socket.remoteAddress ?? "?";
@@ -23,25 +24,7 @@ export const tcpTransport: Transport = {
     const server = net.createServer({ noDelay: true }, (socket) => {
       onConnection(socket, tcpPeer(socket));
     });
-    return new Promise<Listener>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host, port, backlog: 511 }, () => {
-        server.off("error", reject);
-        // A listening server's later errors (e.g. EMFILE on accept) must never crash the process.
-        server.on("error", () => undefined);
-        const bound = server.address();
-        const actual: Address = { scheme: "tcp", host, port: typeof bound === "object" && bound ? bound.port : port };
-        resolve({
-          url: formatAddress(actual),
-          address: actual,
-          // net.Server's close callback waits for every connection to end; stopping the accept is what we promise.
-          close: () => {
-            server.close();
-            return Promise.resolve();
-          },
-        });
-      });
-    });
+    return listenNetServer(server, "tcp", host, port);
   },
 
   connect(address, options: ConnectOptions = {}) {

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import tls from "node:tls";
+import { listenNetServer } from "./net-listener.js";
 import type { Duplex } from "node:stream";
 import { type Address, formatAddress } from "./address.js";
 import type { ConnectOptions, Listener, PeerInfo, Transport } from "./types.js";
@@ -84,23 +85,7 @@ export function tlsTransport(options: { server?: TlsServerOptions; client?: TlsC
       secureServer.on("tlsClientError", (error, socket) => {
         server.onHandshakeError?.(error, `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`);
       });
-      return new Promise<Listener>((resolve, reject) => {
-        secureServer.once("error", reject);
-        secureServer.listen({ host, port, backlog: 511 }, () => {
-          secureServer.off("error", reject);
-          secureServer.on("error", () => undefined);
-          const bound = secureServer.address();
-          const actual: Address = { scheme: "tls", host, port: typeof bound === "object" && bound ? bound.port : port };
-          resolve({
-            url: formatAddress(actual),
-            address: actual,
-            close: () => {
-              secureServer.close();
-              return Promise.resolve();
-            },
-          });
-        });
-      });
+      return listenNetServer(secureServer, "tls", host, port);
     },
 
     connect(address, connectOptions: ConnectOptions = {}) {
