@@ -22,11 +22,9 @@ import { formatGrpcTimeout } from "../protocol/timeout.js";
 import { protobufCodec } from "../protocol/codec.js";
 import { parseAddress } from "../transport/address.js";
 import type { TlsClientOptions } from "../transport/tls.js";
-import { streamErrors } from "../server/stream-errors.js";
-import type { Connector } from "./connector.js";
+import { type Connector, buildConnector } from "./connector.js";
 import { type BackoffOptions, ConnectionPool } from "./pool.js";
 import { ClientStreamingCall } from "./streaming-call.js";
-import { buildTlsAwareConnector } from "./tls-connector.js";
 import { ClientUnaryCall } from "./unary-call.js";
 
 export interface ClientOptions {
@@ -72,7 +70,7 @@ export class GrpcClient {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
     const addresses = targets.map((url) => parseAddress(url));
-    const connector = options.connector ?? buildTlsAwareConnector(options.engine ?? h2ClientEngine, options.tls);
+    const connector = options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls);
     this.pool = new ConnectionPool(addresses, connector, {
       maxSessions: Math.max(1, options.connections ?? 1),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -168,8 +166,8 @@ export class GrpcClient {
       response = message;
       count++;
     }
-    if (response === undefined) throw streamErrors.noResponseMessage();
-    if (count > 1) throw streamErrors.manyResponseMessages();
+    if (response === undefined) throw errors.streamNoResponseMessage();
+    if (count > 1) throw errors.streamManyResponseMessages();
     return response;
   }
 

@@ -5,6 +5,7 @@
 import type { ClientEngine, ClientSession, ClientSessionEvents } from "../engine/types.js";
 import { type Address, formatAddress } from "../transport/address.js";
 import { transportFor } from "../transport/registry.js";
+import type { TlsClientOptions } from "../transport/tls.js";
 
 export interface ConnectRequest {
   readonly address: Address;
@@ -15,9 +16,18 @@ export interface ConnectRequest {
 
 export type Connector = (request: ConnectRequest) => Promise<ClientSession>;
 
-/** The standard connector: a transport connect, then the engine's HTTP/2 handshake on the socket. */
-export function buildConnector(engine: ClientEngine): Connector {
+/**
+ * The standard connector: a transport connect, then the engine's HTTP/2 handshake on the socket. tls:// targets
+ * use `tls` (CA, client certificate) and handshake with ":scheme https".
+ */
+export function buildConnector(engine: ClientEngine, tls?: TlsClientOptions): Connector {
   return async ({ address, timeoutMs, events, signal }) => {
+    if (address.scheme === "tls") {
+      const transport = await transportFor(address, tls ? { client: tls } : {});
+      const socket = await transport.connect(address, { timeoutMs, ...(signal ? { signal } : {}) });
+      const authority = tls?.servername !== undefined ? `${tls.servername}:${address.port}` : formatAddress(address).slice("tls://".length);
+      return engine.connect(socket, { authority, secure: true }, events);
+    }
     const transport = await transportFor(address);
     const socket = await transport.connect(address, { timeoutMs, ...(signal ? { signal } : {}) });
     const authority = address.scheme === "vsock" ? `vsock-${address.cid}-${address.port}`

@@ -17,7 +17,6 @@ import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, enc
 import { metadataFromHeaders } from "../protocol/metadata.js";
 import { codeForHttpStatus, codeForResetStream, decodeGrpcMessage } from "../protocol/status-mapping.js";
 import { MessageQueue } from "../server/message-queue.js";
-import { streamErrors } from "../server/stream-errors.js";
 
 /** Unread response bytes (wire size) above which the client stops reading from the server. */
 export const RESPONSE_HIGH_WATER_BYTES = 64 * 1024;
@@ -84,7 +83,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
       }
       if (!this.settled) this.stream?.end();
     } catch (error) {
-      this.abortLocally(error instanceof GrpcError ? error : streamErrors.requestStreamFailed(error));
+      this.abortLocally(error instanceof GrpcError ? error : errors.requestStreamFailed(error));
     }
   }
 

@@ -28,5 +28,14 @@ export const errors = {
   connectFailed: (target: string, cause: unknown) =>
     new GrpcError(Code.UNAVAILABLE, `cannot connect to ${target}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
   noResponseMessage: () => new GrpcError(Code.UNIMPLEMENTED, "unary call ended without a response message"),
+  // Streaming calls.
+  streamMissingRequest: () => new GrpcError(Code.UNIMPLEMENTED, "server-streaming call ended without a request message"),
+  streamManyRequests: () => new GrpcError(Code.UNIMPLEMENTED, "server-streaming call sent more than one request message"),
+  requestsOutranHandler: (bytes: number) =>
+    new GrpcError(Code.RESOURCE_EXHAUSTED, `${bytes} bytes of request messages queued unread: the client sends faster than the handler reads`),
+  requestStreamFailed: (cause: unknown) =>
+    new GrpcError(Code.CANCELLED, `the request stream failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }),
+  streamNoResponseMessage: () => new GrpcError(Code.UNIMPLEMENTED, "client-streaming call ended without a response message"),
+  streamManyResponseMessages: () => new GrpcError(Code.UNIMPLEMENTED, "client-streaming call received more than one response message"),
   noStatus: () => new GrpcError(Code.INTERNAL, "response ended without grpc-status"),
 } as const;

@@ -19,7 +19,6 @@ import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, enc
 import type { Metadata } from "../protocol/metadata.js";
 import { MessageQueue } from "./message-queue.js";
 import type { CallContext, StreamingMethod } from "./service.js";
-import { streamErrors } from "./stream-errors.js";
 import type { ActiveCall, CallEnvironment } from "./unary-call.js";
 
 /** Unread request bytes (wire size) above which the server stops reading from the client. */
@@ -104,7 +103,7 @@ export class StreamingCall implements ServerStreamHandler, FrameSink, CallContex
       this.requests.end();
       return;
     }
-    if (!this.singleSeen) return this.fail(streamErrors.missingRequest());
+    if (!this.singleSeen) return this.fail(errors.streamMissingRequest());
     this.start();
   }
 
@@ -132,14 +131,14 @@ export class StreamingCall implements ServerStreamHandler, FrameSink, CallContex
     }
     const requests = this.requests;
     if (requests === null) {
-      if (this.singleSeen) return this.fail(streamErrors.manyRequests());
+      if (this.singleSeen) return this.fail(errors.streamManyRequests());
       this.singleSeen = true;
       this.single = request;
       return;
     }
     requests.push(request, message.length + FRAME_HEADER_BYTES);
     // Only reachable when the engine cannot pause its input.
-    if (requests.bytes > this.hardLimitBytes) this.fail(streamErrors.requestsOutranHandler(requests.bytes));
+    if (requests.bytes > this.hardLimitBytes) this.fail(errors.requestsOutranHandler(requests.bytes));
   }
 
   onFrameError(error: FrameError): void {
