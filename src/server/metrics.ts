@@ -18,6 +18,25 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
 const BOUNDS_MS = Float64Array.from(LATENCY_BUCKETS_SECONDS, (seconds) => seconds * 1000);
 const CODE_COUNT = 17;
 
+/**
+ * A call's start time is read once per synchronous run of the event loop: the calls of one socket chunk share the
+ * reading taken when the first of them started (cleared at the next microtask checkpoint). A clock read costs
+ * ~100 ns on the machines measured here, and two per call were most of the metrics' cost. The end is read
+ * precisely, so a latency counts from when its chunk began to be processed: never less than the call's own time,
+ * and at most one synchronous run (the calls ahead of it in the same chunk) more.
+ */
+let cachedNow = -1;
+const clearCachedNow = (): void => {
+  cachedNow = -1;
+};
+function coarseNow(): number {
+  if (cachedNow < 0) {
+    cachedNow = performance.now();
+    queueMicrotask(clearCachedNow);
+  }
+  return cachedNow;
+}
+
 /** Per-method counters. One object per registered method, found through RegisteredMethod.stats. */
 export class MethodStats {
   started = 0;
@@ -34,7 +53,7 @@ export class MethodStats {
   start(): number {
     this.started++;
     this.inFlight++;
-    return performance.now();
+    return coarseNow();
   }
 
   end(startedAt: number, code: number): void {
