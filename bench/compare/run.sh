@@ -99,7 +99,7 @@ sample_status() { # port
 }
 
 declare -A RESULT
-printf '%-13s %-8s %12s %12s %10s %14s %12s\n' server scenario "req/s" "mean" "failed" "server us/call" "grpc-status"
+printf '%-13s %-8s %12s %12s %10s %10s %14s %12s\n' server scenario "req/s" "mean" "p99" "failed" "server us/call" "grpc-status"
 port=50460
 for name in $SERVERS; do
   port=$((port + 1))
@@ -112,19 +112,23 @@ for name in $SERVERS; do
   for scenario in $SCENARIOS; do
     conns=${scenario%x*}; streams=${scenario#*x}
     before=$(cpu_ticks "$pid")
+    rm -f "$WORK/requests.log"
     out=$($PIN_LOAD h2load -c"$conns" -m"$streams" -t1 -D "$DURATION" --warm-up-time 1 -d "$WORK/echo-64.bin" \
+      --log-file "$WORK/requests.log" \
       -H 'content-type: application/grpc' -H 'te: trailers' \
       "http://127.0.0.1:$port/fastgrpc.echo.v1.EchoService/Echo" 2>&1)
     rps=$(echo "$out" | sed -n 's/.*finished in .*, \([0-9.]*\) req\/s.*/\1/p')
     failed=$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p')
     after=$(cpu_ticks "$pid")
     done_count=$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) done,.*/\1/p')
-    mean=$(echo "$out" | awk '/^time for request:/ {print $4}')
+    mean=$(echo "$out" | awk '/^time for request:/ {print $6}')
+    # h2load prints no percentiles; its per-request log (3rd column: microseconds) gives them.
+    p99=$(cut -f3 "$WORK/requests.log" 2>/dev/null | sort -n | awk '{ v[NR] = $1 } END { if (NR > 0) { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.0fus", v[i] } else print "?" }')
     # The server's CPU includes the 1 s warm-up, whose calls h2load does not count: an upper bound per call.
     per_call=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="${done_count:-0}" -v d="$DURATION" -v r="${rps:-0}" \
       'BEGIN { calls = r * (d + 1); if (calls > 0) printf "%.1f", t / hz * 1e6 / calls; else print "?" }')
     RESULT["$name,$scenario"]=${rps:-0}
-    printf '%-13s %-8s %12s %12s %10s %14s %12s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${failed:-?}" "$per_call" \
+    printf '%-13s %-8s %12s %12s %10s %10s %14s %12s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${p99:-?}" "${failed:-?}" "$per_call" \
       "${status:-?}"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
