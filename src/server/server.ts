@@ -26,7 +26,8 @@ import type { ServerMetrics } from "./metrics.js";
 import { createReflectionService } from "./reflection.js";
 import { type RegisteredMethod, type ServiceImpl, registerService } from "./service.js";
 import { StreamingCall } from "./streaming-call.js";
-import { type ActiveCall, type CallEnvironment, UnaryCall } from "./unary-call.js";
+import { type ActiveCall, type CallEnvironment } from "./server-call.js";
+import { UnaryCall } from "./unary-call.js";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;

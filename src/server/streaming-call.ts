@@ -14,48 +14,29 @@ import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream, ServerStreamHandler } from "../engine/types.js";
-import type { Logger } from "../log/logger.js";
 import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
-import type { Metadata } from "../protocol/metadata.js";
 import { MessageQueue } from "./message-queue.js";
-import type { CallContext, StreamingMethod } from "./service.js";
-import type { ActiveCall, CallEnvironment } from "./unary-call.js";
+import type { StreamingMethod } from "./service.js";
+import { type CallEnvironment, ServerCall } from "./server-call.js";
 
 /** Unread request bytes (wire size) above which the server stops reading from the client. */
 export const REQUEST_HIGH_WATER_BYTES = 64 * 1024;
 
-export class StreamingCall implements ServerStreamHandler, FrameSink, CallContext, ActiveCall {
+export class StreamingCall extends ServerCall<StreamingMethod> implements ServerStreamHandler, FrameSink {
   private readonly reader: MessageReader;
   /** client_streaming and bidi: what the handler reads. */
   private readonly requests: MessageQueue<unknown> | null = null;
   /** server_streaming: the one request, until the client half-closes. */
   private single: unknown = undefined;
   private singleSeen = false;
-  private done = false;
   private headersSent = false;
-  private controller: AbortController | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private headersOut: Metadata | null = null;
-  private trailersOut: Metadata | null = null;
   private drainWaiter: (() => void) | null = null;
   private readonly hardLimitBytes: number;
-  private startedAt = 0;
-  readonly deadline: number | undefined;
 
-  constructor(
-    private readonly stream: ServerStream,
-    private readonly method: StreamingMethod,
-    private readonly env: CallEnvironment,
-    timeoutMs: number | undefined,
-  ) {
+  constructor(stream: ServerStream, method: StreamingMethod, env: CallEnvironment, timeoutMs: number | undefined) {
+    super(stream, method, env, timeoutMs);
     this.reader = new MessageReader(this, env.maxMessageBytes, false);
     this.hardLimitBytes = env.maxMessageBytes + FRAME_HEADER_BYTES + REQUEST_HIGH_WATER_BYTES;
-    env.active.add(this);
-    if (method.stats !== null) this.startedAt = method.stats.start();
-    if (timeoutMs !== undefined) {
-      this.deadline = Date.now() + timeoutMs;
-      this.timer = setTimeout(() => this.expire(), timeoutMs);
-    }
     if (method.kind !== "server_streaming") {
       this.requests = new MessageQueue<unknown>(
         REQUEST_HIGH_WATER_BYTES,
@@ -63,31 +44,6 @@ export class StreamingCall implements ServerStreamHandler, FrameSink, CallContex
       );
       this.start();
     }
-  }
-
-  /* ---------------------------------------------------------- CallContext */
-
-  get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    return this.controller.signal;
-  }
-  get path(): string {
-    return this.method.path;
-  }
-  get peer() {
-    return this.stream.peer;
-  }
-  get log(): Logger {
-    return this.env.log;
-  }
-  metadata(): Metadata {
-    return this.stream.metadata();
-  }
-  get responseHeaders(): Metadata {
-    return (this.headersOut ??= {});
-  }
-  get responseTrailers(): Metadata {
-    return (this.trailersOut ??= {});
   }
 
   /* ---------------------------------------------------------- engine events */
@@ -105,12 +61,6 @@ export class StreamingCall implements ServerStreamHandler, FrameSink, CallContex
     }
     if (!this.singleSeen) return this.fail(errors.streamMissingRequest());
     this.start();
-  }
-
-  onCancel(): void {
-    if (this.done) return;
-    this.finish(Code.CANCELLED);
-    this.abort(errors.cancelledByClient());
   }
 
   onDrain(): void {
@@ -236,46 +186,10 @@ export class StreamingCall implements ServerStreamHandler, FrameSink, CallContex
     this.requests?.return().then(undefined, () => undefined);
   }
 
-  private handlerFailed(error: unknown): void {
-    if (this.done) return;
-    if (error instanceof GrpcError) return this.fail(error);
-    this.env.log.error({ err: error, method: this.method.path }, "handler threw");
-    this.fail(errors.handlerFailed(error));
-  }
-
-  private fail(error: GrpcError): void {
-    if (this.done) return;
-    this.finish(error.code);
-    const trailers = { ...this.trailersOut, ...error.metadata };
-    this.stream.sendTrailers(error.code, error.rawMessage, trailers);
-    this.abort(error);
-  }
-
-  private expire(): void {
-    this.timer = null;
-    this.fail(errors.deadlineExceeded());
-  }
-
-  forceClose(error: GrpcError): void {
-    this.fail(error);
-  }
-
-  private finish(code: Code): void {
-    this.done = true;
-    if (this.method.stats !== null) this.method.stats.end(this.startedAt, code);
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    this.env.active.delete(this);
-    this.env.onCallDone();
-  }
-
-  private abort(reason: GrpcError): void {
+  protected override abort(reason: GrpcError): void {
     this.requests?.fail(reason);
     this.onDrain(); // a pump waiting for room must wake up to see the call is over
-    this.controller ??= new AbortController();
-    this.controller.abort(reason);
+    super.abort(reason);
   }
 }
 

@@ -1,0 +1,133 @@
+/**
+ * What every call on the server shares, unary or streaming: the handler's CallContext, the deadline timer, the
+ * lazily created AbortController, and the one way a call ends with a status (fail → finish → abort). Subclasses
+ * handle the engine events and the handler itself.
+ */
+import { Code } from "../errors/codes.js";
+import { errors } from "../errors/catalog.js";
+import { GrpcError } from "../errors/grpc-error.js";
+import type { ServerStream } from "../engine/types.js";
+import type { Logger } from "../log/logger.js";
+import type { Metadata } from "../protocol/metadata.js";
+import type { MethodStats } from "./metrics.js";
+import type { CallContext } from "./service.js";
+
+/** What the server's shutdown needs from a call in flight, unary or streaming. */
+export interface ActiveCall {
+  forceClose(error: GrpcError): void;
+}
+
+/** Shared per-server state a call needs; one object, so a call costs one pointer for it. */
+export interface CallEnvironment {
+  readonly log: Logger;
+  readonly maxMessageBytes: number;
+  /** Calls in flight, so shutdown can wait for them. */
+  readonly active: Set<ActiveCall>;
+  onCallDone(): void;
+}
+
+export abstract class ServerCall<M extends { readonly path: string; readonly stats: MethodStats | null }>
+  implements CallContext, ActiveCall {
+  protected done = false;
+  protected controller: AbortController | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  protected headersOut: Metadata | null = null;
+  protected trailersOut: Metadata | null = null;
+  /** The metrics clock at the start, only when metrics are on. */
+  private startedAt = 0;
+  readonly deadline: number | undefined;
+
+  constructor(
+    protected readonly stream: ServerStream,
+    protected readonly method: M,
+    protected readonly env: CallEnvironment,
+    timeoutMs: number | undefined,
+  ) {
+    env.active.add(this);
+    if (method.stats !== null) this.startedAt = method.stats.start();
+    if (timeoutMs !== undefined) {
+      this.deadline = Date.now() + timeoutMs;
+      this.timer = setTimeout(() => this.expire(), timeoutMs);
+    }
+  }
+
+  /* ---------------------------------------------------------- CallContext */
+
+  get signal(): AbortSignal {
+    // Created on first use: most handlers never look, and an AbortController per call is measurable.
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+  get path(): string {
+    return this.method.path;
+  }
+  get peer() {
+    return this.stream.peer;
+  }
+  get log(): Logger {
+    return this.env.log;
+  }
+  metadata(): Metadata {
+    return this.stream.metadata();
+  }
+  get responseHeaders(): Metadata {
+    return (this.headersOut ??= {});
+  }
+  get responseTrailers(): Metadata {
+    return (this.trailersOut ??= {});
+  }
+
+  /* ---------------------------------------------------------- ending */
+
+  /** The peer reset the stream or the connection died. */
+  onCancel(): void {
+    if (this.done) return;
+    this.finish(Code.CANCELLED);
+    this.abort(errors.cancelledByClient());
+  }
+
+  /** Used by the server's force-close at the end of the shutdown grace period. */
+  forceClose(error: GrpcError): void {
+    this.fail(error);
+  }
+
+  protected handlerFailed(error: unknown): void {
+    if (error instanceof GrpcError) return this.fail(error);
+    if (this.done) return; // thrown after the call ended (usually because it was cancelled): nothing to answer
+    // A handler bug: log it with its stack, answer UNKNOWN without leaking internals.
+    this.env.log.error({ err: error, method: this.method.path }, "handler threw");
+    this.fail(errors.handlerFailed(error));
+  }
+
+  /** Ends the call with a status: trailers (or a trailers-only response), then the handler's signal aborts. */
+  protected fail(error: GrpcError): void {
+    if (this.done) return;
+    this.finish(error.code);
+    const trailers = { ...this.trailersOut, ...error.metadata };
+    this.stream.sendTrailers(error.code, error.rawMessage, trailers);
+    this.abort(error);
+  }
+
+  private expire(): void {
+    this.timer = null;
+    this.fail(errors.deadlineExceeded());
+  }
+
+  /** Marks the call over: metrics, deadline timer, the server's set of calls in flight. */
+  protected finish(code: Code): void {
+    this.done = true;
+    if (this.method.stats !== null) this.method.stats.end(this.startedAt, code);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.env.active.delete(this);
+    this.env.onCallDone();
+  }
+
+  /** Aborts the handler's signal (created aborted if the handler has not looked yet, so a late look sees it). */
+  protected abort(reason: GrpcError): void {
+    this.controller ??= new AbortController();
+    this.controller.abort(reason);
+  }
+}
