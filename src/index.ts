@@ -13,3 +13,17 @@ export type { Transport, Listener, PeerInfo } from "./transport/types.js";
 export type * from "./engine/types.js";
 export { createEchoService, EchoService } from "./services/echo.js";
 export { createLogger, type Logger, type LogLevel } from "./log/logger.js";
+export type { ServerStreamingHandler, ClientStreamingHandler, BidiStreamingHandler } from "./server/service.js";
+export type { ListenOptions } from "./server/server.js";
+export { HealthRegistry, ServingStatus } from "./server/health.js";
+export { ServerMetrics } from "./server/metrics.js";
+export { serveMetrics, type MetricsEndpoint } from "./server/metrics-http.js";
+export type { TlsServerOptions, TlsClientOptions } from "./transport/tls.js";
+export { createH2ServerEngine, h2ClientEngine } from "./engine/h2/index.js";
+export { createNodeServerEngine } from "./engine/node/server.js";
+export { nodeClientEngine } from "./engine/node/client.js";
+// Crypto: the service, its keys, and typed client helpers.
+export { createCryptoService } from "./services/crypto.js";
+export { CryptoService } from "./gen/fastgrpc/crypto/v1/crypto_pb.js";
+export { Keyring, generateKeyring } from "./crypto/keyring.js";
+export { KeyType, SignatureAlgorithm, sign, getPublicKey, verify, verifyLocally } from "./client/crypto-client.js";
