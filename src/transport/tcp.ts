@@ -1,6 +1,6 @@
 import net from "node:net";
-import type { Duplex } from "node:stream";
 import { type Address, formatAddress } from "./address.js";
+import { awaitConnect } from "./connect-guard.js";
 import { listenNetServer } from "./net-listener.js";
 import type { ConnectOptions, PeerInfo, Transport } from "./types.js";
 
@@ -29,30 +29,6 @@ export const tcpTransport: Transport = {
 
   connect(address, options: ConnectOptions = {}) {
     const { host, port } = expectTcp(address);
-    return new Promise<Duplex>((resolve, reject) => {
-      const socket = net.connect({ host, port, noDelay: true });
-      let timer: NodeJS.Timeout | undefined;
-      const fail = (error: Error) => {
-        cleanup();
-        socket.destroy();
-        reject(error);
-      };
-      const onAbort = () => fail(Object.assign(new Error("connect aborted"), { code: "ABORT_ERR" }));
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        socket.off("error", fail);
-        options.signal?.removeEventListener("abort", onAbort);
-      };
-      if (options.timeoutMs !== undefined) {
-        timer = setTimeout(() => fail(Object.assign(new Error(`connect timed out after ${options.timeoutMs} ms`), { code: "ETIMEDOUT" })), options.timeoutMs);
-      }
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      socket.once("error", fail);
-      socket.once("connect", () => {
-        cleanup();
-        resolve(socket);
-      });
-    });
+    return awaitConnect(net.connect({ host, port, noDelay: true }), "connect", options, "connect");
   },
 };

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import tls from "node:tls";
+import { awaitConnect } from "./connect-guard.js";
 import { listenNetServer } from "./net-listener.js";
 import type { Duplex } from "node:stream";
 import { type Address, formatAddress } from "./address.js";
@@ -91,48 +92,25 @@ export function tlsTransport(options: { server?: TlsServerOptions; client?: TlsC
     connect(address, connectOptions: ConnectOptions = {}) {
       const { host, port } = expectTls(address);
       const client = options.client ?? {};
-      return new Promise<Duplex>((resolve, reject) => {
-        const servername = client.servername ?? (isIP(host) === 0 ? host : undefined);
-        let socket: tls.TLSSocket;
-        try {
-          socket = tls.connect({
-            host, port, minVersion: MIN_VERSION, ALPNProtocols: ALPN,
-            ...(servername !== undefined ? { servername } : {}),
-            ...(client.ca !== undefined ? { ca: client.ca } : {}),
-            ...(client.cert !== undefined ? { cert: client.cert } : {}),
-            ...(client.key !== undefined ? { key: client.key } : {}),
-          });
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        let timer: NodeJS.Timeout | undefined;
-        const fail = (error: Error) => {
-          cleanup();
-          socket.destroy();
-          reject(error);
-        };
-        const onAbort = () => fail(Object.assign(new Error("connect aborted"), { code: "ABORT_ERR" }));
-        const cleanup = () => {
-          if (timer) clearTimeout(timer);
-          socket.off("error", fail);
-          connectOptions.signal?.removeEventListener("abort", onAbort);
-        };
-        if (connectOptions.timeoutMs !== undefined) {
-          timer = setTimeout(() => fail(Object.assign(new Error(`TLS connect timed out after ${connectOptions.timeoutMs} ms`), { code: "ETIMEDOUT" })), connectOptions.timeoutMs);
-        }
-        if (connectOptions.signal?.aborted) return onAbort();
-        connectOptions.signal?.addEventListener("abort", onAbort, { once: true });
-        socket.once("error", fail);
-        socket.once("secureConnect", () => {
-          if (socket.alpnProtocol !== "h2") {
-            fail(Object.assign(new Error(`server did not agree to HTTP/2 over TLS (ALPN "${String(socket.alpnProtocol)}")`), { code: "EPROTO" }));
-            return;
-          }
-          cleanup();
-          socket.setNoDelay(true);
-          resolve(socket);
+      const servername = client.servername ?? (isIP(host) === 0 ? host : undefined);
+      let socket: tls.TLSSocket;
+      try {
+        socket = tls.connect({
+          host, port, minVersion: MIN_VERSION, ALPNProtocols: ALPN,
+          ...(servername !== undefined ? { servername } : {}),
+          ...(client.ca !== undefined ? { ca: client.ca } : {}),
+          ...(client.cert !== undefined ? { cert: client.cert } : {}),
+          ...(client.key !== undefined ? { key: client.key } : {}),
         });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const notHttp2 = (connected: tls.TLSSocket) => connected.alpnProtocol === "h2"
+        ? undefined
+        : Object.assign(new Error(`server did not agree to HTTP/2 over TLS (ALPN "${String(connected.alpnProtocol)}")`), { code: "EPROTO" });
+      return awaitConnect(socket, "secureConnect", connectOptions, "TLS connect", notHttp2).then((connected): Duplex => {
+        connected.setNoDelay(true);
+        return connected;
       });
     },
   };
