@@ -15,7 +15,7 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
 import { metadataFromHeaders } from "../protocol/metadata.js";
-import { codeForHttpStatus, codeForResetStream, decodeGrpcMessage } from "../protocol/status-mapping.js";
+import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 import { MessageQueue } from "../server/message-queue.js";
 
 /** Unread response bytes (wire size) above which the client stops reading from the server. */
@@ -121,11 +121,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     if (this.status !== undefined) {
       return this.settle(new GrpcError(this.status, this.statusMessage, { metadata: this.trailers ? metadataFromHeaders(this.trailers) : {} }));
     }
-    if (this.httpStatus !== 0 && this.httpStatus !== 200) {
-      return this.settle(new GrpcError(codeForHttpStatus(this.httpStatus), `HTTP status ${this.httpStatus} without grpc-status`));
-    }
-    if (resetCode !== null) return this.settle(new GrpcError(codeForResetStream(resetCode), `stream reset by peer with HTTP/2 code ${resetCode}`));
-    this.settle(error !== undefined ? errors.connectionClosed(error) : errors.noStatus());
+    this.settle(statusWithoutGrpcStatus(this.httpStatus, resetCode, error));
   }
 
   /* ---------------------------------------------------------- framing */

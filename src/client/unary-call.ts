@@ -10,7 +10,7 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
 import { type Metadata, metadataFromHeaders } from "../protocol/metadata.js";
-import { codeForHttpStatus, codeForResetStream, decodeGrpcMessage } from "../protocol/status-mapping.js";
+import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -85,17 +85,7 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
 
   onClose(resetCode: number | null, error?: Error): void {
     if (this.settled) return;
-    if (this.status === undefined && this.localError === null) {
-      if (this.httpStatus !== 0 && this.httpStatus !== 200) {
-        this.localError = new GrpcError(codeForHttpStatus(this.httpStatus), `HTTP status ${this.httpStatus} without grpc-status`);
-      } else if (resetCode !== null) {
-        this.localError = new GrpcError(codeForResetStream(resetCode), `stream reset by peer with HTTP/2 code ${resetCode}`);
-      } else if (error !== undefined) {
-        this.localError = errors.connectionClosed(error);
-      } else {
-        this.localError = errors.noStatus();
-      }
-    }
+    if (this.status === undefined && this.localError === null) this.localError = statusWithoutGrpcStatus(this.httpStatus, resetCode, error);
     this.settle();
   }
 

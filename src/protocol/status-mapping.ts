@@ -3,6 +3,8 @@
  * what a client concludes when no grpc-status arrives, and how grpc-message is percent-encoded.
  */
 import { Code } from "../errors/codes.js";
+import { errors } from "../errors/catalog.js";
+import { GrpcError } from "../errors/grpc-error.js";
 
 /** HTTP/2 RST_STREAM / GOAWAY error codes (RFC 9113 section 7). */
 export const H2_NO_ERROR = 0x0;
@@ -72,4 +74,16 @@ export function decodeGrpcMessage(value: string): string {
     }
   }
   return Buffer.from(bytes).toString("utf8");
+}
+
+/**
+ * The status of a call that ended without grpc-status, in the protocol document's order of trust: a non-200 HTTP
+ * status, then the RST_STREAM code, then the local failure that closed the stream, else "no status" (INTERNAL).
+ */
+export function statusWithoutGrpcStatus(httpStatus: number, resetCode: number | null, error: Error | undefined): GrpcError {
+  if (httpStatus !== 0 && httpStatus !== 200) {
+    return new GrpcError(codeForHttpStatus(httpStatus), `HTTP status ${httpStatus} without grpc-status`);
+  }
+  if (resetCode !== null) return new GrpcError(codeForResetStream(resetCode), `stream reset by peer with HTTP/2 code ${resetCode}`);
+  return error !== undefined ? errors.connectionClosed(error) : errors.noStatus();
 }
