@@ -43,7 +43,9 @@ function isPipeConstructor(value: unknown): value is PipeConstructor {
 
 /**
  * The constructor of the handle of a net.Server listening on a unix socket path is Pipe: no deprecated API needed.
- * listen() on a path creates the handle synchronously in the primary process.
+ * listen() on a path creates the handle synchronously, in a cluster worker too when `exclusive` (otherwise the
+ * worker asks the primary for the handle asynchronously, and the answer would arrive after this server is gone:
+ * node then throws from cluster's listenOnPrimaryHandle, an uncaught exception in the worker).
  */
 function pipeFromUnixServer(): PipeConstructor | undefined {
   let dir: string;
@@ -55,7 +57,7 @@ function pipeFromUnixServer(): PipeConstructor | undefined {
   const server = net.createServer();
   try {
     server.on("error", () => undefined);
-    server.listen(join(dir, "s"));
+    server.listen({ path: join(dir, "s"), exclusive: true });
     const ctor = (server as ServerWithHandle)._handle?.constructor;
     return isPipeConstructor(ctor) ? ctor : undefined;
   } catch {
