@@ -189,6 +189,7 @@ export abstract class H2Connection<S extends StreamCore> {
 
   private parse(buf: Buffer): void {
     let pos = 0;
+    const earlyFlushBytes = this.tuning.earlyFlushBytes;
     const len = buf.length;
     if (this.prefaceLeft > 0) {
       const n = Math.min(this.prefaceLeft, len);
@@ -218,6 +219,7 @@ export abstract class H2Connection<S extends StreamCore> {
         buf.readUInt32BE(pos + 5) & 0x7fffffff);
       if (this.dead) return;
       pos += FRAME_HEADER_BYTES + flen;
+      if (this.out.pending >= earlyFlushBytes) this.flushEarly();
     }
     if (pos < len) this.startPartial(buf, pos);
   }
@@ -610,6 +612,13 @@ export abstract class H2Connection<S extends StreamCore> {
       this.flushScheduled = true;
       setImmediate(this.flushNow);
     }
+  }
+
+  /** Mid-chunk write of what is produced so far (see H2Tuning.earlyFlushBytes); the scheduled flush does the rest. */
+  private flushEarly(): void {
+    if (this.outputBlocked || this.socketClosed) return;
+    const chunk = this.out.take();
+    if (chunk !== null) this.socket.write(chunk);
   }
 
   /** One socket write of everything produced since the last flush; then more queued DATA if the socket takes it. */

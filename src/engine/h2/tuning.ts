@@ -20,6 +20,13 @@ export interface H2Tuning {
   streamQueueSoftBytes: number;
   /** Queued bytes on one stream above which the stream is reset: the caller ignored backpressure. */
   streamQueueHardBytes: number;
+  /**
+   * Output bytes produced while one socket chunk is parsed after which they are written at once, before the rest of
+   * the chunk is parsed. A client that sends 100 requests in one write then gets the first answers while the server
+   * still works on the others, so the two sides overlap instead of taking turns (measured at 1 connection x 100
+   * streams: +20-60% calls/s, docs/benchmarks.md). One extra write per ~4 KiB of responses.
+   */
+  earlyFlushBytes: number;
   /** Bytes waiting in the socket above which no more DATA is moved into it until it drains. */
   outputHighWaterBytes: number;
   /** Bytes waiting in the socket above which the peer is considered not to read and the connection is destroyed. */
@@ -50,6 +57,7 @@ export const DEFAULT_TUNING: Readonly<H2Tuning> = {
   headerTableSize: 4096,
   streamQueueSoftBytes: 64 * 1024,
   streamQueueHardBytes: 64 * 1024 * 1024,
+  earlyFlushBytes: 4096,
   outputHighWaterBytes: 1024 * 1024,
   outputHardCapBytes: 16 * 1024 * 1024,
   stallTimeoutMs: 30_000,
