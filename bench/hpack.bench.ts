@@ -50,6 +50,13 @@ function measure(label: string, iterations: number, run: () => void): void {
   // Same, but grpc-timeout changes every call: literal value (Huffman) with a dynamic name reference.
   const varying = encoder.encode(REQUEST.map(([n, v]) => [n, n === 'grpc-timeout' ? '99987u' : v] as [string, string]));
   measure('decode request, warm table, new grpc-timeout value', ITERATIONS, () => decoder.decode(varying, onField));
+
+  // As nghttp2 (h2load) sends it: :path as a Huffman literal without indexing on every request, the rest indexed.
+  const path = REQUEST.find(([n]) => n === ':path')?.[1] ?? '';
+  const coded = huffmanEncode(path);
+  const rest = encoder.encode(REQUEST.filter(([n]) => n !== ':path'));
+  const nghttp2Style = Buffer.concat([Buffer.from([0x04, 0x80 | coded.length]), coded, rest]);
+  measure('decode request, warm table, :path literal (nghttp2 style)', ITERATIONS, () => decoder.decode(nghttp2Style, onField));
 }
 
 // Decoder, cold: a fresh connection's first request (all literals, Huffman), new decoder each time.

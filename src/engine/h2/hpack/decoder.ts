@@ -3,6 +3,7 @@
  * encoder. Every malformed input becomes an HpackError; after one, the decoder refuses further blocks because its
  * table no longer matches the peer's (the connection must end with COMPRESSION_ERROR anyway).
  */
+import { Buffer } from 'node:buffer';
 import { DynamicTable, ENTRY_OVERHEAD } from './dynamic-table.js';
 import { HpackError } from './errors.js';
 import { huffmanDecodeRange } from './huffman.js';
@@ -34,6 +35,15 @@ function checkSetting(value: number, what: string): number {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Literal strings that are sent again and again without indexing (nghttp2 and h2load never index :path, so every
+ * request carries it as a Huffman literal) are decoded once: a small direct-mapped cache from the encoded octets
+ * to the string. A hit costs one octet comparison instead of a Huffman decode and a string allocation, and hands
+ * back the same string object, whose hash V8 has already computed for the route lookup.
+ */
+const LITERAL_CACHE_SLOTS = 16;
+const LITERAL_CACHE_MAX_OCTETS = 128;
+
 export class HpackDecoder {
   private readonly table: DynamicTable;
   /** Largest size a dynamic table size update may carry. */
@@ -50,6 +60,13 @@ export class HpackDecoder {
   private end = 0;
   /** Octets the strings of the current field may still decode to before the header list cap is passed. */
   private listBudget = 0;
+  /**
+   * The literal cache, made on first use: slot i keeps its encoded octets at i * LITERAL_CACHE_MAX_OCTETS in the
+   * arena, a key (length + 1, negated for Huffman; 0 = empty) and the decoded string.
+   */
+  private cacheArena: Uint8Array = EMPTY;
+  private cacheKeys: Int32Array = new Int32Array(0);
+  private cacheStrings: string[] = [];
 
   constructor(options: HpackDecoderOptions = {}) {
     const advertised = checkSetting(options.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE, 'maxTableSize');
@@ -208,10 +225,40 @@ export class HpackDecoder {
     if (length === 0) return '';
     // Refuse a string that cannot fit the cap before decoding it (Huffman decodes to at least 8/30 octet per octet).
     if ((huffman ? Math.floor((length * 8) / 30) : length) > this.listBudget) throw listTooLarge(this.maxHeaderListSize);
-    const text = huffman ? huffmanDecodeRange(this.src, start, start + length) : latin1String(this.src, start, start + length);
+    const text = length <= LITERAL_CACHE_MAX_OCTETS
+      ? this.cachedLiteral(huffman, start, length)
+      : huffman ? huffmanDecodeRange(this.src, start, start + length) : latin1String(this.src, start, start + length);
     this.listBudget -= text.length;
     return text;
   }
+
+  /** A literal through the cache (see LITERAL_CACHE_SLOTS); decodes and remembers it on a miss. */
+  private cachedLiteral(huffman: boolean, start: number, length: number): string {
+    const src = this.src;
+    const end = start + length;
+    if (this.cacheKeys.length === 0) {
+      // From Buffer's shared pool (2 KiB < 4 KiB): a fresh connection's first block stays cheap. A slot's octets
+      // are only read once its key says they were written.
+      this.cacheArena = Buffer.allocUnsafe(LITERAL_CACHE_SLOTS * LITERAL_CACHE_MAX_OCTETS);
+      this.cacheKeys = new Int32Array(LITERAL_CACHE_SLOTS);
+      this.cacheStrings = Array.from({ length: LITERAL_CACHE_SLOTS }, () => '');
+    }
+    const key = huffman ? -(length + 1) : length + 1;
+    const slot = (length * 7 + (src[start] ?? 0) + (src[end - 1] ?? 0) * 3 + (huffman ? 5 : 0)) & (LITERAL_CACHE_SLOTS - 1);
+    const arena = this.cacheArena;
+    const at = slot * LITERAL_CACHE_MAX_OCTETS;
+    if (this.cacheKeys[slot] === key) {
+      let i = 0;
+      while (i < length && arena[at + i] === src[start + i]) i++;
+      if (i === length) return this.cacheStrings[slot] ?? '';
+    }
+    const text = huffman ? huffmanDecodeRange(src, start, end) : latin1String(src, start, end);
+    arena.set(src.subarray(start, end), at);
+    this.cacheKeys[slot] = key;
+    this.cacheStrings[slot] = text;
+    return text;
+  }
+
 }
 
 function listTooLarge(maxListSize: number): HpackError {
