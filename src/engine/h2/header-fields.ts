@@ -34,6 +34,9 @@ export function isValidFieldValue(value: string): boolean {
   return true;
 }
 
+/** Positions in a header block whose last validated field is remembered. */
+const VALIDATED_SLOTS = 8;
+
 /** Field names that only mean something on a single HTTP/1.1 connection (RFC 9113 8.2.2). */
 function isConnectionSpecific(name: string): boolean {
   switch (name) {
@@ -81,6 +84,9 @@ export class FieldCollector {
   /** Why the block is malformed, or null. */
   malformed: string | null = null;
   private sawRegular = false;
+  /** Regular fields that passed validation, by their position in the block (see onField). */
+  private readonly validNames: Array<string | undefined> = new Array<string | undefined>(VALIDATED_SLOTS).fill(undefined);
+  private readonly validValues: Array<string | undefined> = new Array<string | undefined>(VALIDATED_SLOTS).fill(undefined);
   private mode: "request" | "response" | "trailers" = "request";
 
   constructor(private readonly maxListSize: number) {}
@@ -110,9 +116,18 @@ export class FieldCollector {
       return;
     }
     this.sawRegular = true;
-    if (!isValidFieldName(name)) return this.fail(`invalid field name "${name}"`);
-    if (!isValidFieldValue(value)) return this.fail(`invalid value for field "${name}"`);
-    if (isConnectionSpecific(name)) return this.fail(`connection-specific field "${name}"`);
+    const at = this.fieldCount >>> 1;
+    // The same field at the same place as in an earlier block (the same strings, from the HPACK tables or the
+    // literal cache) passed these checks then; only new fields are scanned character by character.
+    if (at >= VALIDATED_SLOTS || this.validNames[at] !== name || this.validValues[at] !== value) {
+      if (!isValidFieldName(name)) return this.fail(`invalid field name "${name}"`);
+      if (!isValidFieldValue(value)) return this.fail(`invalid value for field "${name}"`);
+      if (isConnectionSpecific(name)) return this.fail(`connection-specific field "${name}"`);
+      if (at < VALIDATED_SLOTS) {
+        this.validNames[at] = name;
+        this.validValues[at] = value;
+      }
+    }
     if (name === "te" && value !== "trailers") return this.fail(`te must be "trailers"`);
     if (name === "content-length") {
       const n = parseContentLength(value);
