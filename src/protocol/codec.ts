@@ -1,10 +1,18 @@
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { compileFlatCodec } from "./flat-codec.js";
+import { encodeFrame } from "./framing.js";
 
 /** Turns messages into bytes and back. The gRPC layer only ever sees this interface. */
 export interface Codec<T> {
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
+  /** The message already in its gRPC length-prefixed frame: one allocation and no copy (the flat codec has it). */
+  encodeFramed?(value: T): Uint8Array;
+}
+
+/** The gRPC frame of a message: encodeFramed when the codec has it, else encode + a 5-byte prefix (one more copy). */
+export function encodeFramedWith<T>(codec: Codec<T>, value: T): Uint8Array {
+  return codec.encodeFramed !== undefined ? codec.encodeFramed(value) : encodeFrame(codec.encode(value));
 }
 
 const cache = new WeakMap<DescMessage, Codec<unknown>>();

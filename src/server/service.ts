@@ -12,6 +12,7 @@
  * client's flow-control window allows, and stops reading requests when the handler does not keep up.
  */
 import type {
+  DescMessage,
   DescMethodBiDiStreaming, DescMethodClientStreaming, DescMethodServerStreaming, DescMethodUnary, DescService,
   MessageInitShape, MessageShape,
 } from "@bufbuild/protobuf";
@@ -94,6 +95,21 @@ type AnyHandler = (input: never, context: CallContext) => unknown;
  * Flattens a typed service implementation into router entries. Methods without a handler are left out, so the
  * router answers them UNIMPLEMENTED (an implementation may cover part of a service, as in grpc-js and connect-es).
  */
+/**
+ * Handlers may return init shapes (plain objects, fields left out). The flat codec (it has encodeFramed) reads
+ * absent fields as their defaults, so it encodes them as they are; protobuf-es needs `create` first.
+ */
+function responseCodecFor(output: DescMessage, codec: Codec<unknown>): Codec<unknown> {
+  const { encodeFramed } = codec;
+  if (encodeFramed !== undefined) {
+    return { encode: (value) => codec.encode(value), decode: (bytes) => codec.decode(bytes), encodeFramed: (value) => encodeFramed(value) };
+  }
+  return {
+    encode: (value) => codec.encode(create(output, value as MessageInitShape<typeof output>)),
+    decode: (bytes) => codec.decode(bytes),
+  };
+}
+
 export function registerService<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): RegisteredMethod[] {
   const out: RegisteredMethod[] = [];
   const handlers = impl as Record<string, AnyHandler | undefined>;
@@ -108,11 +124,7 @@ export function registerService<S extends DescService>(service: S, impl: Partial
       serviceName: service.typeName,
       methodName: method.name,
       requestCodec: protobufCodec(method.input) as Codec<unknown>,
-      // Handlers may return init shapes; `create` is a no-op copy for full messages, so normalise before encoding.
-      responseCodec: {
-        encode: (value) => responseCodec.encode(create(output, value as MessageInitShape<typeof output>)),
-        decode: (bytes) => responseCodec.decode(bytes),
-      },
+      responseCodec: responseCodecFor(output, responseCodec),
       stats: null,
     };
     // The typed ServiceImpl guarantees each handler's shape matches its method kind.

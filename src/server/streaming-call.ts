@@ -14,7 +14,8 @@ import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream, ServerStreamHandler } from "../engine/types.js";
-import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
+import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader } from "../protocol/framing.js";
+import { encodeFramedWith } from "../protocol/codec.js";
 import { MessageQueue } from "./message-queue.js";
 import type { StreamingMethod } from "./service.js";
 import { type CallEnvironment, ServerCall } from "./server-call.js";
@@ -143,7 +144,7 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
         if (this.done || next.done === true) break;
         let frame: Uint8Array;
         try {
-          frame = encodeFrame(this.method.responseCodec.encode(next.value));
+          frame = encodeFramedWith(this.method.responseCodec, next.value);
         } catch (error) {
           this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
           break;
@@ -176,7 +177,7 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
     if (this.done) return;
     let frame: Uint8Array;
     try {
-      frame = encodeFrame(this.method.responseCodec.encode(response));
+      frame = encodeFramedWith(this.method.responseCodec, response);
     } catch (error) {
       return this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
     }

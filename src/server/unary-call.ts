@@ -7,7 +7,8 @@ import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream, ServerStreamHandler } from "../engine/types.js";
-import { type FrameError, type FrameSink, MessageReader, encodeFrame } from "../protocol/framing.js";
+import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
+import { encodeFramedWith } from "../protocol/codec.js";
 import type { UnaryMethod } from "./service.js";
 import { type CallEnvironment, ServerCall } from "./server-call.js";
 
@@ -73,7 +74,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
     if (this.done) return;
     let frame: Uint8Array;
     try {
-      frame = encodeFrame(this.method.responseCodec.encode(response));
+      frame = encodeFramedWith(this.method.responseCodec, response);
     } catch (error) {
       return this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
     }
