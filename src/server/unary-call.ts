@@ -7,29 +7,32 @@ import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream, ServerStreamHandler } from "../engine/types.js";
-import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
+import { FRAME_HEADER_BYTES, type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
 import { encodeFramedWith } from "../protocol/codec.js";
 import type { UnaryMethod } from "./service.js";
 import { type CallEnvironment, ServerCall } from "./server-call.js";
 
 export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHandler, FrameSink {
-  private readonly reader: MessageReader;
+  /** Made only when the request does not arrive as one whole message in one DATA chunk (the common case). */
+  private reader: MessageReader | null = null;
   private request: Uint8Array | null = null;
-
-  constructor(stream: ServerStream, method: UnaryMethod, env: CallEnvironment, timeoutMs: number | undefined) {
-    super(stream, method, env, timeoutMs);
-    this.reader = new MessageReader(this, env.maxMessageBytes, false);
-  }
 
   /* ---------------------------------------------------------- engine events */
 
   onData(chunk: Uint8Array): void {
-    if (!this.done) this.reader.push(chunk);
+    if (this.done) return;
+    if (this.reader === null && this.request === null && isWholeMessage(chunk, this.env.maxMessageBytes)) {
+      this.request = chunk.subarray(FRAME_HEADER_BYTES);
+      return;
+    }
+    // Split, several, compressed or oversized messages: the reader handles (and refuses) them.
+    this.reader ??= new MessageReader(this, this.env.maxMessageBytes, false);
+    this.reader.push(chunk);
   }
 
   onEnd(): void {
     if (this.done) return;
-    if (this.reader.midMessage) return this.fail(errors.truncatedMessage());
+    if (this.reader !== null && this.reader.midMessage) return this.fail(errors.truncatedMessage());
     const request = this.request;
     if (request === null) return this.fail(errors.unaryWithoutRequest());
     this.run(request);
@@ -81,6 +84,14 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
     this.finish(Code.OK);
     this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
   }
+}
+
+/** One uncompressed gRPC message filling the chunk exactly, within the size limit. */
+function isWholeMessage(chunk: Uint8Array, maxMessageBytes: number): boolean {
+  const length = chunk.length;
+  if (length < FRAME_HEADER_BYTES || chunk[0] !== 0) return false;
+  const size = (((chunk[1] ?? 0) << 24) >>> 0) + ((chunk[2] ?? 0) << 16) + ((chunk[3] ?? 0) << 8) + (chunk[4] ?? 0);
+  return size === length - FRAME_HEADER_BYTES && size <= maxMessageBytes;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
