@@ -45,7 +45,8 @@ Options:
   --rsa-bits N             RSA key size: ${RSA_KEY_BITS.join("|")} (default 2048)
   --engine NAME            HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
   --workers N              worker processes sharing the listeners and keys (default: cores, ${defaultWorkerCount()} here;
-                           1 = serve in this process; TLS, --allow-cid and metrics need 1 for now)
+                           1 = serve in this process); with more, /metrics (served by the primary) sums
+                           the workers' counts and shows CPU and memory per process
   -h, --help               show this help
 `;
 
@@ -103,7 +104,9 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   if (wantsTls && certFile === undefined) throw new UsageError("a tls:// listener needs --tls-cert and --tls-key");
   if (!wantsTls && (certFile !== undefined || values["tls-client-ca"] !== undefined)) throw new UsageError("--tls-cert, --tls-key and --tls-client-ca need a tls:// listener");
   const clientCa = values["tls-client-ca"];
-  const tls: TlsServerOptions | undefined = certFile !== undefined && keyFile !== undefined
+  // Read once, by the process that starts (a worker gets the PEM from the primary): every worker, a replacement
+  // forked later too, serves what was read at start-up, whatever happens to the files meanwhile.
+  const tls: TlsServerOptions | undefined = certFile !== undefined && keyFile !== undefined && !isWorkerProcess()
     ? { cert: readPem(certFile, "--tls-cert"), key: readPem(keyFile, "--tls-key"), ...(clientCa !== undefined ? { clientCa: readPem(clientCa, "--tls-client-ca") } : {}) }
     : undefined;
   let allowCids: number[] | undefined;
@@ -117,10 +120,7 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   }
   const metricsListen = values["metrics-listen"];
   if (metricsListen !== undefined) parseAddress(metricsListen, true);
-  // TLS, the CID allowlist and metrics are per process: with them, the default is one process.
-  const perProcessOnly = tls !== undefined || allowCids !== undefined || metricsListen !== undefined;
-  const workers = positiveInteger("workers", values.workers, perProcessOnly ? 1 : defaultWorkerCount());
-  if (workers > 1 && perProcessOnly) throw new UsageError("TLS listeners, --allow-cid and --metrics-listen work with --workers 1 only, for now");
+  const workers = positiveInteger("workers", values.workers, defaultWorkerCount());
   return {
     rsaBits,
     listen,
@@ -137,7 +137,10 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   };
 }
 
-/** The server of one process (the only one with --workers 1, else each worker's), services added, not listening. */
+/**
+ * The server of one process (the only one with --workers 1, else each worker's), services added, not listening.
+ * With metrics, it counts calls, connections and signatures into them.
+ */
 function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
   const server = new GrpcServer({
     log,
@@ -179,7 +182,10 @@ async function main(argv: string[]): Promise<number> {
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
 
   // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
-  if (isWorkerProcess()) return runWorker({ log, graceMs: config.graceMs, createServer: (keyring) => buildServer(config, log, keyring) });
+  // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
+  if (isWorkerProcess()) {
+    return runWorker({ log, graceMs: config.graceMs, createServer: (keyring, metrics) => buildServer(config, log, keyring, metrics) });
+  }
   // Every key exists before the first listen, so no call can arrive before its key. Key ids only, never key material.
   const keyring = await generateKeyring({ rsaBits: config.rsaBits });
   for (const key of keyring.list()) {
@@ -192,6 +198,11 @@ async function main(argv: string[]): Promise<number> {
       keyring,
       graceMs: config.graceMs,
       log,
+      ...(config.tls !== undefined ? { tls: config.tls } : {}),
+      ...(config.allowCids !== undefined ? { allowCids: config.allowCids } : {}),
+      ...(config.metricsListen !== undefined
+        ? { metrics: { listen: config.metricsListen, onListening: (url: string) => process.stdout.write(`fastgrpc-server metrics on ${url}\n`) } }
+        : {}),
       onListening: (urls) => {
         for (const url of urls) {
           log.info({ url, engine: config.engine, workers: config.workers }, "listening");

@@ -1,10 +1,15 @@
 /**
- * The /metrics endpoint: a node:http server that renders ServerMetrics on each GET. Separate from the gRPC
- * listeners (plain HTTP/1.1, as Prometheus scrapes), and only started when asked (--metrics-listen).
+ * The /metrics endpoint: a node:http server that renders a MetricsSource on each GET — a ServerMetrics, or a
+ * multi-worker primary's collector, which asks its workers first. Separate from the gRPC listeners (plain
+ * HTTP/1.1, as Prometheus scrapes), and only started when asked (--metrics-listen).
  */
 import http from "node:http";
 import { parseAddress, formatAddress } from "../transport/address.js";
-import type { ServerMetrics } from "./metrics.js";
+
+/** What /metrics serves: the exposition text, now or once gathered (a ServerMetrics is one). */
+export interface MetricsSource {
+  render(): string | Promise<string>;
+}
 
 export interface MetricsEndpoint {
   /** The bound address as a URL (port 0 resolved): "tcp://127.0.0.1:9464". */
@@ -15,7 +20,7 @@ export interface MetricsEndpoint {
 const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** Serves `metrics` at http://HOST:PORT/metrics for a tcp://HOST:PORT URL. */
-export function serveMetrics(url: string, metrics: ServerMetrics): Promise<MetricsEndpoint> {
+export function serveMetrics(url: string, metrics: MetricsSource): Promise<MetricsEndpoint> {
   const address = parseAddress(url, true);
   if (address.scheme !== "tcp") return Promise.reject(new TypeError(`metrics listen on tcp://HOST:PORT, not ${url}`));
   const server = http.createServer((request, response) => {
@@ -28,15 +33,16 @@ export function serveMetrics(url: string, metrics: ServerMetrics): Promise<Metri
       response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" }).end("method not allowed\n");
       return;
     }
-    let body: string;
-    try {
-      body = metrics.render();
-    } catch (error) {
-      response.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      return;
-    }
-    response.writeHead(200, { "content-type": CONTENT_TYPE, "content-length": Buffer.byteLength(body) });
-    response.end(request.method === "HEAD" ? undefined : body);
+    // A source that throws or rejects answers 500; an asynchronous one may finish after the scraper left (harmless).
+    new Promise<string>((resolve) => resolve(metrics.render())).then(
+      (body) => {
+        response.writeHead(200, { "content-type": CONTENT_TYPE, "content-length": Buffer.byteLength(body) });
+        response.end(request.method === "HEAD" ? undefined : body);
+      },
+      (error: unknown) => {
+        response.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      },
+    ).catch(() => response.destroy());
   });
   // Scrapers come and go; an idle keep-alive socket must not hold shutdown.
   server.keepAliveTimeout = 5000;

@@ -7,6 +7,9 @@
  * Names follow go-grpc-prometheus (grpc_server_started_total, grpc_server_handled_total,
  * grpc_server_handling_seconds) so existing gRPC dashboards work, plus fastgrpc_* for the rest and the usual
  * process_* / nodejs_* process metrics.
+ *
+ * Rendering goes through a snapshot (plain data), so that a multi-worker server's primary can render the sum of
+ * its workers' snapshots with the same code (workers/metrics-collector.ts).
  */
 import { performance } from "node:perf_hooks";
 import { codeName } from "../errors/codes.js";
@@ -86,10 +89,66 @@ export class IndexedCounter {
     else this.counts.set(index, { value: 1 });
   }
 
-  render(out: string[]): void {
-    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`);
-    for (const [index, cell] of this.counts) out.push(`${this.name}{${this.label}="${escapeLabel(this.labelValue(index))}"} ${cell.value}`);
+  /** The counts by label value (text, so that another process can render them without labelValue). */
+  snapshot(): CounterSnapshot {
+    const values: Array<[string, number]> = [];
+    for (const [index, cell] of this.counts) values.push([this.labelValue(index), cell.value]);
+    return { name: this.name, help: this.help, label: this.label, values };
   }
+}
+
+/* ------------------------------------------------------------------ snapshots */
+// Plain data (numbers, strings, arrays): what a worker process sends its primary, which sums them (workers/).
+
+export interface MethodSnapshot {
+  readonly service: string;
+  readonly method: string;
+  readonly type: string;
+  readonly started: number;
+  readonly inFlight: number;
+  /** Finished calls by status code (index = code). */
+  readonly handled: readonly number[];
+  /** Non-cumulative counts per LATENCY_BUCKETS_SECONDS bound, then +Inf. */
+  readonly buckets: readonly number[];
+  readonly latencySumMs: number;
+}
+
+export interface ConnectionSnapshot {
+  readonly transport: string;
+  readonly open: number;
+  readonly accepted: number;
+  readonly refused: number;
+}
+
+export interface CounterSnapshot {
+  readonly name: string;
+  readonly help: string;
+  readonly label: string;
+  /** [label value, count] pairs. */
+  readonly values: ReadonlyArray<readonly [string, number]>;
+}
+
+export interface MetricsSnapshot {
+  readonly methods: readonly MethodSnapshot[];
+  readonly connections: readonly ConnectionSnapshot[];
+  readonly counters: readonly CounterSnapshot[];
+}
+
+/** One process's CPU and memory figures. */
+export interface ProcessSample {
+  readonly cpuUserSeconds: number;
+  readonly cpuSystemSeconds: number;
+  readonly residentBytes: number;
+  readonly heapTotalBytes: number;
+  readonly heapUsedBytes: number;
+  readonly externalBytes: number;
+  readonly startTimeSeconds: number;
+}
+
+/** A process sample and the `process` label value it is rendered with (none: a single-process server). */
+export interface LabelledProcessSample {
+  readonly process?: string;
+  readonly sample: ProcessSample;
 }
 
 interface ConnectionCounts {
@@ -102,7 +161,6 @@ export class ServerMetrics {
   private readonly methods = new Map<string, MethodStats>();
   private readonly connections = new Map<string, ConnectionCounts>();
   private readonly counters: IndexedCounter[] = [];
-  private readonly startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
 
   /** The counters of one method (the same object if the method is registered again). */
   forMethod(path: string, service: string, method: string, kind: string): MethodStats {
@@ -148,83 +206,119 @@ export class ServerMetrics {
     return counter;
   }
 
+  /** Every count as plain data (copies: later calls do not change it). */
+  snapshot(): MetricsSnapshot {
+    const methods: MethodSnapshot[] = [];
+    for (const stats of this.methods.values()) {
+      methods.push({
+        service: stats.service, method: stats.method, type: stats.type, started: stats.started, inFlight: stats.inFlight,
+        handled: Array.from(stats.handled), buckets: Array.from(stats.buckets), latencySumMs: stats.latencySumMs,
+      });
+    }
+    const connections: ConnectionSnapshot[] = [];
+    for (const [transport, counts] of this.connections) connections.push({ transport, ...counts });
+    return { methods, connections, counters: this.counters.map((counter) => counter.snapshot()) };
+  }
+
   /** The whole exposition, as served at /metrics. */
   render(): string {
-    const out: string[] = [];
-    this.renderCalls(out);
-    this.renderConnections(out);
-    for (const counter of this.counters) counter.render(out);
-    renderProcess(out, this.startTimeSeconds);
-    out.push("");
-    return out.join("\n");
-  }
-
-  private renderCalls(out: string[]): void {
-    const methods = [...this.methods.values()];
-    const labels = (stats: MethodStats) =>
-      `grpc_type="${stats.type}",grpc_service="${escapeLabel(stats.service)}",grpc_method="${escapeLabel(stats.method)}"`;
-    out.push("# HELP grpc_server_started_total Calls started on the server.", "# TYPE grpc_server_started_total counter");
-    for (const stats of methods) out.push(`grpc_server_started_total{${labels(stats)}} ${stats.started}`);
-    out.push("# HELP grpc_server_handled_total Calls finished on the server, by status code.", "# TYPE grpc_server_handled_total counter");
-    for (const stats of methods) {
-      for (let code = 0; code < CODE_COUNT; code++) {
-        const count = stats.handled[code] ?? 0;
-        if (count > 0) out.push(`grpc_server_handled_total{${labels(stats)},grpc_code="${codeName(code)}"} ${count}`);
-      }
-    }
-    out.push("# HELP fastgrpc_server_calls_in_flight Calls running now.", "# TYPE fastgrpc_server_calls_in_flight gauge");
-    for (const stats of methods) out.push(`fastgrpc_server_calls_in_flight{${labels(stats)}} ${stats.inFlight}`);
-    out.push(
-      "# HELP grpc_server_handling_seconds Time from the first request byte to the status, by method.",
-      "# TYPE grpc_server_handling_seconds histogram",
-    );
-    for (const stats of methods) {
-      let cumulative = 0;
-      const base = labels(stats);
-      LATENCY_BUCKETS_SECONDS.forEach((bound, index) => {
-        cumulative += stats.buckets[index] ?? 0;
-        out.push(`grpc_server_handling_seconds_bucket{${base},le="${bound}"} ${cumulative}`);
-      });
-      cumulative += stats.buckets[LATENCY_BUCKETS_SECONDS.length] ?? 0;
-      out.push(`grpc_server_handling_seconds_bucket{${base},le="+Inf"} ${cumulative}`);
-      out.push(`grpc_server_handling_seconds_sum{${base}} ${stats.latencySumMs / 1000}`);
-      out.push(`grpc_server_handling_seconds_count{${base}} ${cumulative}`);
-    }
-  }
-
-  private renderConnections(out: string[]): void {
-    out.push("# HELP fastgrpc_server_connections_open Connections open now, by transport.", "# TYPE fastgrpc_server_connections_open gauge");
-    for (const [transport, counts] of this.connections) out.push(`fastgrpc_server_connections_open{transport="${escapeLabel(transport)}"} ${counts.open}`);
-    out.push("# HELP fastgrpc_server_connections_accepted_total Connections accepted, by transport.", "# TYPE fastgrpc_server_connections_accepted_total counter");
-    for (const [transport, counts] of this.connections) out.push(`fastgrpc_server_connections_accepted_total{transport="${escapeLabel(transport)}"} ${counts.accepted}`);
-    out.push("# HELP fastgrpc_server_connections_refused_total Connections closed before HTTP/2 by an access rule, by transport.", "# TYPE fastgrpc_server_connections_refused_total counter");
-    for (const [transport, counts] of this.connections) out.push(`fastgrpc_server_connections_refused_total{transport="${escapeLabel(transport)}"} ${counts.refused}`);
+    return [...renderExposition(this.snapshot(), [{ sample: sampleProcess() }]), ""].join("\n");
   }
 }
 
-function renderProcess(out: string[], startTimeSeconds: number): void {
+const PROCESS_START_TIME_SECONDS = Math.round(Date.now() / 1000 - process.uptime());
+
+/** This process's CPU and memory now. */
+export function sampleProcess(): ProcessSample {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  const user = cpu.user / 1e6;
-  const system = cpu.system / 1e6;
+  return {
+    cpuUserSeconds: cpu.user / 1e6,
+    cpuSystemSeconds: cpu.system / 1e6,
+    residentBytes: memory.rss,
+    heapTotalBytes: memory.heapTotal,
+    heapUsedBytes: memory.heapUsed,
+    externalBytes: memory.external,
+    startTimeSeconds: PROCESS_START_TIME_SECONDS,
+  };
+}
+
+/**
+ * The exposition lines (no final newline) for the counts of `snapshot` and the process figures of `processes`
+ * (one series per process, labelled `process="..."` when it has a label).
+ */
+export function renderExposition(snapshot: MetricsSnapshot, processes: readonly LabelledProcessSample[]): string[] {
+  const out: string[] = [];
+  renderCalls(out, snapshot.methods);
+  renderConnections(out, snapshot.connections);
+  for (const counter of snapshot.counters) {
+    out.push(`# HELP ${counter.name} ${counter.help}`, `# TYPE ${counter.name} counter`);
+    for (const [value, count] of counter.values) out.push(`${counter.name}{${counter.label}="${escapeLabel(value)}"} ${count}`);
+  }
+  renderProcesses(out, processes);
+  return out;
+}
+
+function renderCalls(out: string[], methods: readonly MethodSnapshot[]): void {
+  const labels = (stats: MethodSnapshot) =>
+    `grpc_type="${escapeLabel(stats.type)}",grpc_service="${escapeLabel(stats.service)}",grpc_method="${escapeLabel(stats.method)}"`;
+  out.push("# HELP grpc_server_started_total Calls started on the server.", "# TYPE grpc_server_started_total counter");
+  for (const stats of methods) out.push(`grpc_server_started_total{${labels(stats)}} ${stats.started}`);
+  out.push("# HELP grpc_server_handled_total Calls finished on the server, by status code.", "# TYPE grpc_server_handled_total counter");
+  for (const stats of methods) {
+    for (let code = 0; code < CODE_COUNT; code++) {
+      const count = stats.handled[code] ?? 0;
+      if (count > 0) out.push(`grpc_server_handled_total{${labels(stats)},grpc_code="${codeName(code)}"} ${count}`);
+    }
+  }
+  out.push("# HELP fastgrpc_server_calls_in_flight Calls running now.", "# TYPE fastgrpc_server_calls_in_flight gauge");
+  for (const stats of methods) out.push(`fastgrpc_server_calls_in_flight{${labels(stats)}} ${stats.inFlight}`);
   out.push(
-    "# HELP process_cpu_user_seconds_total User CPU time spent, in seconds.", "# TYPE process_cpu_user_seconds_total counter",
-    `process_cpu_user_seconds_total ${user}`,
-    "# HELP process_cpu_system_seconds_total System CPU time spent, in seconds.", "# TYPE process_cpu_system_seconds_total counter",
-    `process_cpu_system_seconds_total ${system}`,
-    "# HELP process_cpu_seconds_total Total user and system CPU time spent, in seconds.", "# TYPE process_cpu_seconds_total counter",
-    `process_cpu_seconds_total ${user + system}`,
-    "# HELP process_resident_memory_bytes Resident memory size, in bytes.", "# TYPE process_resident_memory_bytes gauge",
-    `process_resident_memory_bytes ${memory.rss}`,
-    "# HELP process_start_time_seconds Start time of the process since the Unix epoch, in seconds.", "# TYPE process_start_time_seconds gauge",
-    `process_start_time_seconds ${startTimeSeconds}`,
-    "# HELP nodejs_heap_size_total_bytes V8 heap size, in bytes.", "# TYPE nodejs_heap_size_total_bytes gauge",
-    `nodejs_heap_size_total_bytes ${memory.heapTotal}`,
-    "# HELP nodejs_heap_size_used_bytes V8 heap used, in bytes.", "# TYPE nodejs_heap_size_used_bytes gauge",
-    `nodejs_heap_size_used_bytes ${memory.heapUsed}`,
-    "# HELP nodejs_external_memory_bytes Memory of C++ objects bound to JavaScript (Buffers...), in bytes.", "# TYPE nodejs_external_memory_bytes gauge",
-    `nodejs_external_memory_bytes ${memory.external}`,
+    "# HELP grpc_server_handling_seconds Time from the first request byte to the status, by method.",
+    "# TYPE grpc_server_handling_seconds histogram",
   );
+  for (const stats of methods) {
+    let cumulative = 0;
+    const base = labels(stats);
+    LATENCY_BUCKETS_SECONDS.forEach((bound, index) => {
+      cumulative += stats.buckets[index] ?? 0;
+      out.push(`grpc_server_handling_seconds_bucket{${base},le="${bound}"} ${cumulative}`);
+    });
+    cumulative += stats.buckets[LATENCY_BUCKETS_SECONDS.length] ?? 0;
+    out.push(`grpc_server_handling_seconds_bucket{${base},le="+Inf"} ${cumulative}`);
+    out.push(`grpc_server_handling_seconds_sum{${base}} ${stats.latencySumMs / 1000}`);
+    out.push(`grpc_server_handling_seconds_count{${base}} ${cumulative}`);
+  }
+}
+
+function renderConnections(out: string[], connections: readonly ConnectionSnapshot[]): void {
+  const labels = (counts: ConnectionSnapshot) => `transport="${escapeLabel(counts.transport)}"`;
+  out.push("# HELP fastgrpc_server_connections_open Connections open now, by transport.", "# TYPE fastgrpc_server_connections_open gauge");
+  for (const counts of connections) out.push(`fastgrpc_server_connections_open{${labels(counts)}} ${counts.open}`);
+  out.push("# HELP fastgrpc_server_connections_accepted_total Connections accepted, by transport.", "# TYPE fastgrpc_server_connections_accepted_total counter");
+  for (const counts of connections) out.push(`fastgrpc_server_connections_accepted_total{${labels(counts)}} ${counts.accepted}`);
+  out.push("# HELP fastgrpc_server_connections_refused_total Connections closed before HTTP/2 by an access rule, by transport.", "# TYPE fastgrpc_server_connections_refused_total counter");
+  for (const counts of connections) out.push(`fastgrpc_server_connections_refused_total{${labels(counts)}} ${counts.refused}`);
+}
+
+const PROCESS_FAMILIES: ReadonlyArray<readonly [name: string, type: "counter" | "gauge", help: string, value: (sample: ProcessSample) => number]> = [
+  ["process_cpu_user_seconds_total", "counter", "User CPU time spent, in seconds.", (s) => s.cpuUserSeconds],
+  ["process_cpu_system_seconds_total", "counter", "System CPU time spent, in seconds.", (s) => s.cpuSystemSeconds],
+  ["process_cpu_seconds_total", "counter", "Total user and system CPU time spent, in seconds.", (s) => s.cpuUserSeconds + s.cpuSystemSeconds],
+  ["process_resident_memory_bytes", "gauge", "Resident memory size, in bytes.", (s) => s.residentBytes],
+  ["process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.", (s) => s.startTimeSeconds],
+  ["nodejs_heap_size_total_bytes", "gauge", "V8 heap size, in bytes.", (s) => s.heapTotalBytes],
+  ["nodejs_heap_size_used_bytes", "gauge", "V8 heap used, in bytes.", (s) => s.heapUsedBytes],
+  ["nodejs_external_memory_bytes", "gauge", "Memory of C++ objects bound to JavaScript (Buffers...), in bytes.", (s) => s.externalBytes],
+];
+
+function renderProcesses(out: string[], processes: readonly LabelledProcessSample[]): void {
+  for (const [name, type, help, value] of PROCESS_FAMILIES) {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const { process: label, sample } of processes) {
+      out.push(label === undefined ? `${name} ${value(sample)}` : `${name}{process="${escapeLabel(label)}"} ${value(sample)}`);
+    }
+  }
 }
 
 /** Label values escape backslash, double quote and newline (exposition format rules). */

@@ -2,7 +2,7 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 
-export { runPrimary, type PrimaryOptions } from "./primary.js";
+export { runPrimary, type PrimaryMetricsOptions, type PrimaryOptions } from "./primary.js";
 export { runWorker, type WorkerOptions } from "./worker.js";
 
 /** The default --workers: one per core this process may use. */

@@ -3,16 +3,21 @@
  * and what to listen on, replaces a worker that dies (with a growing delay in a crash loop) and, on SIGTERM or
  * SIGINT, drains every worker and resolves 0 once all have exited.
  *
- * TCP listeners are shared by node:cluster (the primary accepts and hands connections round-robin to workers);
- * VSOCK listeners are opened here and inherited by every worker as file descriptors (see vsock-listeners.ts).
- * The primary serves no calls itself.
+ * TCP and TLS listeners are shared by node:cluster (the primary accepts and hands connections round-robin to
+ * workers; a TLS handshake happens in the worker, with the certificate and key the start message carried); VSOCK
+ * listeners are opened here and inherited by every worker as file descriptors (see vsock-listeners.ts), each
+ * worker applying the CID allowlist. The primary serves no calls itself; with `metrics`, it serves /metrics as
+ * the sum of its workers' counters (metrics-collector.ts).
  */
 import cluster, { type Worker } from "node:cluster";
 import { exportKeyTransfer, wipeKeyTransfer } from "../../crypto/keyring-transfer.js";
 import type { Keyring } from "../../crypto/keyring.js";
 import type { Logger } from "../../log/logger.js";
 import { parseAddress } from "../../transport/address.js";
-import { type InheritedListener, type PrimaryMessage, parseWorkerMessage } from "./messages.js";
+import type { TlsServerOptions } from "../../transport/tls.js";
+import { type MetricsEndpoint, serveMetrics } from "../metrics-http.js";
+import { type InheritedListener, type PrimaryMessage, type TlsMaterial, parseWorkerMessage } from "./messages.js";
+import { DEFAULT_METRICS_TIMEOUT_MS, type ScrapeTarget, WorkerMetricsCollector } from "./metrics-collector.js";
 import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "./restart-policy.js";
 import { type OpenedVsockSocket, openVsockListeningSocket } from "./vsock-listeners.js";
 
@@ -37,13 +42,50 @@ export interface PrimaryOptions {
   restart?: Partial<RestartPolicyOptions>;
   /** A worker still running this long after graceMs is killed (SIGKILL) and the primary resolves 1 (default 5000). */
   killAfterMs?: number;
+  /** Certificate, key and optional client CA for the tls:// URLs of `listen`: sent to each worker, never logged. */
+  tls?: Pick<TlsServerOptions, "cert" | "key" | "clientCa">;
+  /** CID allowlist for the vsock:// URLs of `listen`, applied by each worker to the connections it accepts. */
+  allowCids?: readonly number[];
+  /** Serve the sum of the workers' metrics at `listen`/metrics (tcp://HOST:PORT), from the primary. */
+  metrics?: PrimaryMetricsOptions;
+}
+
+export interface PrimaryMetricsOptions {
+  listen: string;
+  /** How long a scrape waits for each worker's answer (default 1000 ms). */
+  timeoutMs?: number;
+  /** Called once the endpoint listens (before the workers start), with its URL (port 0 resolved). */
+  onListening?(url: string): void;
 }
 
 interface Slot {
   readonly worker: Worker;
   readonly pid: number;
+  /** 1..workers: the `process` label "worker-N" of its metrics; a replacement takes the index of the one it replaces. */
+  readonly index: number;
   readonly startedAt: number;
   listening: boolean;
+}
+
+function send(slot: Slot, message: PrimaryMessage, done?: (error: Error | null) => void): void {
+  if (!slot.worker.isConnected()) return done?.(new Error("worker IPC channel is closed"));
+  try {
+    slot.worker.send(message, done);
+  } catch (error) {
+    done?.(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/** How one metrics scrape asks one worker. */
+function scrapeTarget(slot: Slot): ScrapeTarget {
+  return {
+    id: slot.worker.id,
+    label: `worker-${slot.index}`,
+    pid: slot.pid,
+    ask: (requestId, failed) => send(slot, { fastgrpc: "metrics-request", id: requestId }, (error) => {
+      if (error) failed();
+    }),
+  };
 }
 
 /** Runs the primary until shutdown; resolves the process exit code (1 if start-up failed or a worker had to be killed). */
@@ -65,6 +107,26 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     throw error;
   }
   const inherited: InheritedListener[] = vsockSockets.map((socket, index) => ({ fd: FIRST_INHERITED_FD + index, url: socket.url }));
+  // Only the PEM fields: anything else (a callback) could not cross the IPC channel.
+  const tls: TlsMaterial | undefined = options.tls && {
+    cert: options.tls.cert, key: options.tls.key, ...(options.tls.clientCa !== undefined ? { clientCa: options.tls.clientCa } : {}),
+  };
+  const slots = new Map<number, Slot>();
+  const collector = options.metrics === undefined ? undefined : new WorkerMetricsCollector(
+    () => [...slots.values()].filter((slot) => slot.listening).map((slot) => scrapeTarget(slot)),
+    options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS,
+  );
+  let metricsEndpoint: MetricsEndpoint | undefined;
+  if (collector !== undefined && options.metrics !== undefined) {
+    try {
+      metricsEndpoint = await serveMetrics(options.metrics.listen, collector);
+    } catch (error) {
+      for (const socket of vsockSockets) socket.close();
+      throw new Error(`cannot serve metrics on ${options.metrics.listen}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    log.info({ url: metricsEndpoint.url }, "metrics");
+    options.metrics.onListening?.(metricsEndpoint.url);
+  }
   cluster.setupPrimary({
     // Key bytes travel as Uint8Arrays (no JSON strings that could not be wiped).
     serialization: "advanced",
@@ -73,7 +135,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
 
   return new Promise<number>((resolve) => {
     const policy = new RestartPolicy({ ...DEFAULT_RESTART_POLICY, ...options.restart });
-    const slots = new Map<number, Slot>();
     const restartTimers = new Set<NodeJS.Timeout>();
     let phase: "starting" | "running" | "stopping" = "starting";
     let exitCode = 0;
@@ -86,18 +147,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     const tcpUrlsForNewWorker = (): readonly string[] =>
       [...slots.values()].some((slot) => slot.listening) || boundTcpUrls === undefined ? tcpUrls : boundTcpUrls;
 
-    const send = (slot: Slot, message: PrimaryMessage, done?: (error: Error | null) => void): void => {
-      if (!slot.worker.isConnected()) return done?.(new Error("worker IPC channel is closed"));
-      try {
-        slot.worker.send(message, done);
-      } catch (error) {
-        done?.(error instanceof Error ? error : new Error(String(error)));
-      }
-    };
-
-    const fork = (): void => {
+    const fork = (index: number): void => {
       const worker = cluster.fork();
-      const slot: Slot = { worker, pid: worker.process.pid ?? 0, startedAt: Date.now(), listening: false };
+      const slot: Slot = { worker, pid: worker.process.pid ?? 0, index, startedAt: Date.now(), listening: false };
       slots.set(worker.id, slot);
       worker.on("message", (raw: unknown) => onMessage(slot, raw));
       // EPIPE when a message races a worker that is exiting: its exit is what matters, and is handled below.
@@ -113,7 +165,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
           if (phase === "stopping") return;
           const keys = exportKeyTransfer(options.keyring);
           // The bytes are serialised when the message is written; wipe our copy then (also on failure).
-          send(slot, { fastgrpc: "start", listen: tcpUrlsForNewWorker(), inherited, keys }, (error) => {
+          const start: PrimaryMessage = {
+            fastgrpc: "start", listen: tcpUrlsForNewWorker(), inherited, keys, metrics: collector !== undefined,
+            ...(tls !== undefined ? { tls } : {}),
+            ...(options.allowCids !== undefined ? { allowCids: options.allowCids } : {}),
+          };
+          send(slot, start, (error) => {
             wipeKeyTransfer(keys);
             if (error) log.warn({ err: error, workerPid: slot.pid }, "could not send the start message");
           });
@@ -134,6 +191,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
           }
           return;
         }
+        case "metrics":
+          // A late message from a worker already gone must not count twice (its counters are kept as "retired").
+          if (slots.get(slot.worker.id) === slot) collector?.onReply(slot.worker.id, message);
+          return;
         case "failed":
           if (phase === "stopping") return;
           if (phase === "running") {
@@ -150,6 +211,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
 
     const onExit = (slot: Slot, code: number | null, signal: NodeJS.Signals | null): void => {
       slots.delete(slot.worker.id);
+      collector?.onWorkerExit(slot.worker.id);
       if (phase === "stopping") {
         log.debug({ workerPid: slot.pid, code, signal }, "worker exited");
         if (slots.size === 0) finish();
@@ -166,12 +228,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       const delayMs = policy.delayAfterCrash(uptimeMs);
       log.warn({ workerPid: slot.pid, code, signal, uptimeMs, restartInMs: delayMs, crashLoop: policy.crashLoopLength }, "worker exited unexpectedly: replacing it");
       if (delayMs === 0) {
-        fork();
+        fork(slot.index);
         return;
       }
       const timer = setTimeout(() => {
         restartTimers.delete(timer);
-        if (phase !== "stopping") fork();
+        if (phase !== "stopping") fork(slot.index);
       }, delayMs);
       restartTimers.add(timer);
     };
@@ -209,12 +271,15 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
       for (const socket of vsockSockets) socket.close();
-      log.info({ exitCode }, "stopped");
-      resolve(exitCode);
+      const closed = metricsEndpoint?.close() ?? Promise.resolve();
+      closed.catch(() => undefined).finally(() => {
+        log.info({ exitCode }, "stopped");
+        resolve(exitCode);
+      });
     };
 
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
-    for (let i = 0; i < workerCount; i++) fork();
+    for (let index = 1; index <= workerCount; index++) fork(index);
   });
 }

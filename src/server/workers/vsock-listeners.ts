@@ -2,11 +2,13 @@
  * VSOCK under workers: the primary opens each listening AF_VSOCK socket once and its workers inherit the file
  * descriptor (an extra stdio slot of the fork), each accepting from it with libuv: a pre-fork server, where the
  * kernel gives each connection to exactly one worker. (node:cluster cannot share these: it only knows TCP and
- * unix sockets, and node's IPC cannot pass an AF_VSOCK handle.)
+ * unix sockets, and node's IPC cannot pass an AF_VSOCK handle.) Each worker applies the CID allowlist itself, to
+ * the connections it accepts, as a single-process server's listener does.
  */
 import type { Duplex } from "node:stream";
 import { formatAddress, parseAddress } from "../../transport/address.js";
 import type { Listener, PeerInfo } from "../../transport/types.js";
+import type { CidFilter } from "../cid-allowlist.js";
 
 const BACKLOG = 511;
 
@@ -33,8 +35,18 @@ export async function openVsockListeningSocket(url: string): Promise<OpenedVsock
   }
 }
 
-/** Worker side: accepts connections on an inherited listening fd, like the VSOCK transport's own listener. */
-export async function acceptOnInheritedVsock(fd: number, url: string, onConnection: (socket: Duplex, peer: PeerInfo) => void): Promise<Listener> {
+/** --allow-cid for an inherited listener: who may connect, and what to do about the others once closed. */
+export interface CidGate {
+  readonly filter: CidFilter;
+  /** Called after a refused connection was destroyed (log it, count it). */
+  onRefused(peer: PeerInfo): void;
+}
+
+/**
+ * Worker side: accepts connections on an inherited listening fd, like the VSOCK transport's own listener. With a
+ * gate, a peer whose CID is not allowed is closed before onConnection (before any HTTP/2 byte).
+ */
+export async function acceptOnInheritedVsock(fd: number, url: string, onConnection: (socket: Duplex, peer: PeerInfo) => void, gate?: CidGate): Promise<Listener> {
   const [{ vsockAddon }, { acceptOnFd }] = await Promise.all([import("../../transport/vsock-native.js"), import("../../transport/vsock-handle.js")]);
   const addon = vsockAddon();
   const peerOf = (clientFd: number): PeerInfo => {
@@ -46,6 +58,15 @@ export async function acceptOnInheritedVsock(fd: number, url: string, onConnecti
     }
   };
   // A failed accept (EMFILE, ECONNABORTED) concerns one connection; libuv keeps accepting.
-  const loop = acceptOnFd(fd, BACKLOG, (socket, clientFd) => onConnection(socket, peerOf(clientFd)), () => undefined);
+  const accepted = (socket: Duplex, clientFd: number): void => {
+    const peer = peerOf(clientFd);
+    if (gate !== undefined && !gate.filter.allows(peer)) {
+      socket.destroy();
+      gate.onRefused(peer);
+      return;
+    }
+    onConnection(socket, peer);
+  };
+  const loop = acceptOnFd(fd, BACKLOG, accepted, () => undefined);
   return { url, address: parseAddress(url, true), close: () => loop.close() };
 }

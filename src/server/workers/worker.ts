@@ -1,36 +1,63 @@
 /**
  * A worker process of a multi-worker server: asks the primary for its start message, rebuilds the shared keyring,
- * builds its GrpcServer through the caller's factory, listens (TCP through node:cluster's shared handle, VSOCK on
- * inherited descriptors) and drains on the primary's "shutdown", on SIGTERM/SIGINT, or when the primary is gone.
+ * builds its GrpcServer through the caller's factory, listens (TCP and TLS through node:cluster's shared handles,
+ * VSOCK on inherited descriptors, with the CID allowlist), answers the primary's metrics requests with a snapshot
+ * of its own counters, and drains on the primary's "shutdown", on SIGTERM/SIGINT, or when the primary is gone.
  */
 import cluster from "node:cluster";
-import type { Duplex } from "node:stream";
 import { getSystemErrorMessage } from "node:util";
 import { keyringFromTransfer } from "../../crypto/keyring-transfer.js";
 import type { Keyring } from "../../crypto/keyring.js";
 import type { Logger } from "../../log/logger.js";
-import type { Listener, PeerInfo } from "../../transport/types.js";
-import type { GrpcServer } from "../server.js";
-import { type PrimaryMessage, type WorkerMessage, parsePrimaryMessage } from "./messages.js";
-import { acceptOnInheritedVsock } from "./vsock-listeners.js";
+import { parseAddress } from "../../transport/address.js";
+import type { PeerInfo } from "../../transport/types.js";
+import { cidFilter } from "../cid-allowlist.js";
+import { type MetricsSnapshot, ServerMetrics, sampleProcess } from "../metrics.js";
+import type { GrpcServer, ListenOptions } from "../server.js";
+import { type StartMessage, type TlsMaterial, type WorkerMessage, parsePrimaryMessage } from "./messages.js";
+import { type CidGate, acceptOnInheritedVsock } from "./vsock-listeners.js";
 
 export interface WorkerOptions {
   log: Logger;
   /** Grace period when the worker itself gets SIGTERM/SIGINT or loses its primary. */
   graceMs: number;
-  /** Builds this worker's server (services added, not listening yet) around the shared keyring. */
-  createServer(keyring: Keyring): GrpcServer;
+  /**
+   * Builds this worker's server (services added, not listening yet) around the shared keyring; `metrics` is set
+   * when the primary serves /metrics, and the server must count into it (GrpcServer's `metrics` option).
+   */
+  createServer(keyring: Keyring, metrics?: ServerMetrics): GrpcServer;
 }
 
-type ConnectionHandler = (socket: Duplex, peer: PeerInfo) => void;
+const NO_METRICS: MetricsSnapshot = Object.freeze({ methods: [], connections: [], counters: [] });
 
-/** GrpcServer.adoptListener: serves a listener opened elsewhere (here: an inherited VSOCK descriptor). */
-interface AdoptingServer {
-  adoptListener(open: (onConnection: ConnectionHandler) => Listener | Promise<Listener>): Promise<Listener>;
+function pemBuffer(pem: string | Uint8Array): string | Buffer {
+  return typeof pem === "string" ? pem : Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength);
 }
 
-function canAdopt(server: GrpcServer): server is GrpcServer & AdoptingServer {
-  return typeof (server as unknown as Partial<AdoptingServer>).adoptListener === "function";
+/** What a tls:// listener needs; handshake failures (a client without a valid certificate...) are logged at warn. */
+function tlsListenOptions(tls: TlsMaterial | undefined, log: Logger): ListenOptions {
+  if (tls === undefined) return {}; // GrpcServer.listen then refuses the tls:// URL with a clear error
+  return {
+    tls: {
+      cert: pemBuffer(tls.cert),
+      key: pemBuffer(tls.key),
+      ...(tls.clientCa !== undefined ? { clientCa: pemBuffer(tls.clientCa) } : {}),
+      onHandshakeError: (error: Error, remote: string) => log.warn({ err: error, remote }, "TLS handshake refused"),
+    },
+  };
+}
+
+/** The allowlist gate of the inherited VSOCK listeners: refusals logged at warn and counted, as GrpcServer does. */
+function cidGate(cids: readonly number[] | undefined, log: Logger, metrics: ServerMetrics | undefined): CidGate | undefined {
+  if (cids === undefined) return undefined;
+  const filter = cidFilter(cids);
+  return {
+    filter,
+    onRefused: (peer: PeerInfo) => {
+      metrics?.connectionRefused(peer.transport);
+      log.warn({ peer: peer.label, allowed: filter.description }, "connection refused: CID not on the allowlist");
+    },
+  };
 }
 
 /** "bind EADDRINUSE 127.0.0.1:50051 (address already in use)": cluster's errors carry only the code. */
@@ -51,6 +78,7 @@ export function runWorker(options: WorkerOptions): Promise<number> {
   if (!cluster.isWorker || typeof process.send !== "function") return Promise.reject(new Error("runWorker must run in a cluster worker"));
   return new Promise<number>((resolve) => {
     let server: GrpcServer | undefined;
+    let metrics: ServerMetrics | undefined;
     let stopping = false;
 
     const tell = (message: WorkerMessage, done?: () => void): void => {
@@ -73,22 +101,25 @@ export function runWorker(options: WorkerOptions): Promise<number> {
       );
     };
 
-    const start = async (message: Extract<PrimaryMessage, { fastgrpc: "start" }>): Promise<void> => {
+    const start = async (message: StartMessage): Promise<void> => {
       if (server !== undefined || stopping) return;
       const keyring = keyringFromTransfer(message.keys);
-      const created = options.createServer(keyring);
+      const counted = message.metrics ? new ServerMetrics() : undefined;
+      const created = options.createServer(keyring, counted);
       server = created;
+      metrics = counted;
       const urls: string[] = [];
       for (const url of message.listen) {
+        const listenOptions = parseAddress(url, true).scheme === "tls" ? tlsListenOptions(message.tls, log) : {};
         try {
-          urls.push((await created.listen(url)).url);
+          urls.push((await created.listen(url, listenOptions)).url);
         } catch (error) {
           throw new Error(`cannot listen on ${url}: ${describe(error)}`, { cause: error });
         }
       }
+      const gate = cidGate(message.allowCids, log, counted);
       for (const { fd, url } of message.inherited) {
-        if (!canAdopt(created)) throw new Error(`${url}: serving an inherited VSOCK listener needs GrpcServer.adoptListener`);
-        urls.push((await created.adoptListener((onConnection) => acceptOnInheritedVsock(fd, url, onConnection))).url);
+        urls.push((await created.adoptListener((onConnection) => acceptOnInheritedVsock(fd, url, onConnection, gate))).url);
       }
       if (stopping) return;
       log.debug({ urls, engine: created.engineName }, "worker listening");
@@ -99,6 +130,9 @@ export function runWorker(options: WorkerOptions): Promise<number> {
       const message = parsePrimaryMessage(raw);
       if (message === undefined) return;
       if (message.fastgrpc === "shutdown") return stop(message.graceMs, "primary asked");
+      if (message.fastgrpc === "metrics-request") {
+        return tell({ fastgrpc: "metrics", id: message.id, snapshot: metrics?.snapshot() ?? NO_METRICS, process: sampleProcess() });
+      }
       start(message).catch((error: unknown) => {
         log.debug({ err: error }, "worker start-up failed"); // the primary reports it once, for all workers
         tell({ fastgrpc: "failed", reason: describe(error) }, () => {

@@ -1,0 +1,135 @@
+/**
+ * fastgrpc-server --workers 2 on a tls:// listener with mutual TLS: the primary reads the PEM files once and sends
+ * them to the workers, which do the handshakes. Clients with a certificate from the trusted CA are served by both
+ * workers; one without a certificate, or with one from another CA, is refused and the refusal is logged at warn by
+ * a worker; the private key never appears in the output; /metrics counts the TLS connections; a replacement
+ * worker serves the certificate read at start-up, even once the files are gone.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { GrpcClient } from "../../src/client/client.js";
+import { Code } from "../../src/errors/codes.js";
+import { GrpcError } from "../../src/errors/grpc-error.js";
+import { EchoService } from "../../src/services/echo.js";
+import type { TlsClientOptions } from "../../src/transport/tls.js";
+import { type ServerProcess, startServerCli } from "../support/cli.js";
+import { type TestPki, makeTestPki } from "./certificates.js";
+
+const skip = spawnSync("openssl", ["version"]).status === 0 ? undefined : "the openssl CLI is missing (apt-get install openssl)";
+const GOOD_CLIENTS = 6;
+
+interface LogLine { pid?: number; msg?: string; level?: number; [key: string]: unknown }
+
+function logLines(server: ServerProcess): LogLine[] {
+  return server.stderr().split("\n").flatMap((line) => {
+    try {
+      return [JSON.parse(line) as LogLine];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function sample(text: string, name: string, labels: string): number | undefined {
+  const prefix = `${name}{${labels}} `;
+  const line = text.split("\n").find((l) => l.startsWith(prefix));
+  return line === undefined ? undefined : Number(line.slice(prefix.length));
+}
+
+describe("TLS under workers", { skip }, () => {
+  let pki: TestPki;
+  let server: ServerProcess;
+  let url: string;
+  let metricsUrl: string;
+  let workerPids: number[] = [];
+  const clients: GrpcClient[] = [];
+
+  const client = (tls: TlsClientOptions): GrpcClient => {
+    const made = new GrpcClient(url, { tls, connectTimeoutMs: 5000 });
+    clients.push(made);
+    return made;
+  };
+  const echo = (c: GrpcClient, text: string) => c.unary(EchoService.method.echo, { payload: Buffer.from(text) }, { timeoutMs: 10_000 });
+
+  before(async () => {
+    pki = makeTestPki();
+    server = await startServerCli([
+      "--workers", "2", "--listen", "tls://127.0.0.1:0", "--metrics-listen", "tcp://127.0.0.1:0", "--log-level", "debug",
+      "--tls-cert", join(pki.dir, "server.crt"), "--tls-key", join(pki.dir, "server.key"), "--tls-client-ca", join(pki.dir, "ca.crt"),
+    ], 1, 60_000);
+    url = server.urls[0] ?? assert.fail("no url");
+    metricsUrl = `http://${/metrics on tcp:\/\/(\S+)/.exec(server.stdout())?.[1] ?? assert.fail(server.stdout())}/metrics`;
+    for (let i = 0; i < 200 && workerPids.length === 0; i++) {
+      const ready = logLines(server).find((line) => line.msg === "all workers listening");
+      if (Array.isArray(ready?.pids)) workerPids = ready.pids.filter((pid): pid is number => typeof pid === "number");
+      else await sleep(25);
+    }
+    assert.equal(workerPids.length, 2);
+  });
+  after(async () => {
+    for (const each of clients.splice(0)) await each.close(true);
+    const finished = await server.stop("SIGTERM");
+    pki.remove();
+    assert.equal(finished.code, 0, finished.stderr.slice(-2000));
+  });
+
+  test("clients with a certificate from the trusted CA are served, by both workers", async () => {
+    assert.match(url, /^tls:\/\/127\.0\.0\.1:\d+$/);
+    for (let i = 0; i < GOOD_CLIENTS; i++) {
+      const reply = await echo(client({ ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey }), `client ${i}`);
+      assert.equal(Buffer.from(reply.payload).toString(), `client ${i}`);
+    }
+    const accepted = logLines(server).filter((line) => line.msg === "connection accepted");
+    assert.equal(accepted.length, GOOD_CLIENTS);
+    assert.ok(accepted.every((line) => line.transport === "tls"));
+    assert.deepEqual([...new Set(accepted.map((line) => line.pid))].sort(), [...workerPids].sort(), "handshakes done in both workers");
+    const metrics = await (await fetch(metricsUrl)).text();
+    assert.equal(sample(metrics, "fastgrpc_server_connections_accepted_total", 'transport="tls"'), GOOD_CLIENTS);
+    assert.equal(sample(metrics, "fastgrpc_server_connections_open", 'transport="tls"'), GOOD_CLIENTS);
+  });
+
+  test("a client without a certificate, or with one from another CA, is refused and a worker logs it", async () => {
+    const refused = (error: unknown) => error instanceof GrpcError && error.code === Code.UNAVAILABLE;
+    await assert.rejects(echo(client({ ca: pki.caCert }), "no certificate"), refused);
+    await assert.rejects(echo(client({ ca: pki.caCert, cert: pki.rogueCert, key: pki.rogueKey }), "rogue"), refused);
+    let warnings: LogLine[] = [];
+    for (let i = 0; i < 200 && warnings.length < 2; i++) {
+      warnings = logLines(server).filter((line) => line.msg === "TLS handshake refused");
+      if (warnings.length < 2) await sleep(25);
+    }
+    assert.ok(warnings.length >= 2, server.stderr().slice(-2000));
+    assert.ok(warnings.every((line) => line.level === 40 && workerPids.includes(line.pid ?? 0)), JSON.stringify(warnings));
+  });
+
+  test("a replacement worker serves the certificate read at start-up, even with the files gone", async () => {
+    for (const name of ["server.crt", "server.key", "ca.crt"]) rmSync(join(pki.dir, name));
+    const killed = workerPids[0] ?? assert.fail();
+    process.kill(killed, "SIGKILL");
+    let replacement: LogLine | undefined;
+    for (let i = 0; i < 400 && replacement === undefined; i++) {
+      replacement = logLines(server).find((line) => line.msg === "replacement worker listening");
+      if (replacement === undefined) await sleep(25);
+    }
+    const replacementPid = replacement?.workerPid;
+    assert.equal(typeof replacementPid, "number", server.stderr().slice(-2000));
+    const acceptedBefore = logLines(server).filter((line) => line.msg === "connection accepted").length;
+    for (let i = 0; i < 4; i++) {
+      const reply = await echo(client({ ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey }), `after ${i}`);
+      assert.equal(Buffer.from(reply.payload).toString(), `after ${i}`);
+    }
+    const acceptedAfter = logLines(server).filter((line) => line.msg === "connection accepted").slice(acceptedBefore);
+    assert.ok(acceptedAfter.some((line) => line.pid === replacementPid), "the replacement did some of the handshakes");
+  });
+
+  test("the TLS private key appears nowhere in the server's output", () => {
+    const keyBody = pki.serverKey.toString().split("\n").filter((line) => line !== "" && !line.startsWith("-----"));
+    const output = server.stdout() + server.stderr();
+    assert.ok(keyBody.length > 0);
+    assert.doesNotMatch(output, /PRIVATE KEY/);
+    for (const line of keyBody) assert.ok(!output.includes(line), "a line of the key's base64 in the output");
+  });
+});
