@@ -151,7 +151,7 @@ export class GrpcServer implements StreamDispatcher {
 
   /**
    * Serves a listener opened elsewhere — a worker process's inherited VSOCK descriptor — exactly like one from
-   * `listen` (the CID allowlist does not apply: the primary owns the listening socket).
+   * `listen` (no CID allowlist here: a worker applies it as it accepts, workers/vsock-listeners.ts).
    */
   async adoptListener(open: (onConnection: (socket: Duplex, peer: PeerInfo) => void) => Listener | Promise<Listener>): Promise<Listener> {
     if (this.draining) throw new Error("server is shutting down");
