@@ -41,3 +41,16 @@ test("te and content-length are checked on every block, remembered or not", () =
   assert.equal(collector.contentLength, 5);
   assert.match(collect(collector, [...PSEUDO, ["te", "gzip"]]) ?? "", /te must be/);
 });
+
+test("content-length is parsed per value: a repeated one is reused, a changed or invalid one is not", () => {
+  const collector = new FieldCollector(16384);
+  assert.equal(collect(collector, [...PSEUDO, ["content-length", "69"]]), null);
+  assert.equal(collector.contentLength, 69);
+  assert.equal(collect(collector, [...PSEUDO, ["content-length", "69"]]), null);
+  assert.equal(collector.contentLength, 69);
+  assert.equal(collect(collector, [...PSEUDO, ["content-length", "7"]]), null);
+  assert.equal(collector.contentLength, 7);
+  assert.match(collect(collector, [...PSEUDO, ["content-length", "7x"]]) ?? "", /invalid content-length/);
+  assert.match(collect(collector, [...PSEUDO, ["content-length", "7x"]]) ?? "", /invalid content-length/);
+  assert.match(collect(collector, [...PSEUDO, ["content-length", "7"], ["content-length", "8"]]) ?? "", /invalid content-length/);
+});

@@ -87,6 +87,9 @@ export class FieldCollector {
   /** Regular fields that passed validation, by their position in the block (see onField). */
   private readonly validNames: Array<string | undefined> = new Array<string | undefined>(VALIDATED_SLOTS).fill(undefined);
   private readonly validValues: Array<string | undefined> = new Array<string | undefined>(VALIDATED_SLOTS).fill(undefined);
+  /** The last content-length text and what it parsed to. */
+  private lastLengthText: string | undefined;
+  private lastLength = -2;
   private mode: "request" | "response" | "trailers" = "request";
 
   constructor(private readonly maxListSize: number) {}
@@ -130,7 +133,10 @@ export class FieldCollector {
     }
     if (name === "te" && value !== "trailers") return this.fail(`te must be "trailers"`);
     if (name === "content-length") {
-      const n = parseContentLength(value);
+      // Clients that send it mostly send the same value every time (same message size): parse each value once.
+      const n = this.lastLengthText === value ? this.lastLength : parseContentLength(value);
+      this.lastLengthText = value;
+      this.lastLength = n;
       if (n < 0 || (this.contentLength >= 0 && n !== this.contentLength)) return this.fail("invalid content-length");
       this.contentLength = n;
     }
