@@ -1,29 +1,37 @@
 /**
- * Crypto benchmark: per algorithm, signatures/s through gRPC (our client -> our server over loopback) against raw
- * node:crypto signatures/s (callback form, libuv thread pool) on the same cores in the same run; then Echo latency
- * with and without a parallel signing load. Bounded: a few seconds per measurement.
+ * Crypto benchmark on the server's cores: the server and the raw node:crypto baseline run pinned to core 0 (so
+ * libuv's pool is one thread, like a one-core server), our gRPC client, the Echo prober and the load generator run
+ * pinned to core 1, as every other benchmark here pins the server to core 0 and h2load to core 1.
  *
- *   node dist/bench/crypto-sign.js [--seconds 3] [--in-flight 64] [--rsa-bits 2048] [--algorithms a,b] [--echo-seconds 5]
+ *   node dist/bench/crypto-sign.js [--seconds 3] [--in-flight 64] [--rsa-bits 2048] [--algorithms a,b]
+ *                                  [--echo-seconds 5] [--pool-nice 19]
  *
- * The same file runs three roles: the coordinator (default), `--role server` (a GrpcServer with Crypto + Echo on an
- * ephemeral loopback port) and `--role load` (a signing load generator for the Echo-under-load measurement), so
- * that neither the server's event loop nor the Echo prober shares a process with the load it measures against.
+ * Part 1, per algorithm: signatures/s through gRPC (client -> server over loopback) against raw node:crypto
+ * (callback form, same UV_THREADPOOL_SIZE, its own process, pool left at nice 0), in alternating rounds, medians.
+ * Two servers run side by side (each idle while the other is measured): one whose pool threads are lowered to
+ * --pool-nice (FASTGRPC_POOL_NICE, the server's default) and one with FASTGRPC_POOL_NICE=0 (the pool unchanged).
+ * Part 2: Echo latency at 1 in flight on its own connection, idle and while another process saturates the server
+ * with RSA-PSS-2048 or P-256 signing, against both servers. The load generator runs at nice 19 so that it does not
+ * delay the prober it shares core 1 with. Bounded: about 2.5 minutes with the defaults.
+ *
+ * One file, four roles: the coordinator (default), `--role server`, `--role raw` (signs on command from stdin) and
+ * `--role load` (a signing load generator).
  */
-import "./crypto-threadpool.js";
-import { spawn, type ChildProcess } from "node:child_process";
+import { inheritedThreadpoolSize } from "./crypto-threadpool.js";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { generateKeyPair, type KeyObject } from "node:crypto";
 import os from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs, promisify } from "node:util";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { GrpcClient } from "../src/client/client.js";
 import { verifyLocally } from "../src/client/crypto-client.js";
-import { ALL_ALGORITHMS, type AlgorithmSpec } from "../src/crypto/algorithms.js";
+import { ALL_ALGORITHMS, algorithmSpec, type AlgorithmSpec } from "../src/crypto/algorithms.js";
 import { generateKeyring } from "../src/crypto/keyring.js";
 import { isRsaKeyBits, type RsaKeyBits } from "../src/crypto/key-types.js";
-import { signKeyArgument, signOffLoop } from "../src/crypto/sign.js";
+import { signKeyArgument, signOffLoop, type SignKeyArgument } from "../src/crypto/sign.js";
+import { DEFAULT_POOL_NICE, POOL_NICE_ENV, yieldThreadPoolToEventLoop } from "../src/crypto/thread-pool-priority.js";
 import { CryptoService, KeyType, SignRequestSchema, SignResponseSchema, SignatureAlgorithm } from "../src/gen/fastgrpc/crypto/v1/crypto_pb.js";
-import { fromBinary } from "@bufbuild/protobuf";
 import { EchoRequestSchema, EchoService } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
 import { silentLogger } from "../src/log/logger.js";
 import { GrpcServer } from "../src/server/server.js";
@@ -33,14 +41,19 @@ import { createEchoService } from "../src/services/echo.js";
 const SIGN_PATH = `/${CryptoService.typeName}/${CryptoService.method.sign.name}`;
 const ECHO_PATH = `/${EchoService.typeName}/${EchoService.method.echo.name}`;
 const MESSAGE = new Uint8Array(64).fill(0x61);
+const SERVER_CORE = "0";
+const CLIENT_CORE = "1";
+const ROUNDS = 3;
+const ECHO_LOADS = [SignatureAlgorithm.RSA_PSS_SHA256, SignatureAlgorithm.ECDSA_P256_SHA256_ASN1];
 
 interface Options {
-  role: "main" | "server" | "load";
+  role: "main" | "server" | "raw" | "load";
   seconds: number;
   inFlight: number;
   rsaBits: RsaKeyBits;
   algorithms: AlgorithmSpec[];
   echoSeconds: number;
+  poolNice: number;
   target: string;
 }
 
@@ -55,6 +68,7 @@ function parseOptions(argv: string[]): Options {
       "rsa-bits": { type: "string", default: "2048" },
       algorithms: { type: "string" },
       "echo-seconds": { type: "string", default: "5" },
+      "pool-nice": { type: "string", default: String(DEFAULT_POOL_NICE) },
       target: { type: "string", default: "" },
     },
   });
@@ -66,10 +80,12 @@ function parseOptions(argv: string[]): Options {
   const rsaBits = number("rsa-bits", values["rsa-bits"], 2048, 4096);
   if (!isRsaKeyBits(rsaBits)) throw new Error("--rsa-bits must be 2048, 3072 or 4096");
   const role = values.role;
-  if (role !== "main" && role !== "server" && role !== "load") throw new Error(`--role must be main, server or load`);
+  if (role !== "main" && role !== "server" && role !== "raw" && role !== "load") throw new Error("--role must be main, server, raw or load");
   const wanted = values.algorithms?.split(",").map((name) => name.trim().toUpperCase().replaceAll("-", "_"));
   const algorithms = ALL_ALGORITHMS.filter((spec) => wanted === undefined || wanted.includes(SignatureAlgorithm[spec.algorithm]));
   if (algorithms.length === 0) throw new Error("--algorithms matched nothing");
+  const poolNice = number("pool-nice", values["pool-nice"], 1, 19);
+  if (!Number.isInteger(poolNice)) throw new Error("--pool-nice must be an integer from 1 to 19");
   return {
     role,
     seconds: number("seconds", values.seconds, 0.5, 60),
@@ -77,12 +93,18 @@ function parseOptions(argv: string[]): Options {
     rsaBits,
     algorithms,
     echoSeconds: number("echo-seconds", values["echo-seconds"], 0.5, 60),
+    poolNice,
     target: values.target,
   };
 }
 
+interface Rate {
+  rate: number;
+  errors: number;
+}
+
 /** Keeps `inFlight` operations running for `seconds`; returns completions per second. */
-async function closedLoop(seconds: number, inFlight: number, once: () => Promise<unknown>): Promise<{ rate: number; errors: number }> {
+async function closedLoop(seconds: number, inFlight: number, once: () => Promise<unknown>): Promise<Rate> {
   const started = performance.now();
   const end = started + seconds * 1000;
   let done = 0;
@@ -105,53 +127,82 @@ function signRequest(spec: AlgorithmSpec): Uint8Array {
   return toBinary(SignRequestSchema, create(SignRequestSchema, { data: MESSAGE, keyType: spec.keyType, algorithm: spec.algorithm }));
 }
 
-// --- role: server ------------------------------------------------------------------------------------------------
+function algorithmLabel(algorithm: SignatureAlgorithm): string {
+  return SignatureAlgorithm[algorithm] ?? String(algorithm);
+}
+
+function writeJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+// --- role: server (core 0) ---------------------------------------------------------------------------------------
+
+interface ServerReady {
+  url: string;
+  cores: number;
+  uvThreadpoolSize: string;
+  poolNice: number;
+  poolThreads: number;
+  lowered: number;
+  skipped: string | null;
+}
 
 async function runServer(options: Options): Promise<void> {
   const keyring = await generateKeyring({ rsaBits: options.rsaBits });
+  // What the server entry does after key generation; FASTGRPC_POOL_NICE (set by the coordinator) decides.
+  const priority = await yieldThreadPoolToEventLoop();
   const log = silentLogger();
   const server = new GrpcServer({ log });
   server.addService(CryptoService, createCryptoService(keyring));
   server.addService(EchoService, createEchoService(log));
   const listener = await server.listen("tcp://127.0.0.1:0");
-  process.stdout.write(`listening ${listener.url}\n`);
-  process.on("SIGTERM", () => {
+  const ready: ServerReady = {
+    url: listener.url,
+    cores: os.availableParallelism(),
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? "?",
+    poolNice: priority.nice,
+    poolThreads: priority.poolThreads.length,
+    lowered: priority.lowered,
+    skipped: priority.skipped ?? null,
+  };
+  writeJson(ready);
+  const stop = () => {
     server.shutdown(0).then(() => process.exit(0), () => process.exit(1));
-  });
+  };
+  process.on("SIGTERM", stop);
+  // The coordinator holds our stdin: when it ends (the coordinator exited, however), so do we.
+  process.stdin.on("end", stop).resume();
 }
 
-// --- role: load --------------------------------------------------------------------------------------------------
+// --- role: raw (core 0): node:crypto alone, one measurement per stdin line ---------------------------------------
 
-async function runLoad(options: Options): Promise<void> {
-  const spec = options.algorithms[0];
-  if (spec === undefined) throw new Error("no algorithm");
-  const client = new GrpcClient(options.target);
-  const request = signRequest(spec);
-  process.stdout.write("ready\n");
-  const result = await closedLoop(options.seconds, options.inFlight, () => client.callRaw(SIGN_PATH, request));
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  await client.close(true);
+interface RawCommand {
+  algorithm: number;
+  seconds: number;
+  inFlight: number;
 }
 
-// --- role: main --------------------------------------------------------------------------------------------------
-
-function spawnRole(args: string[]): { child: ChildProcess; lines: AsyncIterator<string> } {
-  const scriptPath = process.argv[1] ?? "";
-  const child = spawn(process.execPath, [scriptPath, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  if (child.stdout === null) throw new Error("child has no stdout");
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  return { child, lines };
+async function runRaw(options: Options): Promise<void> {
+  const keys = new Map<KeyType, KeyObject>();
+  for (const keyType of [KeyType.RSA, KeyType.EC_P256, KeyType.EC_P384, KeyType.ED25519]) keys.set(keyType, await localKey(keyType, options.rsaBits));
+  const prepared = new Map<number, SignKeyArgument>();
+  for (const spec of ALL_ALGORITHMS) {
+    const key = keys.get(spec.keyType);
+    if (key !== undefined) prepared.set(spec.algorithm, signKeyArgument(spec, key));
+  }
+  writeJson({ cores: os.availableParallelism(), uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? "?" });
+  for await (const line of createInterface({ input: process.stdin })) {
+    const command = JSON.parse(line) as RawCommand;
+    const spec = algorithmSpec(command.algorithm);
+    const key = prepared.get(command.algorithm);
+    if (spec === undefined || key === undefined) throw new Error(`raw: unknown algorithm ${command.algorithm}`);
+    writeJson(await closedLoop(command.seconds, command.inFlight, () => signOffLoop(spec, key, MESSAGE)));
+  }
 }
 
-async function nextLine(lines: AsyncIterator<string>, what: string): Promise<string> {
-  const next = await lines.next();
-  if (next.done) throw new Error(`${what} exited before answering`);
-  return next.value;
-}
-
-async function localKey(spec: AlgorithmSpec, rsaBits: RsaKeyBits): Promise<KeyObject> {
+async function localKey(keyType: KeyType, rsaBits: RsaKeyBits): Promise<KeyObject> {
   const generate = promisify(generateKeyPair);
-  switch (spec.keyType) {
+  switch (keyType) {
     case KeyType.RSA:
       return (await generate("rsa", { modulusLength: rsaBits })).privateKey;
     case KeyType.EC_P256:
@@ -163,6 +214,62 @@ async function localKey(spec: AlgorithmSpec, rsaBits: RsaKeyBits): Promise<KeyOb
   }
 }
 
+// --- role: load (core 1, nice 19) --------------------------------------------------------------------------------
+
+async function runLoad(options: Options): Promise<void> {
+  const spec = options.algorithms[0];
+  if (spec === undefined) throw new Error("no algorithm");
+  // Below the Echo prober on the shared client core: the prober's wake-ups must not wait for the load generator.
+  os.setPriority(19);
+  const client = new GrpcClient(options.target);
+  const request = signRequest(spec);
+  await client.callRaw(SIGN_PATH, request);
+  writeJson({ ready: true });
+  writeJson(await closedLoop(options.seconds, options.inFlight, () => client.callRaw(SIGN_PATH, request)));
+  await client.close(true);
+}
+
+// --- role: main (core 1) -----------------------------------------------------------------------------------------
+
+interface Role {
+  child: ChildProcess;
+  lines: AsyncIterator<string>;
+}
+
+interface Pinning {
+  pinned: boolean;
+  note: string;
+}
+
+/** Pins this process (all its threads) to the client core, when taskset and two cores are there. */
+function pinCoordinator(): Pinning {
+  if (os.availableParallelism() < 2) return { pinned: false, note: `only ${os.availableParallelism()} core available to this process` };
+  const pin = spawnSync("taskset", ["-a", "-p", "-c", CLIENT_CORE, String(process.pid)], { stdio: "ignore" });
+  if (pin.error !== undefined) return { pinned: false, note: "taskset is missing (Debian package util-linux)" };
+  if (pin.status !== 0) return { pinned: false, note: `taskset -a -p -c ${CLIENT_CORE} failed (exit ${String(pin.status)})` };
+  return { pinned: true, note: `server and raw baseline on core ${SERVER_CORE}, client, Echo prober and load generator on core ${CLIENT_CORE}` };
+}
+
+function spawnRole(args: string[], core: string, pinning: Pinning, env: Record<string, string> = {}): Role {
+  const script = process.argv[1] ?? "";
+  // Each role sizes its own pool from its own cores (crypto-threadpool.ts) unless the user fixed UV_THREADPOOL_SIZE.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  if (inheritedThreadpoolSize === undefined) delete childEnv.UV_THREADPOOL_SIZE;
+  else childEnv.UV_THREADPOOL_SIZE = inheritedThreadpoolSize;
+  const [command, commandArgs] = pinning.pinned
+    ? ["taskset", ["-c", core, process.execPath, script, ...args]]
+    : [process.execPath, [script, ...args]];
+  const child = spawn(command, commandArgs, { stdio: ["pipe", "pipe", "inherit"], env: childEnv });
+  if (child.stdout === null) throw new Error("child has no stdout");
+  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator]() };
+}
+
+async function nextJson<T>(role: Role, what: string): Promise<T> {
+  const next = await role.lines.next();
+  if (next.done === true) throw new Error(`${what} exited before answering`);
+  return JSON.parse(next.value) as T;
+}
+
 function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
@@ -171,8 +278,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+interface Latency {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 /** Echo round trips at 1 in flight for `seconds`; latencies in microseconds. */
-async function echoLatencies(client: GrpcClient, seconds: number): Promise<{ count: number; p50: number; p99: number; max: number }> {
+async function echoLatencies(client: GrpcClient, seconds: number): Promise<Latency> {
   const request = toBinary(EchoRequestSchema, create(EchoRequestSchema, { payload: MESSAGE }));
   const samples: number[] = [];
   const end = performance.now() + seconds * 1000;
@@ -185,83 +299,132 @@ async function echoLatencies(client: GrpcClient, seconds: number): Promise<{ cou
   return { count: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), max: samples[samples.length - 1] ?? NaN };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Target {
+  label: string;
+  ready: ServerReady;
+  client: GrpcClient;
+  echoClient: GrpcClient;
+}
+
 async function runMain(options: Options): Promise<void> {
+  const loadBefore = os.loadavg()[0] ?? NaN;
+  const pinning = pinCoordinator();
+  if (!pinning.pinned) process.stderr.write(`crypto-sign: WARNING: running unpinned: ${pinning.note}; server, raw baseline and client share all cores\n`);
   const common = ["--rsa-bits", String(options.rsaBits)];
-  const server = spawnRole(["--role", "server", ...common]);
+  const roles: Role[] = [];
+  const start = (args: string[], core: string, env?: Record<string, string>) => {
+    const role = spawnRole(args, core, pinning, env);
+    roles.push(role);
+    return role;
+  };
   try {
-    const url = (await nextLine(server.lines, "server")).replace(/^listening /, "");
-    const client = new GrpcClient(url);
-    const nodeVersion = process.version;
-    process.stdout.write(
-      `crypto-sign: node ${nodeVersion}, OpenSSL ${process.versions.openssl}, ${os.availableParallelism()} cores, ` +
-        `UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? "?"} (server and raw alike), RSA-${options.rsaBits}, ` +
-        `64-byte messages, ${options.inFlight} in flight; per algorithm 3 alternating rounds of gRPC and raw, ${options.seconds} s each in total, medians\n`,
+    const serverOn = start(["--role", "server", ...common], SERVER_CORE, { [POOL_NICE_ENV]: String(options.poolNice) });
+    const serverOff = start(["--role", "server", ...common], SERVER_CORE, { [POOL_NICE_ENV]: "0" });
+    const raw = start(["--role", "raw", ...common], SERVER_CORE);
+    const targets: Target[] = [];
+    for (const [role, label] of [[serverOn, `pool nice ${options.poolNice}`], [serverOff, "pool nice 0"]] as const) {
+      const ready = await nextJson<ServerReady>(role, "server");
+      targets.push({ label, ready, client: new GrpcClient(ready.url), echoClient: new GrpcClient(ready.url) });
+    }
+    const rawReady = await nextJson<{ cores: number; uvThreadpoolSize: string }>(raw, "raw baseline");
+    const [on, off] = targets;
+    if (on === undefined || off === undefined) throw new Error("servers missing");
+
+    const out = (text: string) => process.stdout.write(text);
+    out(
+      `crypto-sign: ${new Date().toISOString()}, load average ${loadBefore.toFixed(2)} before; node ${process.version}, OpenSSL ${process.versions.openssl}\n` +
+        `pinning: ${pinning.pinned ? pinning.note : `NONE (${pinning.note})`}\n` +
+        `servers: ${on.ready.cores} core(s), UV_THREADPOOL_SIZE=${on.ready.uvThreadpoolSize}; ${targets
+          .map((t) => `${t.label}: ${t.ready.lowered}/${t.ready.poolThreads} pool threads lowered${t.ready.skipped !== null ? ` (${t.ready.skipped})` : ""}`)
+          .join("; ")}\n` +
+        `raw node:crypto: ${rawReady.cores} core(s), UV_THREADPOOL_SIZE=${rawReady.uvThreadpoolSize}, pool at nice 0, callback form\n` +
+        `RSA-${options.rsaBits}, 64-byte messages, ${options.inFlight} in flight; per algorithm ${ROUNDS} rounds of ` +
+        `${(options.seconds / ROUNDS).toFixed(2)} s for each of the three, order rotating, medians\n`,
     );
-    // gRPC and raw alternate in short rounds so that drift (other work on the machine) hits both alike.
-    const rounds = 3;
-    const slice = options.seconds / rounds;
+
+    const slice = options.seconds / ROUNDS;
     const echoRequest = toBinary(EchoRequestSchema, create(EchoRequestSchema, { payload: MESSAGE }));
-    await closedLoop(0.5, options.inFlight, () => client.callRaw(ECHO_PATH, echoRequest));
-    const ceiling = await closedLoop(slice, options.inFlight, () => client.callRaw(ECHO_PATH, echoRequest));
-    process.stdout.write(`gRPC ceiling: Echo (64 B) at ${options.inFlight} in flight on the same connection: ${ceiling.rate.toFixed(0)} calls/s\n\n`);
-    const rows: string[][] = [["algorithm", "gRPC sig/s", "raw node:crypto sig/s", "gRPC / raw"]];
+    await closedLoop(0.5, options.inFlight, () => on.client.callRaw(ECHO_PATH, echoRequest));
+    await closedLoop(0.5, options.inFlight, () => off.client.callRaw(ECHO_PATH, echoRequest));
+    const ceiling = await closedLoop(slice, options.inFlight, () => on.client.callRaw(ECHO_PATH, echoRequest));
+    out(`gRPC ceiling: Echo (64 B), ${options.inFlight} in flight, one connection: ${ceiling.rate.toFixed(0)} calls/s\n\n`);
+
+    const rows: string[][] = [["algorithm", `gRPC, ${on.label}`, `gRPC, ${off.label}`, "raw node:crypto", `${on.label} / raw`, `${off.label} / raw`]];
     for (const spec of options.algorithms) {
-      const name = SignatureAlgorithm[spec.algorithm] ?? String(spec.algorithm);
-      // gRPC: check one reply really is a valid signature before timing.
+      const name = algorithmLabel(spec.algorithm);
       const request = signRequest(spec);
-      const first = fromBinary(SignResponseSchema, await client.callRaw(SIGN_PATH, request));
-      const { spkiDer } = await client.unary(CryptoService.method.getPublicKey, { keyType: spec.keyType });
-      if (!verifyLocally(spkiDer, spec.algorithm, MESSAGE, first.signature)) throw new Error(`${name}: the server's signature does not verify`);
-      // Raw: the same node:crypto call the server makes, in this process, while the server idles.
-      const key = signKeyArgument(spec, await localKey(spec, options.rsaBits));
-      const viaGrpc = () => closedLoop(slice, options.inFlight, () => client.callRaw(SIGN_PATH, request));
-      const raw = () => closedLoop(slice, options.inFlight, () => signOffLoop(spec, key, MESSAGE));
-      await closedLoop(0.3, options.inFlight, () => client.callRaw(SIGN_PATH, request));
-      await closedLoop(0.3, options.inFlight, () => signOffLoop(spec, key, MESSAGE));
-      const grpcRates: number[] = [];
-      const rawRates: number[] = [];
-      let errors = 0;
-      for (let round = 0; round < rounds; round++) {
-        const g = await viaGrpc();
-        const r = await raw();
-        grpcRates.push(g.rate);
-        rawRates.push(r.rate);
-        errors += g.errors + r.errors;
+      for (const target of targets) {
+        const reply = fromBinary(SignResponseSchema, await target.client.callRaw(SIGN_PATH, request));
+        const { spkiDer } = await target.client.unary(CryptoService.method.getPublicKey, { keyType: spec.keyType });
+        if (!verifyLocally(spkiDer, spec.algorithm, MESSAGE, reply.signature)) throw new Error(`${name}: a server's signature does not verify`);
       }
-      const g = median(grpcRates);
-      const r = median(rawRates);
-      rows.push([name, g.toFixed(0), r.toFixed(0), `${((g / r) * 100).toFixed(0)}%${errors > 0 ? ` (${errors} errors)` : ""}`]);
+      const rawRound = async (seconds: number): Promise<Rate> => {
+        raw.child.stdin?.write(`${JSON.stringify({ algorithm: spec.algorithm, seconds, inFlight: options.inFlight } satisfies RawCommand)}\n`);
+        return nextJson<Rate>(raw, "raw baseline");
+      };
+      const measures: Array<(seconds: number) => Promise<Rate>> = [
+        (seconds) => closedLoop(seconds, options.inFlight, () => on.client.callRaw(SIGN_PATH, request)),
+        (seconds) => closedLoop(seconds, options.inFlight, () => off.client.callRaw(SIGN_PATH, request)),
+        rawRound,
+      ];
+      for (const measure of measures) await measure(0.3);
+      const rates: number[][] = measures.map(() => []);
+      let errors = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        // The order rotates so that no measurement always follows the same one.
+        for (let i = 0; i < measures.length; i++) {
+          const which = (i + round) % measures.length;
+          const result = await measures[which]?.(slice);
+          if (result === undefined) continue;
+          rates[which]?.push(result.rate);
+          errors += result.errors;
+        }
+      }
+      const [g19, g0, r] = rates.map(median) as [number, number, number];
+      const pct = (value: number) => `${((value / r) * 100).toFixed(0)}%`;
+      rows.push([name, g19.toFixed(0), g0.toFixed(0), r.toFixed(0), pct(g19), `${pct(g0)}${errors > 0 ? ` (${errors} errors)` : ""}`]);
       process.stderr.write(`  ${rows[rows.length - 1]?.join("  ")}\n`);
     }
-    process.stdout.write(`${table(rows)}\n`);
+    out(`${table(rows)}\n`);
 
-    // Echo latency, idle and then while another process saturates the server with RSA-PSS signing.
-    const echoClient = new GrpcClient(url);
-    await echoLatencies(echoClient, 0.5);
-    const idle = await echoLatencies(echoClient, options.echoSeconds);
-    const loadSpec = ALL_ALGORITHMS.find((spec) => spec.algorithm === SignatureAlgorithm.RSA_PSS_SHA256);
-    const load = spawnRole([
-      "--role", "load", "--target", url, "--algorithms", "rsa-pss-sha256",
-      "--seconds", String(options.echoSeconds + 1), "--in-flight", String(options.inFlight),
-    ]);
-    await nextLine(load.lines, "load generator");
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const loaded = await echoLatencies(echoClient, options.echoSeconds);
-    const loadResult = JSON.parse(await nextLine(load.lines, "load generator")) as { rate: number; errors: number };
-    process.stdout.write(
-      `\nEcho (64 B, 1 in flight, separate connection), ${options.echoSeconds} s each; load = ${loadSpec ? SignatureAlgorithm[loadSpec.algorithm] : "?"} ` +
-        `from another process, ${options.inFlight} in flight (${loadResult.rate.toFixed(0)} sig/s during the run)\n` +
-        table([
-          ["condition", "echo calls", "p50 us", "p99 us", "max us"],
-          ["idle", String(idle.count), idle.p50.toFixed(0), idle.p99.toFixed(0), idle.max.toFixed(0)],
-          ["signing load", String(loaded.count), loaded.p50.toFixed(0), loaded.p99.toFixed(0), loaded.max.toFixed(0)],
-        ]) +
-        "\n",
+    // Echo at 1 in flight, idle and under a saturating signing load, against each server in turn.
+    const echoRows: string[][] = [["load", "server", "echo calls", "p50 us", "p99 us", "max us", "load sig/s"]];
+    const echoRow = (load: string, target: Target, latency: Latency, signatures: string) =>
+      [load, target.label, String(latency.count), latency.p50.toFixed(0), latency.p99.toFixed(0), latency.max.toFixed(0), signatures];
+    for (const target of targets) {
+      await echoLatencies(target.echoClient, 0.5);
+      echoRows.push(echoRow("idle", target, await echoLatencies(target.echoClient, options.echoSeconds), "-"));
+    }
+    for (const algorithm of ECHO_LOADS) {
+      for (const target of targets) {
+        const load = start(
+          ["--role", "load", "--target", target.ready.url, "--algorithms", algorithmLabel(algorithm),
+            "--seconds", String(options.echoSeconds + 1), "--in-flight", String(options.inFlight)],
+          CLIENT_CORE,
+        );
+        await nextJson(load, "load generator");
+        await sleep(500);
+        const latency = await echoLatencies(target.echoClient, options.echoSeconds);
+        const result = await nextJson<Rate>(load, "load generator");
+        echoRows.push(echoRow(`${algorithmLabel(algorithm)}, ${options.inFlight} in flight`, target, latency, result.rate.toFixed(0)));
+        process.stderr.write(`  ${echoRows[echoRows.length - 1]?.join("  ")}\n`);
+      }
+    }
+    out(
+      `\nEcho (64 B, 1 in flight, its own connection), ${options.echoSeconds} s per row; the load generator is another ` +
+        `process${pinning.pinned ? ` on core ${CLIENT_CORE} at nice 19` : " at nice 19"}, ${options.inFlight} signatures in flight\n${table(echoRows)}\n`,
     );
-    await echoClient.close(true);
-    await client.close(true);
+    for (const target of targets) {
+      await target.client.close(true);
+      await target.echoClient.close(true);
+    }
   } finally {
-    server.child.kill("SIGTERM");
+    for (const role of roles) {
+      role.child.stdin?.end();
+      if (role.child.exitCode === null) role.child.kill("SIGTERM");
+    }
   }
 }
 
@@ -273,8 +436,8 @@ function table(rows: string[][]): string {
 }
 
 const options = parseOptions(process.argv.slice(2));
-const run = options.role === "server" ? runServer : options.role === "load" ? runLoad : runMain;
+const run = { main: runMain, server: runServer, raw: runRaw, load: runLoad }[options.role];
 run(options).catch((error: unknown) => {
-  process.stderr.write(`crypto-sign: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`crypto-sign (${options.role}): ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import "./threadpool.js";
+import { workerPoolEnv } from "./threadpool.js";
 import { parseArgs } from "node:util";
 import { isEngineName, serverEngine, ENGINE_NAMES, DEFAULT_ENGINE } from "../engine/registry.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from "../log/logger.js";
@@ -19,6 +19,7 @@ import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
 import { parseCidList } from "../server/cid-allowlist.js";
 import { type ListenOptions } from "../server/server.js";
 import { readPem, type TlsServerOptions } from "../transport/tls.js";
+import { yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
 import { algorithmName } from "../crypto/algorithms.js";
 import { parseAddress } from "../transport/address.js";
 
@@ -48,6 +49,10 @@ Options:
                            1 = serve in this process); with more, /metrics (served by the primary) sums
                            the workers' counts and shows CPU and memory per process
   -h, --help               show this help
+
+Environment:
+  UV_THREADPOOL_SIZE       signing threads per process (default: cores, shared out between the workers)
+  FASTGRPC_POOL_NICE       nice value of those threads, 0..19 (default 19: the event loop goes first; 0 = unchanged)
 `;
 
 interface ServerConfig {
@@ -180,6 +185,8 @@ async function main(argv: string[]): Promise<number> {
   // A bug in one call must not take the server down: log it and keep serving.
   process.on("uncaughtException", (error) => log.error({ err: error }, "uncaught exception"));
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
+  // Signing threads yield the core to the event loop, so other calls keep their latency (FASTGRPC_POOL_NICE).
+  await yieldThreadPoolToEventLoop({ log });
 
   // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
   // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
@@ -198,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
       keyring,
       graceMs: config.graceMs,
       log,
+      workerEnv: workerPoolEnv(config.workers),
       ...(config.tls !== undefined ? { tls: config.tls } : {}),
       ...(config.allowCids !== undefined ? { allowCids: config.allowCids } : {}),
       ...(config.metricsListen !== undefined

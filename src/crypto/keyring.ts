@@ -1,6 +1,7 @@
 /**
  * The server's keys: one private key per KeyType, generated at start-up and held in memory only. Nothing here
- * exports, serialises or logs a private key; inspecting or JSON-serialising a Keyring shows only public facts.
+ * writes, serialises or logs a private key; inspecting or JSON-serialising a Keyring shows only public facts. The
+ * only in-memory copies are wiped right after use: the hand-over to workers and the PSS re-import (rsa-pss-key.ts).
  */
 import { createHash, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { inspect, promisify } from "node:util";

@@ -3,6 +3,7 @@
  * so an RSA signature (~270 us) does not stall the event loop; size the pool with UV_THREADPOOL_SIZE.
  */
 import {
+  constants,
   sign as nodeSign,
   verify as nodeVerify,
   type KeyObject,
@@ -11,15 +12,27 @@ import {
 } from "node:crypto";
 import type { AlgorithmSpec } from "./algorithms.js";
 import { derToP1363, p1363ToDer } from "./ecdsa-signature.js";
+import { rsaPssPrivateKey } from "./rsa-pss-key.js";
 
 /** What node:crypto takes as the key: the bare KeyObject when the defaults fit (cheaper), else key plus options. */
 export type SignKeyArgument = KeyObject | SignKeyObjectInput;
 export type VerifyKeyArgument = KeyObject | VerifyKeyObjectInput;
 
+/**
+ * The key argument to sign with, prepared once per key and algorithm. PSS signs with an "rsa-pss" KeyObject that
+ * carries its PSS parameters (rsa-pss-key.ts), so it too passes a bare KeyObject; the options object remains the
+ * fallback should the library refuse that key.
+ */
 export function signKeyArgument(spec: AlgorithmSpec, privateKey: KeyObject): SignKeyArgument {
-  return spec.keyOptions === undefined ? privateKey : { key: privateKey, ...spec.keyOptions };
+  if (spec.keyOptions === undefined) return privateKey;
+  if (spec.keyOptions.padding === constants.RSA_PKCS1_PSS_PADDING && spec.digest !== null) {
+    const pssKey = rsaPssPrivateKey(privateKey, spec.digest);
+    if (pssKey !== undefined) return pssKey;
+  }
+  return { key: privateKey, ...spec.keyOptions };
 }
 
+/** Verification keeps PSS's options object: it states the exact salt length that Verify insists on. */
 export function verifyKeyArgument(spec: AlgorithmSpec, publicKey: KeyObject): VerifyKeyArgument {
   return spec.keyOptions === undefined ? publicKey : { key: publicKey, ...spec.keyOptions };
 }

@@ -48,6 +48,8 @@ export interface PrimaryOptions {
   allowCids?: readonly number[];
   /** Serve the sum of the workers' metrics at `listen`/metrics (tcp://HOST:PORT), from the primary. */
   metrics?: PrimaryMetricsOptions;
+  /** Extra environment for every worker process (the CLI sizes each worker's libuv pool with it). */
+  workerEnv?: Readonly<Record<string, string>>;
 }
 
 export interface PrimaryMetricsOptions {
@@ -148,7 +150,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       [...slots.values()].some((slot) => slot.listening) || boundTcpUrls === undefined ? tcpUrls : boundTcpUrls;
 
     const fork = (index: number): void => {
-      const worker = cluster.fork();
+      const worker = cluster.fork(options.workerEnv);
       const slot: Slot = { worker, pid: worker.process.pid ?? 0, index, startedAt: Date.now(), listening: false };
       slots.set(worker.id, slot);
       worker.on("message", (raw: unknown) => onMessage(slot, raw));

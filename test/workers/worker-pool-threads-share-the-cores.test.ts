@@ -1,0 +1,55 @@
+/**
+ * N workers share the cores' signing threads instead of each starting one per core: each worker's libuv pool gets
+ * ceil(cores / N) threads (here 2 cores, 2 workers: 1 each), all lowered to nice 19.
+ * Linux only (/proc).
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import os from "node:os";
+import { test } from "node:test";
+import { startServerCli } from "../support/cli.js";
+
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const file = `/proc/${pid}/task/${tid}/children`;
+    if (!existsSync(file)) continue;
+    for (const child of readFileSync(file, "utf8").trim().split(/\s+/)) if (child !== "") out.push(Number(child));
+  }
+  return out;
+}
+
+/** The nice values of a process's libuv pool threads. */
+function poolThreadNices(pid: number): number[] {
+  const nices: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() !== "libuv-worker") continue;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      nices.push(Number(fields[16])); // field 19 of stat; 17th after "(comm) "
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return nices;
+}
+
+const linux = process.platform === "linux" && existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+
+test("two workers on this machine each run ceil(cores / 2) signing threads at nice 19", { skip: !linux && "needs Linux /proc" }, async () => {
+  const server = await startServerCli(["--workers", "2", "--listen", "tcp://127.0.0.1:0", "--log-level", "warn"], 1, 60_000);
+  try {
+    const workers = childPids(server.child.pid ?? 0);
+    assert.equal(workers.length, 2, `worker processes: ${workers.join(",")}`);
+    const expected = Math.max(1, Math.ceil(os.availableParallelism() / 2));
+    for (const pid of workers) {
+      const nices = poolThreadNices(pid);
+      assert.equal(nices.length, expected, `worker ${pid}: ${nices.length} pool threads`);
+      assert.ok(nices.every((nice) => nice === 19), `worker ${pid}: nices ${nices.join(",")}`);
+    }
+  } finally {
+    const finished = await server.stop("SIGTERM");
+    assert.equal(finished.code, 0, finished.stderr);
+  }
+});
