@@ -9,7 +9,7 @@ import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream } from "../engine/types.js";
 import type { Logger } from "../log/logger.js";
 import type { Metadata } from "../protocol/metadata.js";
-import type { MethodStats } from "./metrics.js";
+import type { MethodStats, RunStart } from "./metrics.js";
 import type { CallContext } from "./service.js";
 
 /** What the server's shutdown needs from a call in flight, unary or streaming. */
@@ -34,7 +34,7 @@ export abstract class ServerCall<M extends { readonly path: string; readonly sta
   protected headersOut: Metadata | null = null;
   protected trailersOut: Metadata | null = null;
   /** The metrics clock at the start, only when metrics are on. */
-  private startedAt = 0;
+  private startedAt: RunStart | null = null;
   readonly deadline: number | undefined;
 
   constructor(
@@ -116,7 +116,7 @@ export abstract class ServerCall<M extends { readonly path: string; readonly sta
   /** Marks the call over: metrics, deadline timer, the server's set of calls in flight. */
   protected finish(code: Code): void {
     this.done = true;
-    if (this.method.stats !== null) this.method.stats.end(this.startedAt, code);
+    if (this.method.stats !== null && this.startedAt !== null) this.method.stats.end(this.startedAt, code);
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;

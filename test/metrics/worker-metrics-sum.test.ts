@@ -29,7 +29,7 @@ function workerMetrics(calls: number, latencyMs: number, openConnections: number
   const echo = metrics.forMethod("/fastgrpc.echo.v1.EchoService/Echo", "fastgrpc.echo.v1.EchoService", "Echo", "unary");
   for (let i = 0; i < calls; i++) {
     echo.start();
-    echo.end(performance.now() - latencyMs, i % 2 === 0 ? 0 : 5);
+    echo.end({ ms: performance.now() - latencyMs }, i % 2 === 0 ? 0 : 5);
   }
   echo.start(); // one call in flight
   for (let i = 0; i < openConnections; i++) metrics.connectionOpened("tcp");
