@@ -99,10 +99,17 @@ type AnyHandler = (input: never, context: CallContext) => unknown;
  * Handlers may return init shapes (plain objects, fields left out). The flat codec (it has encodeFramed) reads
  * absent fields as their defaults, so it encodes them as they are; protobuf-es needs `create` first.
  */
+const EMPTY_INIT = Object.freeze({});
+
 function responseCodecFor(output: DescMessage, codec: Codec<unknown>): Codec<unknown> {
   const { encodeFramed } = codec;
   if (encodeFramed !== undefined) {
-    return { encode: (value) => codec.encode(value), decode: (bytes) => codec.decode(bytes), encodeFramed: (value) => encodeFramed(value) };
+    // A handler that returns nothing (plain JS can) answers the empty message, as `create` would make it.
+    return {
+      encode: (value) => codec.encode(value ?? EMPTY_INIT),
+      decode: (bytes) => codec.decode(bytes),
+      encodeFramed: (value) => encodeFramed(value ?? EMPTY_INIT),
+    };
   }
   return {
     encode: (value) => codec.encode(create(output, value as MessageInitShape<typeof output>)),
