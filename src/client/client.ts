@@ -93,7 +93,7 @@ export class GrpcClient {
     try {
       bytes = toBinary(method.input, create(method.input, request));
     } catch (cause) {
-      throw new GrpcError(Code.INTERNAL, "request message could not be encoded", { cause });
+      throw errors.unencodableRequest(cause);
     }
     const reply = await this.callRaw(`/${method.parent.typeName}/${method.name}`, bytes, options);
     try {
@@ -148,7 +148,7 @@ export class GrpcClient {
     try {
       bytes = protobufCodec(method.input).encode(create(method.input, request));
     } catch (cause) {
-      return failedStream(new GrpcError(Code.INTERNAL, "request message could not be encoded", { cause }));
+      return failedStream(errors.unencodableRequest(cause));
     }
     return this.open(pathOf(method), decode, bytes, options);
   }
@@ -243,7 +243,7 @@ async function* encodeAll<I extends DescMessage>(schema: I, requests: AsyncItera
     try {
       bytes = codec.encode(create(schema, request));
     } catch (cause) {
-      throw new GrpcError(Code.INTERNAL, "request message could not be encoded", { cause });
+      throw errors.unencodableRequest(cause);
     }
     yield bytes;
   }

@@ -8,6 +8,7 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream } from "../engine/types.js";
 import type { Logger } from "../log/logger.js";
+import { type Codec, encodeFramedWith } from "../protocol/codec.js";
 import type { Metadata } from "../protocol/metadata.js";
 import type { MethodStats, RunStart } from "./metrics.js";
 import type { CallContext } from "./service.js";
@@ -26,7 +27,9 @@ export interface CallEnvironment {
   onCallDone(): void;
 }
 
-export abstract class ServerCall<M extends { readonly path: string; readonly stats: MethodStats | null }>
+export abstract class ServerCall<
+  M extends { readonly path: string; readonly stats: MethodStats | null; readonly responseCodec: Codec<unknown> },
+>
   implements CallContext, ActiveCall {
   protected done = false;
   protected controller: AbortController | null = null;
@@ -84,6 +87,26 @@ export abstract class ServerCall<M extends { readonly path: string; readonly sta
     if (this.done) return;
     this.finish(Code.CANCELLED);
     this.abort(errors.cancelledByClient());
+  }
+
+  /** A response in its gRPC frame, or null when it cannot be encoded: the call has then failed INTERNAL. */
+  protected encodeResponse(response: unknown): Uint8Array | null {
+    try {
+      return encodeFramedWith(this.method.responseCodec, response);
+    } catch (error) {
+      this.fail(errors.unencodableResponse(error));
+      return null;
+    }
+  }
+
+  /** Ends the call OK with one response message (unless it cannot be encoded); false if it did not. */
+  protected respondOnce(response: unknown): boolean {
+    if (this.done) return false;
+    const frame = this.encodeResponse(response);
+    if (frame === null) return false;
+    this.finish(Code.OK);
+    this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
+    return true;
   }
 
   /** Used by the server's force-close at the end of the shutdown grace period. */

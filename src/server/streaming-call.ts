@@ -15,7 +15,6 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream, ServerStreamHandler } from "../engine/types.js";
 import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader } from "../protocol/framing.js";
-import { encodeFramedWith } from "../protocol/codec.js";
 import { MessageQueue } from "./message-queue.js";
 import type { StreamingMethod } from "./service.js";
 import { type CallEnvironment, ServerCall } from "./server-call.js";
@@ -142,13 +141,8 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
       for (;;) {
         const next = await iterator.next();
         if (this.done || next.done === true) break;
-        let frame: Uint8Array;
-        try {
-          frame = encodeFramedWith(this.method.responseCodec, next.value);
-        } catch (error) {
-          this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
-          break;
-        }
+        const frame = this.encodeResponse(next.value);
+        if (frame === null) break;
         this.sendHeadersOnce();
         if (!this.stream.sendMessage(frame)) await this.drained();
         if (this.done) break;
@@ -173,18 +167,11 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
     return new Promise<void>((resolve) => { this.drainWaiter = resolve; });
   }
 
-  private respondOnce(response: unknown): void {
-    if (this.done) return;
-    let frame: Uint8Array;
-    try {
-      frame = encodeFramedWith(this.method.responseCodec, response);
-    } catch (error) {
-      return this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
-    }
-    this.finish(Code.OK);
-    this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
+  protected override respondOnce(response: unknown): boolean {
+    if (!super.respondOnce(response)) return false;
     // Requests the handler did not read are of no use now.
     this.requests?.return().then(undefined, () => undefined);
+    return true;
   }
 
   protected override abort(reason: GrpcError): void {

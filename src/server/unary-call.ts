@@ -3,12 +3,9 @@
  * half-closes, and answers with the response or a status. Everything that can go wrong ends as a status on this
  * stream and never reaches the process.
  */
-import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
-import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream, ServerStreamHandler } from "../engine/types.js";
 import { FRAME_HEADER_BYTES, type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
-import { encodeFramedWith } from "../protocol/codec.js";
 import type { UnaryMethod } from "./service.js";
 import { type CallEnvironment, ServerCall } from "./server-call.js";
 
@@ -67,23 +64,12 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
       return this.handlerFailed(error);
     }
     if (isPromiseLike(result)) {
-      result.then((response) => this.respond(response), (error: unknown) => this.handlerFailed(error));
+      result.then((response) => this.respondOnce(response), (error: unknown) => this.handlerFailed(error));
     } else {
-      this.respond(result);
+      this.respondOnce(result);
     }
   }
 
-  private respond(response: unknown): void {
-    if (this.done) return;
-    let frame: Uint8Array;
-    try {
-      frame = encodeFramedWith(this.method.responseCodec, response);
-    } catch (error) {
-      return this.fail(new GrpcError(Code.INTERNAL, "response message could not be encoded", { cause: error }));
-    }
-    this.finish(Code.OK);
-    this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
-  }
 }
 
 /** One uncompressed gRPC message filling the chunk exactly, within the size limit. */
