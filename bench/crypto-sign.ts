@@ -1,18 +1,20 @@
 /**
- * Crypto benchmark on the server's cores: the server and the raw node:crypto baseline run pinned to core 0 (so
- * libuv's pool is one thread, like a one-core server), our gRPC client, the Echo prober and the load generator run
- * pinned to core 1, as every other benchmark here pins the server to core 0 and h2load to core 1.
+ * Crypto benchmark on the server's cores: the servers and the raw node:crypto baseline run pinned to core 0 (so
+ * each has one signing thread, like a one-core server), our gRPC client, the Echo prober and the load generator
+ * run pinned to core 1, as every other benchmark here pins the server to core 0 and h2load to core 1.
  *
  *   node dist/bench/crypto-sign.js [--seconds 3] [--in-flight 64] [--rsa-bits 2048] [--algorithms a,b]
  *                                  [--echo-seconds 5] [--pool-nice 19]
  *
  * Part 1, per algorithm: signatures/s through gRPC (client -> server over loopback) against raw node:crypto
  * (callback form, same UV_THREADPOOL_SIZE, its own process, pool left at nice 0), in alternating rounds, medians.
- * Two servers run side by side (each idle while the other is measured): one whose pool threads are lowered to
- * --pool-nice (FASTGRPC_POOL_NICE, the server's default) and one with FASTGRPC_POOL_NICE=0 (the pool unchanged).
+ * Three servers run side by side (each idle while another is measured): the default (one signing thread at
+ * --pool-nice, FASTGRPC_POOL_NICE's default), and two that sign on libuv's pool like the callback form
+ * (--signing-threads 0), one with the pool at --pool-nice and one with it unchanged (nice 0). For reference, the
+ * raw baseline also signs synchronously in a loop on its one core (no event loop at all: the ceiling).
  * Part 2: Echo latency at 1 in flight on its own connection, idle and while another process saturates the server
- * with RSA-PSS-2048 or P-256 signing, against both servers. The load generator runs at nice 19 so that it does not
- * delay the prober it shares core 1 with. Bounded: about 2.5 minutes with the defaults.
+ * with RSA-PSS-2048 or P-256 signing, against each server. The load generator runs at nice 19 so that it does not
+ * delay the prober it shares core 1 with. Bounded: about 4 minutes with the defaults.
  *
  * One file, four roles: the coordinator (default), `--role server`, `--role raw` (signs on command from stdin) and
  * `--role load` (a signing load generator).
@@ -29,7 +31,7 @@ import { verifyLocally } from "../src/client/crypto-client.js";
 import { ALL_ALGORITHMS, algorithmSpec, type AlgorithmSpec } from "../src/crypto/algorithms.js";
 import { generateKeyring } from "../src/crypto/keyring.js";
 import { isRsaKeyBits, type RsaKeyBits } from "../src/crypto/key-types.js";
-import { signKeyArgument, signOffLoop, type SignKeyArgument } from "../src/crypto/sign.js";
+import { signKeyArgument, signNow, signOffLoop, type SignKeyArgument } from "../src/crypto/sign.js";
 import { DEFAULT_POOL_NICE, POOL_NICE_ENV, yieldThreadPoolToEventLoop } from "../src/crypto/thread-pool-priority.js";
 import { CryptoService, KeyType, SignRequestSchema, SignResponseSchema, SignatureAlgorithm } from "../src/gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { EchoRequestSchema, EchoService } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
@@ -55,6 +57,8 @@ interface Options {
   echoSeconds: number;
   poolNice: number;
   target: string;
+  signingThreads: number;
+  signMaxDelayMs: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -70,6 +74,8 @@ function parseOptions(argv: string[]): Options {
       "echo-seconds": { type: "string", default: "5" },
       "pool-nice": { type: "string", default: String(DEFAULT_POOL_NICE) },
       target: { type: "string", default: "" },
+      "signing-threads": { type: "string", default: "1" },
+      "sign-max-delay-ms": { type: "string", default: "2" },
     },
   });
   const number = (name: string, text: string, min: number, max: number): number => {
@@ -95,6 +101,8 @@ function parseOptions(argv: string[]): Options {
     echoSeconds: number("echo-seconds", values["echo-seconds"], 0.5, 60),
     poolNice,
     target: values.target,
+    signingThreads: Math.floor(number("signing-threads", values["signing-threads"], 0, 64)),
+    signMaxDelayMs: number("sign-max-delay-ms", values["sign-max-delay-ms"], 0, 100),
   };
 }
 
@@ -145,12 +153,14 @@ interface ServerReady {
   poolThreads: number;
   lowered: number;
   skipped: string | null;
+  signingThreads: Array<{ tid: number; nice: number }>;
 }
 
 async function runServer(options: Options): Promise<void> {
   const keyring = await generateKeyring({ rsaBits: options.rsaBits });
   // What the server entry does after key generation; FASTGRPC_POOL_NICE (set by the coordinator) decides.
   const priority = await yieldThreadPoolToEventLoop();
+  const signingThreads = options.signingThreads > 0 ? await keyring.startSigningThreads({ threads: options.signingThreads, nice: priority.nice, maxDelayMs: options.signMaxDelayMs }) : [];
   const log = silentLogger();
   const server = new GrpcServer({ log });
   server.addService(CryptoService, createCryptoService(keyring));
@@ -164,6 +174,7 @@ async function runServer(options: Options): Promise<void> {
     poolThreads: priority.poolThreads.length,
     lowered: priority.lowered,
     skipped: priority.skipped ?? null,
+    signingThreads,
   };
   writeJson(ready);
   const stop = () => {
@@ -180,6 +191,8 @@ interface RawCommand {
   algorithm: number;
   seconds: number;
   inFlight: number;
+  /** Sign synchronously in a loop instead (the ceiling of one core). */
+  sync: boolean;
 }
 
 async function runRaw(options: Options): Promise<void> {
@@ -196,8 +209,19 @@ async function runRaw(options: Options): Promise<void> {
     const spec = algorithmSpec(command.algorithm);
     const key = prepared.get(command.algorithm);
     if (spec === undefined || key === undefined) throw new Error(`raw: unknown algorithm ${command.algorithm}`);
-    writeJson(await closedLoop(command.seconds, command.inFlight, () => signOffLoop(spec, key, MESSAGE)));
+    writeJson(command.sync ? syncLoop(command.seconds, () => signNow(spec, key, MESSAGE)) : await closedLoop(command.seconds, command.inFlight, () => signOffLoop(spec, key, MESSAGE)));
   }
+}
+
+function syncLoop(seconds: number, once: () => unknown): Rate {
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  let done = 0;
+  while (performance.now() < end) {
+    once();
+    done++;
+  }
+  return { rate: done / ((performance.now() - started) / 1000), errors: 0 };
 }
 
 async function localKey(keyType: KeyType, rsaBits: RsaKeyBits): Promise<KeyObject> {
@@ -320,38 +344,50 @@ async function runMain(options: Options): Promise<void> {
     return role;
   };
   try {
-    const serverOn = start(["--role", "server", ...common], SERVER_CORE, { [POOL_NICE_ENV]: String(options.poolNice) });
-    const serverOff = start(["--role", "server", ...common], SERVER_CORE, { [POOL_NICE_ENV]: "0" });
+    const configs = [
+      { label: `threads, nice ${options.poolNice} (default)`, args: ["--signing-threads", "1"], nice: String(options.poolNice) },
+      { label: `libuv pool, nice ${options.poolNice}`, args: ["--signing-threads", "0"], nice: String(options.poolNice) },
+      { label: "libuv pool, nice 0", args: ["--signing-threads", "0"], nice: "0" },
+    ];
+    const serverRoles = configs.map((config) => start(["--role", "server", ...common, ...config.args], SERVER_CORE, { [POOL_NICE_ENV]: config.nice }));
     const raw = start(["--role", "raw", ...common], SERVER_CORE);
     const targets: Target[] = [];
-    for (const [role, label] of [[serverOn, `pool nice ${options.poolNice}`], [serverOff, "pool nice 0"]] as const) {
+    for (const [i, role] of serverRoles.entries()) {
       const ready = await nextJson<ServerReady>(role, "server");
-      targets.push({ label, ready, client: new GrpcClient(ready.url), echoClient: new GrpcClient(ready.url) });
+      targets.push({ label: configs[i]?.label ?? "?", ready, client: new GrpcClient(ready.url), echoClient: new GrpcClient(ready.url) });
     }
     const rawReady = await nextJson<{ cores: number; uvThreadpoolSize: string }>(raw, "raw baseline");
-    const [on, off] = targets;
-    if (on === undefined || off === undefined) throw new Error("servers missing");
+    const first = targets[0];
+    if (first === undefined) throw new Error("servers missing");
 
     const out = (text: string) => process.stdout.write(text);
+    const describeServer = (t: Target) =>
+      t.ready.signingThreads.length > 0
+        ? `${t.label}: signing threads at nice ${t.ready.signingThreads.map((thread) => thread.nice).join(",")}`
+        : `${t.label}: ${t.ready.lowered}/${t.ready.poolThreads} pool threads lowered${t.ready.skipped !== null ? ` (${t.ready.skipped})` : ""}`;
     out(
       `crypto-sign: ${new Date().toISOString()}, load average ${loadBefore.toFixed(2)} before; node ${process.version}, OpenSSL ${process.versions.openssl}\n` +
         `pinning: ${pinning.pinned ? pinning.note : `NONE (${pinning.note})`}\n` +
-        `servers: ${on.ready.cores} core(s), UV_THREADPOOL_SIZE=${on.ready.uvThreadpoolSize}; ${targets
-          .map((t) => `${t.label}: ${t.ready.lowered}/${t.ready.poolThreads} pool threads lowered${t.ready.skipped !== null ? ` (${t.ready.skipped})` : ""}`)
-          .join("; ")}\n` +
-        `raw node:crypto: ${rawReady.cores} core(s), UV_THREADPOOL_SIZE=${rawReady.uvThreadpoolSize}, pool at nice 0, callback form\n` +
+        `servers: ${first.ready.cores} core(s), UV_THREADPOOL_SIZE=${first.ready.uvThreadpoolSize}; ${targets.map(describeServer).join("; ")}\n` +
+        `raw node:crypto: ${rawReady.cores} core(s), UV_THREADPOOL_SIZE=${rawReady.uvThreadpoolSize}, pool at nice 0, callback form; ` +
+        `"sync loop" = crypto.sign in a plain loop on that core (no event loop: the ceiling)\n` +
         `RSA-${options.rsaBits}, 64-byte messages, ${options.inFlight} in flight; per algorithm ${ROUNDS} rounds of ` +
-        `${(options.seconds / ROUNDS).toFixed(2)} s for each of the three, order rotating, medians\n`,
+        `${(options.seconds / ROUNDS).toFixed(2)} s for each measurement, order rotating, medians\n`,
     );
 
     const slice = options.seconds / ROUNDS;
     const echoRequest = toBinary(EchoRequestSchema, create(EchoRequestSchema, { payload: MESSAGE }));
-    await closedLoop(0.5, options.inFlight, () => on.client.callRaw(ECHO_PATH, echoRequest));
-    await closedLoop(0.5, options.inFlight, () => off.client.callRaw(ECHO_PATH, echoRequest));
-    const ceiling = await closedLoop(slice, options.inFlight, () => on.client.callRaw(ECHO_PATH, echoRequest));
+    for (const target of targets) await closedLoop(0.5, options.inFlight, () => target.client.callRaw(ECHO_PATH, echoRequest));
+    const ceiling = await closedLoop(slice, options.inFlight, () => first.client.callRaw(ECHO_PATH, echoRequest));
     out(`gRPC ceiling: Echo (64 B), ${options.inFlight} in flight, one connection: ${ceiling.rate.toFixed(0)} calls/s\n\n`);
 
-    const rows: string[][] = [["algorithm", `gRPC, ${on.label}`, `gRPC, ${off.label}`, "raw node:crypto", `${on.label} / raw`, `${off.label} / raw`]];
+    const rows: string[][] = [[
+      "algorithm",
+      ...targets.map((t) => `gRPC, ${t.label}`),
+      "raw node:crypto",
+      ...targets.map((t) => `${t.label} / raw`),
+      "raw sync loop",
+    ]];
     for (const spec of options.algorithms) {
       const name = algorithmLabel(spec.algorithm);
       const request = signRequest(spec);
@@ -360,14 +396,14 @@ async function runMain(options: Options): Promise<void> {
         const { spkiDer } = await target.client.unary(CryptoService.method.getPublicKey, { keyType: spec.keyType });
         if (!verifyLocally(spkiDer, spec.algorithm, MESSAGE, reply.signature)) throw new Error(`${name}: a server's signature does not verify`);
       }
-      const rawRound = async (seconds: number): Promise<Rate> => {
-        raw.child.stdin?.write(`${JSON.stringify({ algorithm: spec.algorithm, seconds, inFlight: options.inFlight } satisfies RawCommand)}\n`);
+      const rawRound = (sync: boolean) => async (seconds: number): Promise<Rate> => {
+        raw.child.stdin?.write(`${JSON.stringify({ algorithm: spec.algorithm, seconds, inFlight: options.inFlight, sync } satisfies RawCommand)}\n`);
         return nextJson<Rate>(raw, "raw baseline");
       };
       const measures: Array<(seconds: number) => Promise<Rate>> = [
-        (seconds) => closedLoop(seconds, options.inFlight, () => on.client.callRaw(SIGN_PATH, request)),
-        (seconds) => closedLoop(seconds, options.inFlight, () => off.client.callRaw(SIGN_PATH, request)),
-        rawRound,
+        ...targets.map((target) => (seconds: number) => closedLoop(seconds, options.inFlight, () => target.client.callRaw(SIGN_PATH, request))),
+        rawRound(false),
+        rawRound(true),
       ];
       for (const measure of measures) await measure(0.3);
       const rates: number[][] = measures.map(() => []);
@@ -382,9 +418,12 @@ async function runMain(options: Options): Promise<void> {
           errors += result.errors;
         }
       }
-      const [g19, g0, r] = rates.map(median) as [number, number, number];
+      const medians = rates.map(median);
+      const grpc = medians.slice(0, targets.length);
+      const r = medians[targets.length] ?? NaN;
+      const sync = medians[targets.length + 1] ?? NaN;
       const pct = (value: number) => `${((value / r) * 100).toFixed(0)}%`;
-      rows.push([name, g19.toFixed(0), g0.toFixed(0), r.toFixed(0), pct(g19), `${pct(g0)}${errors > 0 ? ` (${errors} errors)` : ""}`]);
+      rows.push([name, ...grpc.map((g) => g.toFixed(0)), r.toFixed(0), ...grpc.map(pct), `${sync.toFixed(0)}${errors > 0 ? ` (${errors} errors)` : ""}`]);
       process.stderr.write(`  ${rows[rows.length - 1]?.join("  ")}\n`);
     }
     out(`${table(rows)}\n`);

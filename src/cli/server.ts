@@ -19,7 +19,8 @@ import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
 import { parseCidList } from "../server/cid-allowlist.js";
 import { type ListenOptions } from "../server/server.js";
 import { readPem, type TlsServerOptions } from "../transport/tls.js";
-import { yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
+import { configuredNice, yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
+import os from "node:os";
 import { algorithmName } from "../crypto/algorithms.js";
 import { parseAddress } from "../transport/address.js";
 
@@ -48,11 +49,15 @@ Options:
   --workers N              worker processes sharing the listeners and keys (default: cores, ${defaultWorkerCount()} here;
                            1 = serve in this process); with more, /metrics (served by the primary) sums
                            the workers' counts and shows CPU and memory per process
+  --signing-threads N      threads that sign, per serving process (default: cores / workers, at least 1);
+                           0 = sign on libuv's thread pool, one job per signature (node:crypto's callback form)
   -h, --help               show this help
 
 Environment:
-  UV_THREADPOOL_SIZE       signing threads per process (default: cores, shared out between the workers)
-  FASTGRPC_POOL_NICE       nice value of those threads, 0..19 (default 19: the event loop goes first; 0 = unchanged)
+  UV_THREADPOOL_SIZE       libuv's pool per process: Verify, key generation, --signing-threads 0
+                           (default: cores, shared out between the workers)
+  FASTGRPC_POOL_NICE       nice value of the signing threads and of libuv's pool, 0..19 (default 19: the event
+                           loop goes first, so other calls keep their latency; 0 = unchanged)
 `;
 
 interface ServerConfig {
@@ -68,6 +73,8 @@ interface ServerConfig {
   metricsListen: string | undefined;
   tls: TlsServerOptions | undefined;
   allowCids: number[] | undefined;
+  /** Per serving process; 0 = libuv's pool. */
+  signingThreads: number;
 }
 
 function parseConfig(argv: string[]): ServerConfig | "help" {
@@ -90,6 +97,7 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
       "tls-key": { type: "string" },
       "tls-client-ca": { type: "string" },
       "allow-cid": { type: "string" },
+      "signing-threads": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -126,7 +134,10 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   const metricsListen = values["metrics-listen"];
   if (metricsListen !== undefined) parseAddress(metricsListen, true);
   const workers = positiveInteger("workers", values.workers, defaultWorkerCount());
+  const signingThreads = positiveInteger("signing-threads", values["signing-threads"], Math.max(1, Math.ceil(os.availableParallelism() / workers)), true);
+  if (signingThreads > 256) throw new UsageError(`--signing-threads out of range: ${signingThreads} (at most 256)`);
   return {
+    signingThreads,
     rsaBits,
     listen,
     workers,
@@ -147,6 +158,13 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
  * With metrics, it counts calls, connections and signatures into them.
  */
 function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
+  if (config.signingThreads > 0) {
+    // Jobs queued before a thread is up wait in its port, so the server need not wait for them to listen.
+    keyring.startSigningThreads({ threads: config.signingThreads, nice: configuredNice(log), log }).then(
+      (threads) => log.debug({ threads }, "signing threads started"),
+      (error: unknown) => log.error({ err: error }, "signing threads failed to start"),
+    );
+  }
   const server = new GrpcServer({
     log,
     maxMessageBytes: config.maxMessageBytes,

@@ -9,7 +9,10 @@ import { KeyType } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { ALL_ALGORITHMS, keyTypeName, type AlgorithmSpec } from "./algorithms.js";
 import { cryptoErrors } from "./errors.js";
 import { describeKey, isRsaKeyBits, keyTypeOf, type RsaKeyBits } from "./key-types.js";
+import { GrpcError } from "../errors/grpc-error.js";
+import type { Logger } from "../log/logger.js";
 import { signKeyArgument, signOffLoop, verifyKeyArgument, verifyOffLoop, type SignKeyArgument, type VerifyKeyArgument } from "./sign.js";
+import { SigningThreads, type SigningThreadInfo } from "./signing-threads.js";
 
 /** The public facts about one key: what GetPublicKey returns and what start-up logs. */
 export interface PublicKeyInfo {
@@ -29,8 +32,20 @@ interface HeldKey {
   readonly verifyArgs: ReadonlyMap<number, VerifyKeyArgument>;
 }
 
+/** How a keyring signs once startSigningThreads() has run; before that, on libuv's pool. */
+export interface SigningThreadsConfig {
+  /** How many threads; at least 1. */
+  threads: number;
+  /** Their nice value (0: the event loop's priority). */
+  nice: number;
+  /** A busy thread answers at least this often; default 2 ms. */
+  maxDelayMs?: number;
+  log?: Logger;
+}
+
 export class Keyring {
   readonly #keys = new Map<KeyType, HeldKey>();
+  #threads: SigningThreads | undefined;
 
   /**
    * Builds a keyring from private keys that already exist (generated here, or handed over by another process).
@@ -56,16 +71,41 @@ export class Keyring {
     return [...this.#keys.values()].map((held) => held.info).sort((a, b) => a.keyType - b.keyType);
   }
 
-  /** Signs off the event loop. The spec must come from validation (its key type decides the key). */
+  /**
+   * Signs off the event loop: on the signing threads once started, else on libuv's pool. The spec must come from
+   * validation (its key type decides the key).
+   */
   async sign(spec: AlgorithmSpec, data: Uint8Array): Promise<{ signature: Uint8Array; keyId: string }> {
     const held = this.#held(spec.keyType);
-    const key = held.signArgs.get(spec.algorithm);
-    if (key === undefined) throw cryptoErrors.signingFailed(spec.algorithm, new Error("no prepared key for algorithm"));
     try {
-      return { signature: await signOffLoop(spec, key, data), keyId: held.info.keyId };
+      const threads = this.#threads;
+      const signature = threads !== undefined ? await threads.sign(spec, data) : await this.#signOnPool(spec, data);
+      return { signature, keyId: held.info.keyId };
     } catch (error) {
-      throw cryptoErrors.signingFailed(spec.algorithm, error);
+      throw error instanceof GrpcError ? error : cryptoErrors.signingFailed(spec.algorithm, error);
     }
+  }
+
+  /**
+   * From now on, signs on `config.threads` signing threads (signing-threads.ts) that hold clones of the private
+   * keys, inside this process. Resolves with each thread's id and nice value once all have started. Once only.
+   */
+  startSigningThreads(config: SigningThreadsConfig): Promise<SigningThreadInfo[]> {
+    if (this.#threads !== undefined) throw new Error("the signing threads have already been started");
+    const keys = [...this.#keys].map(([keyType, held]) => [keyType, held.privateKey] as const);
+    this.#threads = new SigningThreads(keys, { ...config, fallback: (spec, data) => this.#signOnPool(spec, data) });
+    return this.#threads.ready();
+  }
+
+  /** Stops the signing threads (calls still signing there fail UNAVAILABLE). */
+  async close(): Promise<void> {
+    await this.#threads?.close();
+  }
+
+  #signOnPool(spec: AlgorithmSpec, data: Uint8Array): Promise<Uint8Array> {
+    const key = this.#held(spec.keyType).signArgs.get(spec.algorithm);
+    if (key === undefined) return Promise.reject(new Error("no prepared key for algorithm"));
+    return signOffLoop(spec, key, data);
   }
 
   /** Verifies off the event loop against the held key's public half. */

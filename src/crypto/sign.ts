@@ -37,21 +37,39 @@ export function verifyKeyArgument(spec: AlgorithmSpec, publicKey: KeyObject): Ve
   return spec.keyOptions === undefined ? publicKey : { key: publicKey, ...spec.keyOptions };
 }
 
-/** Signs on the thread pool. Rejects with the library's error (synchronous argument errors included). */
+/** Signs on libuv's thread pool. Rejects with the library's error (synchronous argument errors included). */
 export function signOffLoop(spec: AlgorithmSpec, key: SignKeyArgument, data: Uint8Array): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     try {
       nodeSign(spec.digest, data, key, (error, signature) => {
         if (error) return reject(error);
-        const half = spec.fixedHalfBytes;
-        if (half === undefined) return resolve(signature);
-        const fixed = derToP1363(signature, half);
-        return fixed === undefined ? reject(new Error("the library returned a malformed ECDSA signature")) : resolve(fixed);
+        try {
+          resolve(wireSignature(spec, signature));
+        } catch (conversionError) {
+          reject(conversionError);
+        }
       });
     } catch (error) {
       reject(error);
     }
   });
+}
+
+/**
+ * Signs on the calling thread: for a signing thread (signing-thread.ts), never for the event loop. Throws the
+ * library's error.
+ */
+export function signNow(spec: AlgorithmSpec, key: SignKeyArgument, data: Uint8Array): Uint8Array {
+  return wireSignature(spec, nodeSign(spec.digest, data, key));
+}
+
+/** The signature as the API returns it: node:crypto's DER for ECDSA turns into r||s for the FIXED algorithms. */
+function wireSignature(spec: AlgorithmSpec, signature: Uint8Array): Uint8Array {
+  const half = spec.fixedHalfBytes;
+  if (half === undefined) return signature;
+  const fixed = derToP1363(signature, half);
+  if (fixed === undefined) throw new Error("the library returned a malformed ECDSA signature");
+  return fixed;
 }
 
 /** Verifies on the thread pool. A malformed signature resolves false; only library failures reject. */

@@ -92,7 +92,8 @@ export async function yieldThreadPoolToEventLoop(options: PoolPriorityOptions = 
   return lowerPoolThreadPriority({ ...options, nice });
 }
 
-function configuredNice(log: Logger | undefined): number {
+/** The nice value FASTGRPC_POOL_NICE asks for; an invalid value is logged and the default used. */
+export function configuredNice(log: Logger | undefined): number {
   const setting = poolNiceFromEnv(process.env[POOL_NICE_ENV]);
   if ("nice" in setting) return setting.nice;
   log?.warn(`${setting.error}; using ${DEFAULT_POOL_NICE}`);

@@ -61,6 +61,9 @@ export abstract class ServerCall<
     this.controller ??= new AbortController();
     return this.controller.signal;
   }
+  get ended(): boolean {
+    return this.done;
+  }
   get path(): string {
     return this.method.path;
   }

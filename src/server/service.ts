@@ -27,6 +27,11 @@ import type { MethodStats } from "./metrics.js";
 export interface CallContext {
   /** Aborted when the client cancels, the deadline passes or the server force-closes; reason is a GrpcError. */
   readonly signal: AbortSignal;
+  /**
+   * True once the call is over (answered, cancelled, past its deadline or force-closed). Free to read, where the
+   * first use of `signal` creates an AbortController: for a handler that only checks before costly work.
+   */
+  readonly ended: boolean;
   /** The full :path, e.g. "/fastgrpc.echo.v1.EchoService/Echo". */
   readonly path: string;
   readonly peer: PeerInfo;

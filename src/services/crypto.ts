@@ -1,10 +1,12 @@
 /**
  * The Crypto service: Sign, GetPublicKey and Verify over the server's start-up keyring. Validation turns bad enum
- * values into INVALID_ARGUMENT before any key is touched; signing and verifying run on libuv's thread pool.
+ * values into INVALID_ARGUMENT before any key is touched; signing runs on the signing threads (or libuv's pool),
+ * verifying on libuv's pool.
  */
 import { CryptoService } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { algorithmName, keyTypeName } from "../crypto/algorithms.js";
 import { cryptoErrors } from "../crypto/errors.js";
+import { errors } from "../errors/catalog.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { requireAlgorithmFor, requireKeyType } from "../crypto/validation.js";
 import type { CallContext, ServiceImpl } from "../server/service.js";
@@ -21,8 +23,8 @@ export function createCryptoService(keyring: Keyring, hooks: CryptoServiceHooks 
     async sign(request, context) {
       const spec = requireAlgorithmFor(request.keyType, request.algorithm);
       logCall(context, "Sign", spec.keyType, spec.algorithm, request.data.byteLength);
-      // The thread-pool job cannot be cancelled once queued, so skip it for a call that is already over.
-      context.signal.throwIfAborted();
+      // A signing job cannot be cancelled once queued, so skip it for a call that is already over.
+      if (context.ended) throw errors.cancelled("the call ended before signing");
       const { signature, keyId } = await keyring.sign(spec, request.data);
       if (onSigned !== undefined) onSigned(spec.algorithm);
       return { signature, keyId, algorithm: spec.algorithm };
@@ -39,7 +41,7 @@ export function createCryptoService(keyring: Keyring, hooks: CryptoServiceHooks 
     async verify(request, context) {
       const spec = requireAlgorithmFor(request.keyType, request.algorithm);
       logCall(context, "Verify", spec.keyType, spec.algorithm, request.data.byteLength);
-      context.signal.throwIfAborted();
+      if (context.ended) throw errors.cancelled("the call ended before verifying");
       return { valid: await keyring.verify(spec, request.data, request.signature) };
     },
   };

@@ -97,3 +97,31 @@ test("fastgrpc-server refuses inconsistent TLS and allowlist options with exit c
     assert.equal(result.stderr.trim().split("\n").length, 1, "one line");
   }
 });
+
+test("fastgrpc-server signs on signing threads by default and on libuv's pool with --signing-threads 0", async () => {
+  // The default is one thread per core (this process serves alone with --workers 1).
+  const cases: Array<[string[], number]> = [[[], os.availableParallelism()], [["--signing-threads", "0"], 0], [["--signing-threads", "3"], 3]];
+  for (const [args, threads] of cases) {
+    const server = await startServerCli(["--listen", "tcp://127.0.0.1:0", "--log-level", "debug", "--workers", "1", ...args]);
+    try {
+      const url = server.urls[0] ?? "";
+      const signed = await runCli(CLIENT_CLI, ["sign", "--target", url, "--key-type", "ec-p256", "--algorithm", "ecdsa-p256-sha256-fixed", "--data", "cli", "--verify"]);
+      assert.equal(signed.code, 0, signed.stderr);
+      const started = server.stderr().split("\n").filter((line) => line.includes("signing threads started"));
+      if (threads === 0) {
+        assert.equal(started.length, 0, "no signing threads with --signing-threads 0");
+      } else {
+        assert.equal(started.length, 1, server.stderr());
+        const logged = JSON.parse(started[0] ?? "{}") as { threads?: unknown[] };
+        assert.equal(logged.threads?.length, threads);
+      }
+    } finally {
+      await server.stop("SIGTERM");
+    }
+  }
+  for (const bad of ["-1", "x", "257"]) {
+    const result = await runCli(SERVER_CLI, ["--signing-threads", bad]);
+    assert.equal(result.code, 2, `--signing-threads ${bad}: ${result.stderr}`);
+    assert.match(result.stderr, /--signing-threads/);
+  }
+});

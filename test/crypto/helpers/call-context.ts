@@ -5,6 +5,9 @@ import type { CallContext } from "../../../src/server/service.js";
 export function testCallContext(path = "/test", signal: AbortSignal = new AbortController().signal): CallContext {
   return {
     signal,
+    get ended() {
+      return signal.aborted;
+    },
     path,
     peer: { transport: "test", label: "test" },
     metadata: () => ({}),

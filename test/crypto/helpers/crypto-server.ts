@@ -15,8 +15,15 @@ export interface RunningCryptoServer {
   stop(): Promise<void>;
 }
 
-export async function startCryptoServer(options: { maxMessageBytes?: number } = {}): Promise<RunningCryptoServer> {
+export interface CryptoServerOptions {
+  maxMessageBytes?: number;
+  /** Sign on this many signing threads (signing-threads.ts); absent = on libuv's pool. */
+  signingThreads?: number;
+}
+
+export async function startCryptoServer(options: CryptoServerOptions = {}): Promise<RunningCryptoServer> {
   const keyring = await generateKeyring();
+  if (options.signingThreads !== undefined) await keyring.startSigningThreads({ threads: options.signingThreads, nice: 19 });
   const server = new GrpcServer(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes });
   server.addService(CryptoService, createCryptoService(keyring));
   const listener = await server.listen("tcp://127.0.0.1:0");
@@ -47,6 +54,7 @@ export async function startCryptoServer(options: { maxMessageBytes?: number } = 
     async stop() {
       await client.close(true);
       await server.shutdown(0);
+      await keyring.close();
     },
   };
 }

@@ -1,0 +1,131 @@
+/**
+ * A signing thread (worker_threads entry; the event loop's side is signing-threads.ts). It signs synchronously -
+ * this thread has nothing else to do - and answers in batches (see drain()), so a saturated thread wakes the event
+ * loop once per many signatures instead of once per signature (those wake-ups were what cost cheap algorithms
+ * half their throughput on libuv's pool). It lowers its own priority first, so the event loop preempts it
+ * whenever it has work.
+ */
+import type { KeyObject } from "node:crypto";
+import { readlinkSync } from "node:fs";
+import os from "node:os";
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
+import { ALL_ALGORITHMS, type AlgorithmSpec } from "./algorithms.js";
+import { BatchWriter, readBatch, ResultStatus, type SigningJob } from "./signing-batch.js";
+import { signKeyArgument, signNow, type SignKeyArgument } from "./sign.js";
+
+/** What the event loop hands a new signing thread. */
+export interface SigningThreadData {
+  readonly port: MessagePort;
+  /** [KeyType, private KeyObject]: cloned into this thread, never out of the process. */
+  readonly keys: ReadonlyArray<readonly [number, KeyObject]>;
+  /** The nice value to run at; 0 leaves the priority alone. */
+  readonly nice: number;
+  readonly maxDelayMs: number;
+}
+
+/** The thread's first message on parentPort. */
+export interface SigningThreadReady {
+  readonly type: "ready";
+  /** The kernel's id of this thread, or -1 where /proc is missing. */
+  readonly tid: number;
+  /** The nice value the thread runs at, as the kernel reports it. */
+  readonly nice: number;
+}
+
+interface PreparedKey {
+  readonly spec: AlgorithmSpec;
+  readonly key: SignKeyArgument;
+}
+
+const data = workerData as SigningThreadData;
+const port = data.port;
+const prepared = new Map<number, PreparedKey>();
+for (const [keyType, privateKey] of data.keys) {
+  for (const spec of ALL_ALGORITHMS) {
+    if (spec.keyType === keyType) prepared.set(spec.algorithm, { spec, key: signKeyArgument(spec, privateKey) });
+  }
+}
+
+const encoder = new TextEncoder();
+const failure = (message: string) => encoder.encode(message);
+
+function lowerPriority(nice: number): number {
+  try {
+    // setpriority(PRIO_PROCESS, 0) changes the calling thread only on Linux: the event loop keeps its priority.
+    if (nice > 0) os.setPriority(nice);
+    return os.getPriority();
+  } catch {
+    return os.getPriority();
+  }
+}
+
+function threadId(): number {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    return Number.isInteger(tid) ? tid : -1;
+  } catch {
+    return -1;
+  }
+}
+
+function signOne(out: BatchWriter, id: number, algorithm: number, message: Uint8Array): void {
+  const entry = prepared.get(algorithm);
+  if (entry === undefined) {
+    out.add(id, ResultStatus.Failed, failure(`no key for algorithm ${algorithm} in the signing thread`));
+    return;
+  }
+  try {
+    out.add(id, ResultStatus.Signed, signNow(entry.spec, entry.key, message));
+  } catch (error) {
+    // OpenSSL's messages name routines and reasons, never key bytes.
+    out.add(id, ResultStatus.Failed, failure(error instanceof Error ? error.message : String(error)));
+  }
+}
+
+function send(out: BatchWriter): void {
+  const batch = out.take();
+  port.postMessage(batch, [batch.buffer]);
+}
+
+/** Jobs received and not yet signed, oldest first (`head` is the next one). */
+const queue: SigningJob[] = [];
+let head = 0;
+
+function receiveWaitingBatches(): void {
+  for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
+    if (next.message instanceof Uint8Array) readBatch(next.message, (id, algorithm, message) => queue.push({ id, algorithm, data: message }));
+  }
+}
+
+/**
+ * Signs until no job is left. Results go back when they are at least as many as the jobs still waiting (so the
+ * answered calls can make their round trip to the client and back while this thread works through the other half),
+ * when nothing is waiting, or maxDelayMs after the last answer: at full load one wake-up of the event loop answers
+ * a large share of the calls in flight, at light load every result goes back at once.
+ */
+function drain(first: Uint8Array): void {
+  readBatch(first, (id, algorithm, message) => queue.push({ id, algorithm, data: message }));
+  const out = new BatchWriter();
+  let lastSent = performance.now();
+  while (head < queue.length) {
+    const job = queue[head++];
+    if (job === undefined) break;
+    signOne(out, job.id, job.algorithm, job.data);
+    if (out.size < queue.length - head && performance.now() - lastSent < data.maxDelayMs) continue;
+    receiveWaitingBatches();
+    const now = performance.now();
+    if (out.size >= queue.length - head || now - lastSent >= data.maxDelayMs) {
+      send(out);
+      lastSent = now;
+    }
+  }
+  queue.length = 0;
+  head = 0;
+}
+
+port.on("message", (message: unknown) => {
+  if (message instanceof Uint8Array) drain(message);
+});
+
+const ready: SigningThreadReady = { type: "ready", tid: threadId(), nice: lowerPriority(data.nice) };
+parentPort?.postMessage(ready);
