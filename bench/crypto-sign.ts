@@ -75,7 +75,7 @@ function parseOptions(argv: string[]): Options {
       "pool-nice": { type: "string", default: String(DEFAULT_POOL_NICE) },
       target: { type: "string", default: "" },
       "signing-threads": { type: "string", default: "1" },
-      "sign-max-delay-ms": { type: "string", default: "2" },
+      "sign-max-delay-ms": { type: "string", default: "5" },
     },
   });
   const number = (name: string, text: string, min: number, max: number): number => {

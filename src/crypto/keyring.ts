@@ -38,7 +38,7 @@ export interface SigningThreadsConfig {
   threads: number;
   /** Their nice value (0: the event loop's priority). */
   nice: number;
-  /** A busy thread answers at least this often; default 2 ms. */
+  /** A busy thread answers at least this often (with 8 results or more); default 5 ms. */
   maxDelayMs?: number;
   log?: Logger;
 }

@@ -21,7 +21,7 @@ export interface SigningThreadsOptions {
   threads: number;
   /** Their nice value (0 leaves them at the event loop's priority). */
   nice: number;
-  /** A busy thread answers at least this often; default 2 ms. */
+  /** A busy thread answers at least this often (with 8 results or more); default 5 ms. */
   maxDelayMs?: number;
   /** Signs when every thread has been given up. */
   fallback: (spec: AlgorithmSpec, data: Uint8Array) => Promise<Uint8Array>;
@@ -41,7 +41,7 @@ interface PendingJob {
   readonly reject: (error: unknown) => void;
 }
 
-const DEFAULT_MAX_DELAY_MS = 2;
+const DEFAULT_MAX_DELAY_MS = 5;
 /** A thread that dies sooner than this after starting counts as failing at start. */
 const QUICK_DEATH_MS = 1000;
 const MAX_QUICK_DEATHS = 3;
