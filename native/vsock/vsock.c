@@ -296,7 +296,12 @@ static napi_value Connect(napi_env env, napi_callback_info info) {
   r->next = state->pending;
   state->pending = r;
   if ((uerr = uv_poll_start(&r->poll, UV_WRITABLE, on_writable)) != 0) finish(r, -uerr);
-  else if (timeout_ms > 0) uv_timer_start(&r->timer, on_timeout, timeout_ms, 0);
+  else if (timeout_ms > 0) {
+    // libuv times timers from the loop's cached clock, read when the loop last woke: after synchronous work in the
+    // same callback (a caller preparing its data) it is stale, and the timeout would run from the past.
+    uv_update_time(loop);
+    uv_timer_start(&r->timer, on_timeout, timeout_ms, 0);
+  }
   return u32_value(env, (uint32_t)fd);
 }
 
