@@ -160,10 +160,14 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
 function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
   if (config.signingThreads > 0) {
     // Jobs queued before a thread is up wait in its port, so the server need not wait for them to listen.
-    keyring.startSigningThreads({ threads: config.signingThreads, nice: configuredNice(log), log }).then(
-      (threads) => log.debug({ threads }, "signing threads started"),
-      (error: unknown) => log.error({ err: error }, "signing threads failed to start"),
-    );
+    try {
+      keyring.startSigningThreads({ threads: config.signingThreads, nice: configuredNice(log), log }).then(
+        (threads) => log.debug({ threads }, "signing threads started"),
+        (error: unknown) => log.error({ err: error }, "signing threads failed to start"),
+      );
+    } catch (error) {
+      log.error({ err: error }, "cannot start the signing threads; signing on libuv's pool");
+    }
   }
   const server = new GrpcServer({
     log,

@@ -115,7 +115,13 @@ class SigningThread {
       return;
     }
     this.owner.log?.warn({ code }, "signing thread exited; starting another");
-    ({ worker: this.worker, port: this.port, info: this.info } = this.#start());
+    try {
+      ({ worker: this.worker, port: this.port, info: this.info } = this.#start());
+    } catch (error) {
+      // The runtime refused a new thread (out of memory, too many threads): sign elsewhere from now on.
+      this.givenUp = true;
+      this.owner.log?.error({ err: error }, "cannot start a signing thread; given up");
+    }
   }
 
   failAll(error: unknown): void {
