@@ -1,7 +1,7 @@
 /**
- * N workers share the cores' signing threads instead of each starting one per core: each worker's libuv pool gets
- * ceil(cores / N) threads (here 2 cores, 2 workers: 1 each), all lowered to nice 19.
- * Linux only (/proc).
+ * N workers share the cores instead of each starting threads for every core: each worker gets ceil(cores / N)
+ * signing threads (worker_threads) and as many libuv pool threads (here 2 cores, 2 workers: 1 each), all lowered to
+ * nice 19. Linux only (/proc).
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -19,12 +19,12 @@ function childPids(pid: number): number[] {
   return out;
 }
 
-/** The nice values of a process's libuv pool threads. */
-function poolThreadNices(pid: number): number[] {
+/** The nice values of a process's threads with this name (libuv's pool: "libuv-worker"; worker_threads: "WorkerThread"). */
+function threadNices(pid: number, name: string): number[] {
   const nices: number[] = [];
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() !== "libuv-worker") continue;
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() !== name) continue;
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       nices.push(Number(fields[16])); // field 19 of stat; 17th after "(comm) "
@@ -37,16 +37,30 @@ function poolThreadNices(pid: number): number[] {
 
 const linux = process.platform === "linux" && existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
 
-test("two workers on this machine each run ceil(cores / 2) signing threads at nice 19", { skip: !linux && "needs Linux /proc" }, async () => {
+/** The signing threads start while the worker listens: wait until they are all there and lowered. */
+async function settledThreadNices(pid: number, name: string, expected: number): Promise<number[]> {
+  const deadline = Date.now() + 10_000;
+  let nices = threadNices(pid, name);
+  while (Date.now() < deadline && (nices.length < expected || nices.some((nice) => nice !== 19))) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    nices = threadNices(pid, name);
+  }
+  return nices;
+}
+
+test("two workers on this machine each run ceil(cores / 2) signing threads and pool threads at nice 19", { skip: !linux && "needs Linux /proc" }, async () => {
   const server = await startServerCli(["--workers", "2", "--listen", "tcp://127.0.0.1:0", "--log-level", "warn"], 1, 60_000);
   try {
     const workers = childPids(server.child.pid ?? 0);
     assert.equal(workers.length, 2, `worker processes: ${workers.join(",")}`);
     const expected = Math.max(1, Math.ceil(os.availableParallelism() / 2));
     for (const pid of workers) {
-      const nices = poolThreadNices(pid);
+      const nices = threadNices(pid, "libuv-worker");
       assert.equal(nices.length, expected, `worker ${pid}: ${nices.length} pool threads`);
       assert.ok(nices.every((nice) => nice === 19), `worker ${pid}: nices ${nices.join(",")}`);
+      const signing = await settledThreadNices(pid, "WorkerThread", expected);
+      assert.equal(signing.length, expected, `worker ${pid}: ${signing.length} signing threads`);
+      assert.ok(signing.every((nice) => nice === 19), `worker ${pid}: signing thread nices ${signing.join(",")}`);
     }
   } finally {
     const finished = await server.stop("SIGTERM");
