@@ -31,7 +31,7 @@ import { verifyLocally } from "../src/client/crypto-client.js";
 import { ALL_ALGORITHMS, algorithmSpec, type AlgorithmSpec } from "../src/crypto/algorithms.js";
 import { generateKeyring } from "../src/crypto/keyring.js";
 import { isRsaKeyBits, type RsaKeyBits } from "../src/crypto/key-types.js";
-import { signKeyArgument, signNow, signOffLoop, type SignKeyArgument } from "../src/crypto/sign.js";
+import { signKeyArguments, signNow, signOffLoop, type SignKeyArgument } from "../src/crypto/sign.js";
 import { DEFAULT_POOL_NICE, POOL_NICE_ENV, yieldThreadPoolToEventLoop } from "../src/crypto/thread-pool-priority.js";
 import { CryptoService, KeyType, SignRequestSchema, SignResponseSchema, SignatureAlgorithm } from "../src/gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { EchoRequestSchema, EchoService } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
@@ -199,9 +199,8 @@ async function runRaw(options: Options): Promise<void> {
   const keys = new Map<KeyType, KeyObject>();
   for (const keyType of [KeyType.RSA, KeyType.EC_P256, KeyType.EC_P384, KeyType.ED25519]) keys.set(keyType, await localKey(keyType, options.rsaBits));
   const prepared = new Map<number, SignKeyArgument>();
-  for (const spec of ALL_ALGORITHMS) {
-    const key = keys.get(spec.keyType);
-    if (key !== undefined) prepared.set(spec.algorithm, signKeyArgument(spec, key));
+  for (const [keyType, key] of keys) {
+    for (const [algorithm, argument] of signKeyArguments(keyType, key)) prepared.set(algorithm, argument);
   }
   writeJson({ cores: os.availableParallelism(), uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? "?" });
   for await (const line of createInterface({ input: process.stdin })) {

@@ -11,7 +11,7 @@ import { cryptoErrors } from "./errors.js";
 import { describeKey, isRsaKeyBits, keyTypeOf, type RsaKeyBits } from "./key-types.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import type { Logger } from "../log/logger.js";
-import { signKeyArgument, signOffLoop, verifyKeyArgument, verifyOffLoop, type SignKeyArgument, type VerifyKeyArgument } from "./sign.js";
+import { signKeyArguments, signOffLoop, verifyKeyArgument, verifyOffLoop, type SignKeyArgument, type VerifyKeyArgument } from "./sign.js";
 import { SigningThreads, type SigningThreadInfo } from "./signing-threads.js";
 
 /** The public facts about one key: what GetPublicKey returns and what start-up logs. */
@@ -156,12 +156,10 @@ function holdKey(keyType: KeyType, privateKey: KeyObject): HeldKey {
     description: describeKey(privateKey),
   });
   // The node:crypto key arguments are prepared once per algorithm, so the signing path allocates nothing for them.
-  const signArgs = new Map<number, SignKeyArgument>();
+  const signArgs = signKeyArguments(keyType, privateKey);
   const verifyArgs = new Map<number, VerifyKeyArgument>();
   for (const spec of ALL_ALGORITHMS) {
-    if (spec.keyType !== keyType) continue;
-    signArgs.set(spec.algorithm, signKeyArgument(spec, privateKey));
-    verifyArgs.set(spec.algorithm, verifyKeyArgument(spec, publicKey));
+    if (spec.keyType === keyType) verifyArgs.set(spec.algorithm, verifyKeyArgument(spec, publicKey));
   }
   return { info, privateKey, signArgs, verifyArgs };
 }

@@ -10,7 +10,7 @@ import {
   type SignKeyObjectInput,
   type VerifyKeyObjectInput,
 } from "node:crypto";
-import type { AlgorithmSpec } from "./algorithms.js";
+import { ALL_ALGORITHMS, type AlgorithmSpec } from "./algorithms.js";
 import { derToP1363, p1363ToDer } from "./ecdsa-signature.js";
 import { rsaPssPrivateKey } from "./rsa-pss-key.js";
 
@@ -30,6 +30,18 @@ export function signKeyArgument(spec: AlgorithmSpec, privateKey: KeyObject): Sig
     if (pssKey !== undefined) return pssKey;
   }
   return { key: privateKey, ...spec.keyOptions };
+}
+
+/**
+ * The key argument of every algorithm this private key signs, by SignatureAlgorithm value: prepared once per key,
+ * so that signing allocates nothing for it.
+ */
+export function signKeyArguments(keyType: number, privateKey: KeyObject): Map<number, SignKeyArgument> {
+  const args = new Map<number, SignKeyArgument>();
+  for (const spec of ALL_ALGORITHMS) {
+    if (spec.keyType === keyType) args.set(spec.algorithm, signKeyArgument(spec, privateKey));
+  }
+  return args;
 }
 
 /** Verification keeps PSS's options object: it states the exact salt length that Verify insists on. */

@@ -9,9 +9,9 @@ import type { KeyObject } from "node:crypto";
 import { readlinkSync } from "node:fs";
 import os from "node:os";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
-import { ALL_ALGORITHMS, type AlgorithmSpec } from "./algorithms.js";
+import { algorithmSpec } from "./algorithms.js";
 import { BatchWriter, readBatch, ResultStatus, type SigningJob } from "./signing-batch.js";
-import { signKeyArgument, signNow, type SignKeyArgument } from "./sign.js";
+import { signKeyArguments, signNow, type SignKeyArgument } from "./sign.js";
 
 /** What the event loop hands a new signing thread. */
 export interface SigningThreadData {
@@ -32,18 +32,11 @@ export interface SigningThreadReady {
   readonly nice: number;
 }
 
-interface PreparedKey {
-  readonly spec: AlgorithmSpec;
-  readonly key: SignKeyArgument;
-}
-
 const data = workerData as SigningThreadData;
 const port = data.port;
-const prepared = new Map<number, PreparedKey>();
+const prepared = new Map<number, SignKeyArgument>();
 for (const [keyType, privateKey] of data.keys) {
-  for (const spec of ALL_ALGORITHMS) {
-    if (spec.keyType === keyType) prepared.set(spec.algorithm, { spec, key: signKeyArgument(spec, privateKey) });
-  }
+  for (const [algorithm, key] of signKeyArguments(keyType, privateKey)) prepared.set(algorithm, key);
 }
 
 const encoder = new TextEncoder();
@@ -69,13 +62,14 @@ function threadId(): number {
 }
 
 function signOne(out: BatchWriter, id: number, algorithm: number, message: Uint8Array): void {
-  const entry = prepared.get(algorithm);
-  if (entry === undefined) {
+  const spec = algorithmSpec(algorithm);
+  const key = prepared.get(algorithm);
+  if (spec === undefined || key === undefined) {
     out.add(id, ResultStatus.Failed, failure(`no key for algorithm ${algorithm} in the signing thread`));
     return;
   }
   try {
-    out.add(id, ResultStatus.Signed, signNow(entry.spec, entry.key, message));
+    out.add(id, ResultStatus.Signed, signNow(spec, key, message));
   } catch (error) {
     // OpenSSL's messages name routines and reasons, never key bytes.
     out.add(id, ResultStatus.Failed, failure(error instanceof Error ? error.message : String(error)));
