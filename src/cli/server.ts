@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { workerPoolEnv } from "./threadpool.js";
+import { coresPerWorker, workerPoolEnv } from "./threadpool.js";
 import { parseArgs } from "node:util";
 import { isEngineName, serverEngine, ENGINE_NAMES, DEFAULT_ENGINE } from "../engine/registry.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from "../log/logger.js";
@@ -20,7 +20,6 @@ import { parseCidList } from "../server/cid-allowlist.js";
 import { type ListenOptions } from "../server/server.js";
 import { readPem, type TlsServerOptions } from "../transport/tls.js";
 import { configuredNice, yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
-import os from "node:os";
 import { algorithmName } from "../crypto/algorithms.js";
 import { parseAddress } from "../transport/address.js";
 
@@ -134,7 +133,7 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   const metricsListen = values["metrics-listen"];
   if (metricsListen !== undefined) parseAddress(metricsListen, true);
   const workers = positiveInteger("workers", values.workers, defaultWorkerCount());
-  const signingThreads = positiveInteger("signing-threads", values["signing-threads"], Math.max(1, Math.ceil(os.availableParallelism() / workers)), true);
+  const signingThreads = positiveInteger("signing-threads", values["signing-threads"], coresPerWorker(workers), true);
   if (signingThreads > 256) throw new UsageError(`--signing-threads out of range: ${signingThreads} (at most 256)`);
   return {
     signingThreads,

@@ -9,10 +9,15 @@ export const POOL_SIZE_FROM_USER = process.env.UV_THREADPOOL_SIZE !== undefined;
 process.env.UV_THREADPOOL_SIZE ??= String(os.availableParallelism());
 
 /**
- * The environment that sizes each worker's pool: the cores shared out between the workers (at least one thread
- * each), so that N workers do not start N x cores signing threads. Empty when the user set UV_THREADPOOL_SIZE.
+ * The cores shared out between the serving processes (at least one each): each worker's signing threads and libuv
+ * pool threads, so that N workers do not start N x cores of them.
  */
+export function coresPerWorker(workers: number): number {
+  return Math.max(1, Math.ceil(os.availableParallelism() / workers));
+}
+
+/** The environment that sizes each worker's libuv pool (coresPerWorker); empty when the user set UV_THREADPOOL_SIZE. */
 export function workerPoolEnv(workers: number): Record<string, string> {
   if (POOL_SIZE_FROM_USER) return {};
-  return { UV_THREADPOOL_SIZE: String(Math.max(1, Math.ceil(os.availableParallelism() / workers))) };
+  return { UV_THREADPOOL_SIZE: String(coresPerWorker(workers)) };
 }
