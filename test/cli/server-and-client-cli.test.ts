@@ -4,7 +4,7 @@ import { writeFile, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { CLIENT_CLI, SERVER_CLI, runCli, startServerCli } from "../support/cli.js";
+import { CLIENT_CLI, SERVER_CLI, runCli, serverLogLines, startServerCli } from "../support/cli.js";
 
 test("fastgrpc-server prints where it listens and fastgrpc-client echoes through it", async () => {
   const server = await startServerCli(["--listen", "tcp://127.0.0.1:0", "--log-level", "warn"]);
@@ -107,13 +107,14 @@ test("fastgrpc-server signs on signing threads by default and on libuv's pool wi
       const url = server.urls[0] ?? "";
       const signed = await runCli(CLIENT_CLI, ["sign", "--target", url, "--key-type", "ec-p256", "--algorithm", "ecdsa-p256-sha256-fixed", "--data", "cli", "--verify"]);
       assert.equal(signed.code, 0, signed.stderr);
-      const started = server.stderr().split("\n").filter((line) => line.includes("signing threads started"));
+      const started = serverLogLines(server).filter((line) => line.msg === "signing threads started");
       if (threads === 0) {
         assert.equal(started.length, 0, "no signing threads with --signing-threads 0");
       } else {
         assert.equal(started.length, 1, server.stderr());
-        const logged = JSON.parse(started[0] ?? "{}") as { threads?: unknown[] };
-        assert.equal(logged.threads?.length, threads);
+        const logged = started[0]?.threads;
+        assert.ok(Array.isArray(logged), server.stderr());
+        assert.equal(logged.length, threads);
       }
     } finally {
       await server.stop("SIGTERM");

@@ -11,30 +11,13 @@ import { GrpcClient } from "../../src/client/client.js";
 import { CryptoService, KeyType, SignatureAlgorithm } from "../../src/gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { Health } from "../../src/gen/grpc/health/v1/health_pb.js";
 import { EchoService } from "../../src/services/echo.js";
-import { type ServerProcess, startServerCli } from "../support/cli.js";
+import { type ServerProcess, startServerCli, serverLogLines } from "../support/cli.js";
+import { metricSample } from "../support/metrics-text.js";
 
 const ECHO = 'grpc_type="unary",grpc_service="fastgrpc.echo.v1.EchoService",grpc_method="Echo"';
 const CHECK = 'grpc_type="unary",grpc_service="grpc.health.v1.Health",grpc_method="Check"';
 const SIGN = 'grpc_type="unary",grpc_service="fastgrpc.crypto.v1.CryptoService",grpc_method="Sign"';
 const CONNECTIONS = 8;
-
-function sample(text: string, name: string, labels: string): number | undefined {
-  const prefix = labels === "" ? `${name} ` : `${name}{${labels}} `;
-  const line = text.split("\n").find((l) => l.startsWith(prefix));
-  return line === undefined ? undefined : Number(line.slice(prefix.length));
-}
-
-interface LogLine { pid?: number; msg?: string; [key: string]: unknown }
-
-function logLines(server: ServerProcess): LogLine[] {
-  return server.stderr().split("\n").flatMap((line) => {
-    try {
-      return [JSON.parse(line) as LogLine];
-    } catch {
-      return [];
-    }
-  });
-}
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -59,7 +42,7 @@ describe("metrics across workers", () => {
     const metricsAt = /metrics on tcp:\/\/(\S+)/.exec(server.stdout())?.[1];
     assert.ok(metricsAt, server.stdout());
     scrapeUrl = `http://${metricsAt}/metrics`;
-    const ready = await waitFor("all workers listening", () => logLines(server).find((line) => line.msg === "all workers listening"));
+    const ready = await waitFor("all workers listening", () => serverLogLines(server).find((line) => line.msg === "all workers listening"));
     workerPids = Array.isArray(ready.pids) ? ready.pids.filter((pid): pid is number => typeof pid === "number") : [];
     assert.equal(workerPids.length, 2);
   });
@@ -90,30 +73,30 @@ describe("metrics across workers", () => {
     }
     assert.equal(echoes, 36);
     // Both workers served some of these connections (round-robin hands them out alternately).
-    const acceptedBy = new Set(logLines(server).filter((line) => line.msg === "connection accepted").map((line) => line.pid));
+    const acceptedBy = new Set(serverLogLines(server).filter((line) => line.msg === "connection accepted").map((line) => line.pid));
     assert.deepEqual([...acceptedBy].sort(), [...workerPids].sort(), "connections accepted by both workers");
 
     const text = await scrape();
-    assert.equal(sample(text, "grpc_server_started_total", ECHO), 36);
-    assert.equal(sample(text, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 36);
-    assert.equal(sample(text, "grpc_server_handled_total", `${CHECK},grpc_code="OK"`), CONNECTIONS);
-    assert.equal(sample(text, "grpc_server_handled_total", `${CHECK},grpc_code="NOT_FOUND"`), CONNECTIONS);
-    assert.equal(sample(text, "grpc_server_handled_total", `${SIGN},grpc_code="OK"`), CONNECTIONS);
-    assert.equal(sample(text, "grpc_server_handling_seconds_count", ECHO), 36);
-    assert.equal(sample(text, "grpc_server_handling_seconds_bucket", `${ECHO},le="+Inf"`), 36);
+    assert.equal(metricSample(text, "grpc_server_started_total", ECHO), 36);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 36);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${CHECK},grpc_code="OK"`), CONNECTIONS);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${CHECK},grpc_code="NOT_FOUND"`), CONNECTIONS);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${SIGN},grpc_code="OK"`), CONNECTIONS);
+    assert.equal(metricSample(text, "grpc_server_handling_seconds_count", ECHO), 36);
+    assert.equal(metricSample(text, "grpc_server_handling_seconds_bucket", `${ECHO},le="+Inf"`), 36);
     const buckets = text.split("\n").filter((line) => line.startsWith(`grpc_server_handling_seconds_bucket{${ECHO}`)).map((line) => Number(line.split(" ")[1]));
     assert.deepEqual(buckets, [...buckets].sort((a, b) => a - b), "cumulative buckets");
-    assert.ok((sample(text, "grpc_server_handling_seconds_sum", ECHO) ?? 0) > 0);
-    assert.equal(sample(text, "fastgrpc_server_calls_in_flight", ECHO), 0);
-    assert.equal(sample(text, "fastgrpc_server_connections_open", 'transport="tcp"'), CONNECTIONS);
-    assert.equal(sample(text, "fastgrpc_server_connections_accepted_total", 'transport="tcp"'), CONNECTIONS);
-    assert.equal(sample(text, "fastgrpc_signatures_total", 'algorithm="SIGNATURE_ALGORITHM_ECDSA_P256_SHA256_ASN1"'), CONNECTIONS);
+    assert.ok((metricSample(text, "grpc_server_handling_seconds_sum", ECHO) ?? 0) > 0);
+    assert.equal(metricSample(text, "fastgrpc_server_calls_in_flight", ECHO), 0);
+    assert.equal(metricSample(text, "fastgrpc_server_connections_open", 'transport="tcp"'), CONNECTIONS);
+    assert.equal(metricSample(text, "fastgrpc_server_connections_accepted_total", 'transport="tcp"'), CONNECTIONS);
+    assert.equal(metricSample(text, "fastgrpc_signatures_total", 'algorithm="SIGNATURE_ALGORITHM_ECDSA_P256_SHA256_ASN1"'), CONNECTIONS);
     for (const process of ["primary", "worker-1", "worker-2"]) {
-      assert.ok((sample(text, "process_resident_memory_bytes", `process="${process}"`) ?? 0) > 0, process);
-      assert.ok((sample(text, "process_cpu_seconds_total", `process="${process}"`) ?? -1) >= 0, process);
+      assert.ok((metricSample(text, "process_resident_memory_bytes", `process="${process}"`) ?? 0) > 0, process);
+      assert.ok((metricSample(text, "process_cpu_seconds_total", `process="${process}"`) ?? -1) >= 0, process);
     }
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2);
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="timed_out"'), 0);
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2);
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="timed_out"'), 0);
   });
 
   test("a worker that cannot answer delays the scrape by the timeout only, and the scrape says so", async () => {
@@ -128,31 +111,31 @@ describe("metrics across workers", () => {
     }
     const elapsed = Date.now() - began;
     assert.ok(elapsed < 5000, `scrape took ${elapsed} ms`);
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="timed_out"'), 1);
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 1);
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="timed_out"'), 1);
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 1);
     assert.match(text, new RegExp(`^# fastgrpc: worker-\\d \\(pid ${stopped}\\) did not answer within \\d+ ms`, "m"));
-    assert.equal(sample(text, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 36, "its counters as last answered");
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 36, "its counters as last answered");
   });
 
   test("a killed worker's counts stay in the totals after its replacement starts", async () => {
     for (const client of clients.splice(0)) await client.close(true);
     const before = await scrape();
-    assert.equal(sample(before, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2, before.slice(-600));
+    assert.equal(metricSample(before, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2, before.slice(-600));
     const killed = workerPids[0] ?? assert.fail();
     process.kill(killed, "SIGKILL");
-    await waitFor("a replacement worker", () => logLines(server).find((line) => line.msg === "replacement worker listening"));
+    await waitFor("a replacement worker", () => serverLogLines(server).find((line) => line.msg === "replacement worker listening"));
     const after = await scrape();
-    assert.equal(sample(after, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2);
-    assert.equal(sample(after, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 36);
-    assert.equal(sample(after, "grpc_server_handling_seconds_count", ECHO), 36);
-    assert.equal(sample(after, "fastgrpc_server_connections_accepted_total", 'transport="tcp"'), CONNECTIONS);
-    assert.equal(sample(after, "fastgrpc_signatures_total", 'algorithm="SIGNATURE_ALGORITHM_ECDSA_P256_SHA256_ASN1"'), CONNECTIONS);
-    assert.ok((sample(after, "process_resident_memory_bytes", 'process="worker-1"') ?? 0) > 0, "the replacement keeps the label");
-    assert.ok((sample(after, "process_resident_memory_bytes", 'process="worker-2"') ?? 0) > 0);
+    assert.equal(metricSample(after, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2);
+    assert.equal(metricSample(after, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 36);
+    assert.equal(metricSample(after, "grpc_server_handling_seconds_count", ECHO), 36);
+    assert.equal(metricSample(after, "fastgrpc_server_connections_accepted_total", 'transport="tcp"'), CONNECTIONS);
+    assert.equal(metricSample(after, "fastgrpc_signatures_total", 'algorithm="SIGNATURE_ALGORITHM_ECDSA_P256_SHA256_ASN1"'), CONNECTIONS);
+    assert.ok((metricSample(after, "process_resident_memory_bytes", 'process="worker-1"') ?? 0) > 0, "the replacement keeps the label");
+    assert.ok((metricSample(after, "process_resident_memory_bytes", 'process="worker-2"') ?? 0) > 0);
 
     const client = new GrpcClient(server.urls[0] ?? assert.fail());
     clients.push(client);
     for (let i = 0; i < 4; i++) await client.unary(EchoService.method.echo, { payload: new Uint8Array(1) });
-    assert.equal(sample(await scrape(), "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 40);
+    assert.equal(metricSample(await scrape(), "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 40);
   });
 });

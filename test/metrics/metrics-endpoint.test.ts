@@ -16,13 +16,7 @@ import { GrpcServer } from "../../src/server/server.js";
 import { createCryptoService } from "../../src/services/crypto.js";
 import { EchoService, createEchoService } from "../../src/services/echo.js";
 import { silentLogger } from "../../src/log/logger.js";
-
-/** The value of one sample line, e.g. `name{labels} 3`; undefined when absent. */
-function sample(text: string, name: string, labels: string): number | undefined {
-  const prefix = labels === "" ? `${name} ` : `${name}{${labels}} `;
-  const line = text.split("\n").find((l) => l.startsWith(prefix));
-  return line === undefined ? undefined : Number(line.slice(prefix.length));
-}
+import { metricSample } from "../support/metrics-text.js";
 
 const ECHO = 'grpc_type="unary",grpc_service="fastgrpc.echo.v1.EchoService",grpc_method="Echo"';
 const CHECK = 'grpc_type="unary",grpc_service="grpc.health.v1.Health",grpc_method="Check"';
@@ -69,23 +63,23 @@ describe("metrics endpoint", () => {
     assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
     const text = await response.text();
 
-    assert.equal(sample(text, "grpc_server_started_total", ECHO), 3);
-    assert.equal(sample(text, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 3);
-    assert.equal(sample(text, "grpc_server_handled_total", `${CHECK},grpc_code="OK"`), 1);
-    assert.equal(sample(text, "grpc_server_handled_total", `${CHECK},grpc_code="NOT_FOUND"`), 1);
-    assert.equal(sample(text, "grpc_server_handled_total", `${STREAM},grpc_code="OK"`), 1);
-    assert.equal(sample(text, "fastgrpc_server_calls_in_flight", ECHO), 0);
-    assert.equal(sample(text, "grpc_server_handling_seconds_count", ECHO), 3);
-    assert.equal(sample(text, 'grpc_server_handling_seconds_bucket', `${ECHO},le="+Inf"`), 3);
-    assert.ok((sample(text, "grpc_server_handling_seconds_sum", ECHO) ?? -1) > 0);
+    assert.equal(metricSample(text, "grpc_server_started_total", ECHO), 3);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 3);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${CHECK},grpc_code="OK"`), 1);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${CHECK},grpc_code="NOT_FOUND"`), 1);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${STREAM},grpc_code="OK"`), 1);
+    assert.equal(metricSample(text, "fastgrpc_server_calls_in_flight", ECHO), 0);
+    assert.equal(metricSample(text, "grpc_server_handling_seconds_count", ECHO), 3);
+    assert.equal(metricSample(text, 'grpc_server_handling_seconds_bucket', `${ECHO},le="+Inf"`), 3);
+    assert.ok((metricSample(text, "grpc_server_handling_seconds_sum", ECHO) ?? -1) > 0);
     // Buckets are cumulative.
     const buckets = text.split("\n").filter((l) => l.startsWith(`grpc_server_handling_seconds_bucket{${ECHO}`)).map((l) => Number(l.split(" ")[1]));
     assert.deepEqual(buckets, [...buckets].sort((a, b) => a - b));
-    assert.equal(sample(text, "fastgrpc_server_connections_open", 'transport="tcp"'), 1);
-    assert.equal(sample(text, "fastgrpc_signatures_total", 'algorithm="SIGNATURE_ALGORITHM_ECDSA_P256_SHA256_ASN1"'), 2);
-    assert.equal(sample(text, "fastgrpc_signatures_total", 'algorithm="SIGNATURE_ALGORITHM_ED25519"'), 1);
-    assert.ok((sample(text, "process_resident_memory_bytes", "") ?? 0) > 0);
-    assert.ok((sample(text, "process_cpu_seconds_total", "") ?? -1) >= 0);
+    assert.equal(metricSample(text, "fastgrpc_server_connections_open", 'transport="tcp"'), 1);
+    assert.equal(metricSample(text, "fastgrpc_signatures_total", 'algorithm="SIGNATURE_ALGORITHM_ECDSA_P256_SHA256_ASN1"'), 2);
+    assert.equal(metricSample(text, "fastgrpc_signatures_total", 'algorithm="SIGNATURE_ALGORITHM_ED25519"'), 1);
+    assert.ok((metricSample(text, "process_resident_memory_bytes", "") ?? 0) > 0);
+    assert.ok((metricSample(text, "process_cpu_seconds_total", "") ?? -1) >= 0);
   });
 
   test("calls in flight and closed connections are seen as they change", async () => {
@@ -97,14 +91,14 @@ describe("metrics endpoint", () => {
     const stream = other.bidiStream(EchoService.method.echoStream, requests)[Symbol.asyncIterator]();
     await stream.next();
     const during = await (await fetch(scrapeUrl)).text();
-    assert.equal(sample(during, "fastgrpc_server_calls_in_flight", STREAM), 1);
-    assert.equal(sample(during, "fastgrpc_server_connections_open", 'transport="tcp"'), 2);
+    assert.equal(metricSample(during, "fastgrpc_server_calls_in_flight", STREAM), 1);
+    assert.equal(metricSample(during, "fastgrpc_server_connections_open", 'transport="tcp"'), 2);
     while (!(await stream.next()).done) { /* until the end */ }
     await other.close(true);
     await sleep(100);
     const later = await (await fetch(scrapeUrl)).text();
-    assert.equal(sample(later, "fastgrpc_server_calls_in_flight", STREAM), 0);
-    assert.equal(sample(later, "fastgrpc_server_connections_open", 'transport="tcp"'), 1);
+    assert.equal(metricSample(later, "fastgrpc_server_calls_in_flight", STREAM), 0);
+    assert.equal(metricSample(later, "fastgrpc_server_connections_open", 'transport="tcp"'), 1);
   });
 
   test("only /metrics is served", async () => {

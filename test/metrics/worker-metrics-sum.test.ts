@@ -10,14 +10,9 @@ import { type MetricsSnapshot, type ProcessSample, ServerMetrics } from "../../s
 import { type ScrapeTarget, WorkerMetricsCollector } from "../../src/server/workers/metrics-collector.js";
 import { SnapshotSum } from "../../src/server/workers/metrics-sum.js";
 import { parsePrimaryMessage, parseWorkerMessage } from "../../src/server/workers/messages.js";
+import { metricSample } from "../support/metrics-text.js";
 
 const ECHO = 'grpc_type="unary",grpc_service="fastgrpc.echo.v1.EchoService",grpc_method="Echo"';
-
-function sample(text: string, name: string, labels: string): number | undefined {
-  const prefix = labels === "" ? `${name} ` : `${name}{${labels}} `;
-  const line = text.split("\n").find((l) => l.startsWith(prefix));
-  return line === undefined ? undefined : Number(line.slice(prefix.length));
-}
 
 const PROCESS: ProcessSample = {
   cpuUserSeconds: 1, cpuSystemSeconds: 0.5, residentBytes: 1000, heapTotalBytes: 100, heapUsedBytes: 50, externalBytes: 10, startTimeSeconds: 1,
@@ -103,19 +98,19 @@ describe("summing worker metrics in the primary", () => {
   test("a scrape renders the sum of every worker, one process series per process", async () => {
     const { collector } = setup(1000, workerMetrics(3, 1, 1, 2), workerMetrics(5, 1, 2, 0));
     const text = await collector.render();
-    assert.equal(sample(text, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 2 + 3);
-    assert.equal(sample(text, "grpc_server_handled_total", `${ECHO},grpc_code="NOT_FOUND"`), 1 + 2);
-    assert.equal(sample(text, "grpc_server_handling_seconds_count", ECHO), 8);
-    assert.equal(sample(text, "grpc_server_handling_seconds_bucket", `${ECHO},le="+Inf"`), 8);
-    assert.equal(sample(text, "fastgrpc_server_calls_in_flight", ECHO), 2);
-    assert.equal(sample(text, "fastgrpc_server_connections_open", 'transport="tcp"'), 3);
-    assert.equal(sample(text, "fastgrpc_signatures_total", 'algorithm="ED25519"'), 2);
-    assert.equal(sample(text, "process_resident_memory_bytes", 'process="worker-1"'), 1000);
-    assert.equal(sample(text, "process_resident_memory_bytes", 'process="worker-2"'), 1000);
-    assert.ok((sample(text, "process_resident_memory_bytes", 'process="primary"') ?? 0) > 1000, "the primary's own figures");
-    assert.equal(sample(text, "process_resident_memory_bytes", ""), undefined, "no unlabelled process series");
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2);
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="timed_out"'), 0);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${ECHO},grpc_code="OK"`), 2 + 3);
+    assert.equal(metricSample(text, "grpc_server_handled_total", `${ECHO},grpc_code="NOT_FOUND"`), 1 + 2);
+    assert.equal(metricSample(text, "grpc_server_handling_seconds_count", ECHO), 8);
+    assert.equal(metricSample(text, "grpc_server_handling_seconds_bucket", `${ECHO},le="+Inf"`), 8);
+    assert.equal(metricSample(text, "fastgrpc_server_calls_in_flight", ECHO), 2);
+    assert.equal(metricSample(text, "fastgrpc_server_connections_open", 'transport="tcp"'), 3);
+    assert.equal(metricSample(text, "fastgrpc_signatures_total", 'algorithm="ED25519"'), 2);
+    assert.equal(metricSample(text, "process_resident_memory_bytes", 'process="worker-1"'), 1000);
+    assert.equal(metricSample(text, "process_resident_memory_bytes", 'process="worker-2"'), 1000);
+    assert.ok((metricSample(text, "process_resident_memory_bytes", 'process="primary"') ?? 0) > 1000, "the primary's own figures");
+    assert.equal(metricSample(text, "process_resident_memory_bytes", ""), undefined, "no unlabelled process series");
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2);
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="timed_out"'), 0);
     assert.equal(text.split("\n").filter((line) => line === "# TYPE grpc_server_handled_total counter").length, 1, "one family header");
   });
 
@@ -128,30 +123,30 @@ describe("summing worker metrics in the primary", () => {
     const text = await collector.render();
     const elapsed = performance.now() - began;
     assert.ok(elapsed >= 190 && elapsed < 1000, `scrape took ${elapsed} ms`);
-    assert.equal(sample(text, "grpc_server_handling_seconds_count", ECHO), 8, "the silent worker's last counters");
-    assert.equal(sample(text, "fastgrpc_server_connections_open", 'transport="tcp"'), 1, "gauges of the worker that answered only");
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 1);
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="timed_out"'), 1);
-    assert.equal(sample(text, "process_resident_memory_bytes", 'process="worker-2"'), undefined);
+    assert.equal(metricSample(text, "grpc_server_handling_seconds_count", ECHO), 8, "the silent worker's last counters");
+    assert.equal(metricSample(text, "fastgrpc_server_connections_open", 'transport="tcp"'), 1, "gauges of the worker that answered only");
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 1);
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="timed_out"'), 1);
+    assert.equal(metricSample(text, "process_resident_memory_bytes", 'process="worker-2"'), undefined);
     assert.match(text, /^# fastgrpc: worker-2 \(pid 1002\) did not answer within 200 ms/m);
   });
 
   test("a worker that exits leaves its counters in the sum; its replacement adds from zero", async () => {
     const { collector, fakes, exit, spawn } = setup(1000, workerMetrics(3, 1, 1, 1), workerMetrics(5, 1, 2, 1));
     const before = await collector.render();
-    assert.equal(sample(before, "grpc_server_handling_seconds_count", ECHO), 8);
+    assert.equal(metricSample(before, "grpc_server_handling_seconds_count", ECHO), 8);
     exit(fakes[1] ?? assert.fail());
     const after = await collector.render();
-    assert.equal(sample(after, "grpc_server_handling_seconds_count", ECHO), 8, "never less than before");
-    assert.equal(sample(after, "fastgrpc_signatures_total", 'algorithm="ED25519"'), 2);
-    assert.equal(sample(after, "fastgrpc_server_connections_open", 'transport="tcp"'), 1, "its connections are gone");
-    assert.equal(sample(after, "fastgrpc_server_connections_accepted_total", 'transport="tcp"'), 3);
-    assert.equal(sample(after, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 1);
+    assert.equal(metricSample(after, "grpc_server_handling_seconds_count", ECHO), 8, "never less than before");
+    assert.equal(metricSample(after, "fastgrpc_signatures_total", 'algorithm="ED25519"'), 2);
+    assert.equal(metricSample(after, "fastgrpc_server_connections_open", 'transport="tcp"'), 1, "its connections are gone");
+    assert.equal(metricSample(after, "fastgrpc_server_connections_accepted_total", 'transport="tcp"'), 3);
+    assert.equal(metricSample(after, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 1);
     spawn(workerMetrics(2, 1, 1, 0));
     const replaced = await collector.render();
-    assert.equal(sample(replaced, "grpc_server_handling_seconds_count", ECHO), 8 + 2);
-    assert.equal(sample(replaced, "fastgrpc_server_connections_open", 'transport="tcp"'), 2);
-    assert.equal(sample(replaced, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2);
+    assert.equal(metricSample(replaced, "grpc_server_handling_seconds_count", ECHO), 8 + 2);
+    assert.equal(metricSample(replaced, "fastgrpc_server_connections_open", 'transport="tcp"'), 2);
+    assert.equal(metricSample(replaced, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 2);
   });
 
   test("a scrape with no worker listening yet answers at once with the primary alone", async () => {
@@ -159,8 +154,8 @@ describe("summing worker metrics in the primary", () => {
     const began = performance.now();
     const text = await collector.render();
     assert.ok(performance.now() - began < 1000);
-    assert.equal(sample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 0);
-    assert.ok((sample(text, "process_cpu_seconds_total", 'process="primary"') ?? -1) >= 0);
+    assert.equal(metricSample(text, "fastgrpc_metrics_scrape_workers", 'result="answered"'), 0);
+    assert.ok((metricSample(text, "process_cpu_seconds_total", 'process="primary"') ?? -1) >= 0);
   });
 
   test("worker metrics messages of the wrong shape are ignored; good ones pass", () => {

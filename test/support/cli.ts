@@ -57,3 +57,17 @@ export function startServerCli(args: string[], expectedListeners = 1, timeoutMs 
     void exited.then((finished) => { clearTimeout(timer); reject(new Error(`server exited early (${finished.code}): ${finished.stderr}`)); });
   });
 }
+
+/** One JSON log line of the server (pino): pid, msg and level, with whatever fields the line carries. */
+export interface ServerLogLine { pid?: number; msg?: string; level?: number; [key: string]: unknown }
+
+/** The server's stderr so far, as log lines; lines that are not JSON are skipped. */
+export function serverLogLines(server: ServerProcess): ServerLogLine[] {
+  return server.stderr().split("\n").flatMap((line) => {
+    try {
+      return [JSON.parse(line) as ServerLogLine];
+    } catch {
+      return [];
+    }
+  });
+}

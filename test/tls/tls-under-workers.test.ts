@@ -16,29 +16,12 @@ import { Code } from "../../src/errors/codes.js";
 import { GrpcError } from "../../src/errors/grpc-error.js";
 import { EchoService } from "../../src/services/echo.js";
 import type { TlsClientOptions } from "../../src/transport/tls.js";
-import { type ServerProcess, startServerCli } from "../support/cli.js";
+import { type ServerProcess, startServerCli, type ServerLogLine, serverLogLines } from "../support/cli.js";
 import { type TestPki, makeTestPki } from "./certificates.js";
+import { metricSample } from "../support/metrics-text.js";
 
 const skip = spawnSync("openssl", ["version"]).status === 0 ? undefined : "the openssl CLI is missing (apt-get install openssl)";
 const GOOD_CLIENTS = 6;
-
-interface LogLine { pid?: number; msg?: string; level?: number; [key: string]: unknown }
-
-function logLines(server: ServerProcess): LogLine[] {
-  return server.stderr().split("\n").flatMap((line) => {
-    try {
-      return [JSON.parse(line) as LogLine];
-    } catch {
-      return [];
-    }
-  });
-}
-
-function sample(text: string, name: string, labels: string): number | undefined {
-  const prefix = `${name}{${labels}} `;
-  const line = text.split("\n").find((l) => l.startsWith(prefix));
-  return line === undefined ? undefined : Number(line.slice(prefix.length));
-}
 
 describe("TLS under workers", { skip }, () => {
   let pki: TestPki;
@@ -64,7 +47,7 @@ describe("TLS under workers", { skip }, () => {
     url = server.urls[0] ?? assert.fail("no url");
     metricsUrl = `http://${/metrics on tcp:\/\/(\S+)/.exec(server.stdout())?.[1] ?? assert.fail(server.stdout())}/metrics`;
     for (let i = 0; i < 200 && workerPids.length === 0; i++) {
-      const ready = logLines(server).find((line) => line.msg === "all workers listening");
+      const ready = serverLogLines(server).find((line) => line.msg === "all workers listening");
       if (Array.isArray(ready?.pids)) workerPids = ready.pids.filter((pid): pid is number => typeof pid === "number");
       else await sleep(25);
     }
@@ -83,22 +66,22 @@ describe("TLS under workers", { skip }, () => {
       const reply = await echo(client({ ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey }), `client ${i}`);
       assert.equal(Buffer.from(reply.payload).toString(), `client ${i}`);
     }
-    const accepted = logLines(server).filter((line) => line.msg === "connection accepted");
+    const accepted = serverLogLines(server).filter((line) => line.msg === "connection accepted");
     assert.equal(accepted.length, GOOD_CLIENTS);
     assert.ok(accepted.every((line) => line.transport === "tls"));
     assert.deepEqual([...new Set(accepted.map((line) => line.pid))].sort(), [...workerPids].sort(), "handshakes done in both workers");
     const metrics = await (await fetch(metricsUrl)).text();
-    assert.equal(sample(metrics, "fastgrpc_server_connections_accepted_total", 'transport="tls"'), GOOD_CLIENTS);
-    assert.equal(sample(metrics, "fastgrpc_server_connections_open", 'transport="tls"'), GOOD_CLIENTS);
+    assert.equal(metricSample(metrics, "fastgrpc_server_connections_accepted_total", 'transport="tls"'), GOOD_CLIENTS);
+    assert.equal(metricSample(metrics, "fastgrpc_server_connections_open", 'transport="tls"'), GOOD_CLIENTS);
   });
 
   test("a client without a certificate, or with one from another CA, is refused and a worker logs it", async () => {
     const refused = (error: unknown) => error instanceof GrpcError && error.code === Code.UNAVAILABLE;
     await assert.rejects(echo(client({ ca: pki.caCert }), "no certificate"), refused);
     await assert.rejects(echo(client({ ca: pki.caCert, cert: pki.rogueCert, key: pki.rogueKey }), "rogue"), refused);
-    let warnings: LogLine[] = [];
+    let warnings: ServerLogLine[] = [];
     for (let i = 0; i < 200 && warnings.length < 2; i++) {
-      warnings = logLines(server).filter((line) => line.msg === "TLS handshake refused");
+      warnings = serverLogLines(server).filter((line) => line.msg === "TLS handshake refused");
       if (warnings.length < 2) await sleep(25);
     }
     assert.ok(warnings.length >= 2, server.stderr().slice(-2000));
@@ -109,19 +92,19 @@ describe("TLS under workers", { skip }, () => {
     for (const name of ["server.crt", "server.key", "ca.crt"]) rmSync(join(pki.dir, name));
     const killed = workerPids[0] ?? assert.fail();
     process.kill(killed, "SIGKILL");
-    let replacement: LogLine | undefined;
+    let replacement: ServerLogLine | undefined;
     for (let i = 0; i < 400 && replacement === undefined; i++) {
-      replacement = logLines(server).find((line) => line.msg === "replacement worker listening");
+      replacement = serverLogLines(server).find((line) => line.msg === "replacement worker listening");
       if (replacement === undefined) await sleep(25);
     }
     const replacementPid = replacement?.workerPid;
     assert.equal(typeof replacementPid, "number", server.stderr().slice(-2000));
-    const acceptedBefore = logLines(server).filter((line) => line.msg === "connection accepted").length;
+    const acceptedBefore = serverLogLines(server).filter((line) => line.msg === "connection accepted").length;
     for (let i = 0; i < 4; i++) {
       const reply = await echo(client({ ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey }), `after ${i}`);
       assert.equal(Buffer.from(reply.payload).toString(), `after ${i}`);
     }
-    const acceptedAfter = logLines(server).filter((line) => line.msg === "connection accepted").slice(acceptedBefore);
+    const acceptedAfter = serverLogLines(server).filter((line) => line.msg === "connection accepted").slice(acceptedBefore);
     assert.ok(acceptedAfter.some((line) => line.pid === replacementPid), "the replacement did some of the handshakes");
   });
 

@@ -12,7 +12,7 @@ import { GrpcError } from "../../src/errors/grpc-error.js";
 import { EchoService } from "../../src/services/echo.js";
 import { parseAddress } from "../../src/transport/address.js";
 import { transportFor } from "../../src/transport/registry.js";
-import { type ServerProcess, startServerCli } from "../support/cli.js";
+import { type ServerProcess, startServerCli, serverLogLines } from "../support/cli.js";
 import { requireVsockVm, vsockVmSkip } from "../vm/guard.js";
 import { readAll } from "./helpers.js";
 
@@ -33,16 +33,6 @@ function localTarget(server: ServerProcess): string {
 async function scrape(server: ServerProcess): Promise<string> {
   const at = /metrics on tcp:\/\/(\S+)/.exec(server.stdout())?.[1] ?? assert.fail(server.stdout());
   return (await fetch(`http://${at}/metrics`)).text();
-}
-
-function warnLines(server: ServerProcess): Array<Record<string, unknown>> {
-  return server.stderr().split("\n").flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
 }
 
 test("--workers 2 --allow-cid: the workers serve a listed CID", OPTIONS, async () => {
@@ -90,10 +80,10 @@ test("--workers 2 --allow-cid: an unlisted CID is closed by the worker before an
     // A worker logs a refusal before it can answer the scrape: once the scrape is back, its log lines are written.
     const refused = Number(/^fastgrpc_server_connections_refused_total\{transport="vsock"\} (\d+)$/m.exec(await scrape(server))?.[1]);
     assert.ok(refused >= attempts + 1, `refused_total ${refused}`);
-    let refusals = warnLines(server).filter((line) => line.msg === "connection refused: CID not on the allowlist");
+    let refusals = serverLogLines(server).filter((line) => line.msg === "connection refused: CID not on the allowlist");
     for (let i = 0; i < 100 && refusals.length < refused; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      refusals = warnLines(server).filter((line) => line.msg === "connection refused: CID not on the allowlist");
+      refusals = serverLogLines(server).filter((line) => line.msg === "connection refused: CID not on the allowlist");
     }
     assert.equal(refusals.length, refused, `every refusal logged once and counted once, over both workers: ${server.stderr()}`);
     for (const line of refusals) {
