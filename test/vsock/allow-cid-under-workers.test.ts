@@ -7,14 +7,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GrpcClient } from "../../src/client/client.js";
-import { Code } from "../../src/errors/codes.js";
-import { GrpcError } from "../../src/errors/grpc-error.js";
 import { EchoService } from "../../src/services/echo.js";
 import { parseAddress } from "../../src/transport/address.js";
-import { transportFor } from "../../src/transport/registry.js";
 import { type ServerProcess, startServerCli, serverLogLines } from "../support/cli.js";
 import { requireVsockVm, vsockVmSkip } from "../vm/guard.js";
-import { readAll } from "./helpers.js";
+import { assertRefusedBeforeHttp2 } from "./helpers.js";
 
 const LOCAL_CID = 1;
 const OPTIONS = { skip: vsockVmSkip(), timeout: 300_000 };
@@ -63,20 +60,8 @@ test("--workers 2 --allow-cid: an unlisted CID is closed by the worker before an
   const server = await start("3,4");
   try {
     const target = localTarget(server);
-    const address = parseAddress(target);
     const attempts = 4;
-    for (let i = 0; i < attempts; i++) {
-      const socket = await (await transportFor(address)).connect(address, { timeoutMs: 30_000 });
-      const received = await readAll(socket).catch(() => Buffer.alloc(0));
-      assert.equal(received.length, 0, "not one byte from the server");
-    }
-    const client = new GrpcClient(target, { connectTimeoutMs: 30_000 });
-    try {
-      await assert.rejects(client.unary(EchoService.method.echo, { payload: Buffer.from("refused") }, { timeoutMs: 60_000 }),
-        (error: unknown) => error instanceof GrpcError && error.code === Code.UNAVAILABLE);
-    } finally {
-      await client.close(true);
-    }
+    await assertRefusedBeforeHttp2(target, { connections: attempts, connectTimeoutMs: 30_000, callTimeoutMs: 60_000 });
     // A worker logs a refusal before it can answer the scrape: once the scrape is back, its log lines are written.
     const refused = Number(/^fastgrpc_server_connections_refused_total\{transport="vsock"\} (\d+)$/m.exec(await scrape(server))?.[1]);
     assert.ok(refused >= attempts + 1, `refused_total ${refused}`);

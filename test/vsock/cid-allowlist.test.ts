@@ -8,15 +8,11 @@ import { Writable } from "node:stream";
 import { before, describe, test } from "node:test";
 import { pino } from "pino";
 import { GrpcClient } from "../../src/client/client.js";
-import { Code } from "../../src/errors/codes.js";
-import { GrpcError } from "../../src/errors/grpc-error.js";
 import { GrpcServer } from "../../src/server/server.js";
 import { EchoService, createEchoService } from "../../src/services/echo.js";
 import { silentLogger } from "../../src/log/logger.js";
-import { parseAddress } from "../../src/transport/address.js";
-import { transportFor } from "../../src/transport/registry.js";
 import { requireVsockVm, vsockVmSkip } from "../vm/guard.js";
-import { readAll } from "./helpers.js";
+import { assertRefusedBeforeHttp2 } from "./helpers.js";
 
 const LOCAL_CID = 1;
 
@@ -52,19 +48,8 @@ describe("VSOCK CID allowlist", { skip: vsockVmSkip() }, () => {
     const listener = await server.listen("vsock://any:0", { allowCids: [3, 4] });
     const target = `vsock://${LOCAL_CID}:${listener.address.port}`;
     try {
-      // A raw connection: the server must send nothing at all (no SETTINGS) and close.
-      const address = parseAddress(target);
-      const socket = await (await transportFor(address)).connect(address, { timeoutMs: 20_000 });
-      const received = await readAll(socket).catch(() => Buffer.alloc(0));
-      assert.equal(received.length, 0, "not one byte from the server");
-      // Through the client: the call fails UNAVAILABLE.
-      const client = new GrpcClient(target, { connectTimeoutMs: 20_000 });
-      try {
-        await assert.rejects(client.unary(EchoService.method.echo, { payload: Buffer.from("refused") }, { timeoutMs: 20_000 }),
-          (error: unknown) => error instanceof GrpcError && error.code === Code.UNAVAILABLE);
-      } finally {
-        await client.close(true);
-      }
+      // A raw connection gets nothing at all (no SETTINGS) before the close; a call through the client fails UNAVAILABLE.
+      await assertRefusedBeforeHttp2(target, { connections: 1, connectTimeoutMs: 20_000, callTimeoutMs: 20_000 });
       const refusals = logged.filter((line) => line.msg === "connection refused: CID not on the allowlist");
       assert.ok(refusals.length >= 2, JSON.stringify(logged));
       assert.equal(refusals[0]?.level, 40, "warn");

@@ -1,6 +1,13 @@
-/** Small stream helpers shared by the vsock tests (which run only inside the test VM). */
+/** Small helpers shared by the vsock tests (which run only inside the test VM). */
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Duplex } from "node:stream";
+import { GrpcClient } from "../../src/client/client.js";
+import { Code } from "../../src/errors/codes.js";
+import { GrpcError } from "../../src/errors/grpc-error.js";
+import { EchoService } from "../../src/services/echo.js";
+import { parseAddress } from "../../src/transport/address.js";
+import { transportFor } from "../../src/transport/registry.js";
 
 /** Resolves with everything the stream emits until 'end'; rejects on 'error'. */
 export function readAll(stream: Duplex): Promise<Buffer> {
@@ -51,4 +58,27 @@ export function once<T = unknown>(emitter: NodeJS.EventEmitter, event: string): 
     emitter.once(event, onEvent);
     if (event !== "error") emitter.once("error", onError);
   });
+}
+
+/**
+ * A server that refuses this peer (--allow-cid): each of `connections` raw connections is closed before the server
+ * sends one byte (no SETTINGS), and an Echo call through the client fails UNAVAILABLE.
+ */
+export async function assertRefusedBeforeHttp2(
+  target: string,
+  options: { connections: number; connectTimeoutMs: number; callTimeoutMs: number },
+): Promise<void> {
+  const address = parseAddress(target);
+  for (let i = 0; i < options.connections; i++) {
+    const socket = await (await transportFor(address)).connect(address, { timeoutMs: options.connectTimeoutMs });
+    const received = await readAll(socket).catch(() => Buffer.alloc(0));
+    assert.equal(received.length, 0, "not one byte from the server");
+  }
+  const client = new GrpcClient(target, { connectTimeoutMs: options.connectTimeoutMs });
+  try {
+    await assert.rejects(client.unary(EchoService.method.echo, { payload: Buffer.from("refused") }, { timeoutMs: options.callTimeoutMs }),
+      (error: unknown) => error instanceof GrpcError && error.code === Code.UNAVAILABLE);
+  } finally {
+    await client.close(true);
+  }
 }
