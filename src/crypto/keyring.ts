@@ -10,9 +10,8 @@ import { ALL_ALGORITHMS, keyTypeName, type AlgorithmSpec } from "./algorithms.js
 import { cryptoErrors } from "./errors.js";
 import { describeKey, isRsaKeyBits, keyTypeOf, type RsaKeyBits } from "./key-types.js";
 import { GrpcError } from "../errors/grpc-error.js";
-import type { Logger } from "../log/logger.js";
 import { signKeyArguments, signOffLoop, verifyKeyArgument, verifyOffLoop, type SignKeyArgument, type VerifyKeyArgument } from "./sign.js";
-import { SigningThreads, type SigningThreadInfo } from "./signing-threads.js";
+import { SigningThreads, type SigningThreadInfo, type SigningThreadsOptions } from "./signing-threads.js";
 
 /** The public facts about one key: what GetPublicKey returns and what start-up logs. */
 export interface PublicKeyInfo {
@@ -32,16 +31,8 @@ interface HeldKey {
   readonly verifyArgs: ReadonlyMap<number, VerifyKeyArgument>;
 }
 
-/** How a keyring signs once startSigningThreads() has run; before that, on libuv's pool. */
-export interface SigningThreadsConfig {
-  /** How many threads; at least 1. */
-  threads: number;
-  /** Their nice value (0: the event loop's priority). */
-  nice: number;
-  /** A busy thread answers at least this often (with 8 results or more); default 5 ms. */
-  maxDelayMs?: number;
-  log?: Logger;
-}
+/** How a keyring signs once startSigningThreads() has run (before that, on libuv's pool); the keyring is the fallback. */
+export type SigningThreadsConfig = Omit<SigningThreadsOptions, "fallback" | "entry">;
 
 export class Keyring {
   readonly #keys = new Map<KeyType, HeldKey>();

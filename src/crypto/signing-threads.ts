@@ -36,7 +36,6 @@ export interface SigningThreadInfo {
 }
 
 interface PendingJob {
-  readonly algorithm: number;
   readonly resolve: (signature: Uint8Array) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -173,7 +172,7 @@ export class SigningThreads {
     return new Promise((resolve, reject) => {
       const id = this.#nextId;
       this.#nextId = (this.#nextId + 1) >>> 0;
-      thread.queue(id, spec, data, { algorithm: spec.algorithm, resolve, reject });
+      thread.queue(id, spec, data, { resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         // After this turn's I/O callbacks: every request read in this turn rides in the same batch.
