@@ -58,7 +58,8 @@ interface Options {
   poolNice: number;
   target: string;
   signingThreads: number;
-  signMaxDelayMs: number;
+  /** Undefined: the signing threads' own default. */
+  signMaxDelayMs: number | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -75,7 +76,7 @@ function parseOptions(argv: string[]): Options {
       "pool-nice": { type: "string", default: String(DEFAULT_POOL_NICE) },
       target: { type: "string", default: "" },
       "signing-threads": { type: "string", default: "1" },
-      "sign-max-delay-ms": { type: "string", default: "5" },
+      "sign-max-delay-ms": { type: "string" },
     },
   });
   const number = (name: string, text: string, min: number, max: number): number => {
@@ -102,7 +103,7 @@ function parseOptions(argv: string[]): Options {
     poolNice,
     target: values.target,
     signingThreads: Math.floor(number("signing-threads", values["signing-threads"], 0, 64)),
-    signMaxDelayMs: number("sign-max-delay-ms", values["sign-max-delay-ms"], 0, 100),
+    signMaxDelayMs: values["sign-max-delay-ms"] === undefined ? undefined : number("sign-max-delay-ms", values["sign-max-delay-ms"], 0, 100),
   };
 }
 
@@ -160,7 +161,11 @@ async function runServer(options: Options): Promise<void> {
   const keyring = await generateKeyring({ rsaBits: options.rsaBits });
   // What the server entry does after key generation; FASTGRPC_POOL_NICE (set by the coordinator) decides.
   const priority = await yieldThreadPoolToEventLoop();
-  const signingThreads = options.signingThreads > 0 ? await keyring.startSigningThreads({ threads: options.signingThreads, nice: priority.nice, maxDelayMs: options.signMaxDelayMs }) : [];
+  const signingThreads = options.signingThreads > 0 ? await keyring.startSigningThreads({
+    threads: options.signingThreads,
+    nice: priority.nice,
+    ...(options.signMaxDelayMs !== undefined ? { maxDelayMs: options.signMaxDelayMs } : {}),
+  }) : [];
   const log = silentLogger();
   const server = new GrpcServer({ log });
   server.addService(CryptoService, createCryptoService(keyring));
