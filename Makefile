@@ -74,7 +74,7 @@ fuzz-h2: build
 	H2_FUZZ_CASES=$${H2_FUZZ_CASES:-1000000} $(NODE) --expose-gc --test --test-timeout=900000 dist/test/h2/fuzz.test.js
 
 bench-compare: build
-	bash bench/compare/run.sh $(ARGS)
+	bash perf/compare/run.sh $(ARGS)
 
 clean:
 	rm -rf dist

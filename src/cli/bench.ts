@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /** fastgrpc-bench: the load generator's command line. Errors are one line on stderr, never a stack trace. */
 import { writeFile } from "node:fs/promises";
-import { parseCommandLine, UsageError, type BenchOptions } from "../bench/options.js";
-import { ProgressLine } from "../bench/progress-line.js";
-import { BenchRuntimeError } from "../bench/probe.js";
-import { renderHtml } from "../bench/report-html.js";
-import { renderTable } from "../bench/report-text.js";
-import { probeOnly, runBench } from "../bench/run-bench.js";
-import { USAGE } from "../bench/usage.js";
+import { parseCommandLine, UsageError, type BenchOptions } from "../loadgen/options.js";
+import { ProgressLine } from "../loadgen/progress-line.js";
+import { BenchRuntimeError } from "../loadgen/probe.js";
+import { renderHtml } from "../loadgen/report-html.js";
+import { renderTable } from "../loadgen/report-text.js";
+import { probeOnly, runBench } from "../loadgen/run-bench.js";
+import { USAGE } from "../loadgen/usage.js";
 
 const NAME = "fastgrpc-bench";
 const EXIT_OK = 0;

@@ -3,7 +3,7 @@
  * each has one signing thread, like a one-core server), our gRPC client, the Echo prober and the load generator
  * run pinned to core 1, as every other benchmark here pins the server to core 0 and h2load to core 1.
  *
- *   node dist/bench/crypto-sign.js [--seconds 3] [--in-flight 64] [--rsa-bits 2048] [--algorithms a,b]
+ *   node dist/perf/crypto-sign.js [--seconds 3] [--in-flight 64] [--rsa-bits 2048] [--algorithms a,b]
  *                                  [--echo-seconds 5] [--pool-nice 19]
  *
  * Part 1, per algorithm: signatures/s through gRPC (client -> server over loopback) against raw node:crypto

@@ -1,6 +1,6 @@
 /**
  * HPACK micro-benchmark: ns per header block for the decoder and encoder on typical gRPC headers.
- * Run: node dist/bench/hpack.bench.js [iterations]  (each case: warm-up, then 5 timed runs; the best and median shown)
+ * Run: node dist/perf/hpack.bench.js [iterations]  (each case: warm-up, then 5 timed runs; the best and median shown)
  */
 import { encodeStaticBlock, HpackDecoder, HpackEncoder, huffmanDecode, huffmanEncode } from '../src/engine/h2/hpack/index.js';
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ProgressLine } from "../../src/bench/progress-line.js";
+import { ProgressLine } from "../../src/loadgen/progress-line.js";
 
 describe("live progress line", () => {
   it("shows the warm-up, then the rate over the last second, the p99 so far and the errors", () => {

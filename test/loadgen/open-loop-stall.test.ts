@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { GrpcClient } from "../../src/client/client.js";
-import { summarize } from "../../src/bench/histogram.js";
-import { LoadRun, type ThreadPlan } from "../../src/bench/load-run.js";
-import { mergeResults } from "../../src/bench/merge.js";
-import { encodeRequest } from "../../src/bench/request-message.js";
+import { summarize } from "../../src/loadgen/histogram.js";
+import { LoadRun, type ThreadPlan } from "../../src/loadgen/load-run.js";
+import { mergeResults } from "../../src/loadgen/merge.js";
+import { encodeRequest } from "../../src/loadgen/request-message.js";
 import { EchoService } from "../../src/gen/fastgrpc/echo/v1/echo_pb.js";
 import { GrpcServer } from "../../src/server/server.js";
 import { stallEventLoop, timedCaller } from "./fake-callers.js";

@@ -1,6 +1,6 @@
 /**
  * Load generator on the fastgrpc-h2 client engine alone (no gRPC layer): unary 64-byte echo calls.
- *   node dist/bench/h2-client-bench.js [--port 50051] [--conns 1] [--streams 100] [--seconds 10]
+ *   node dist/perf/h2-client-bench.js [--port 50051] [--conns 1] [--streams 100] [--seconds 10]
  * Prints calls/s and the client's CPU per call, to show how much one core can drive.
  */
 import net from "node:net";

@@ -1,6 +1,6 @@
 /**
  * Encode/decode cost of a 64-byte EchoRequest: protobuf-es v2 against the compiled flat codec.
- * Usage: node dist/bench/codec.bench.js [iterations]
+ * Usage: node dist/perf/codec.bench.js [iterations]
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { EchoRequestSchema } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";

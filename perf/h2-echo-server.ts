@@ -1,6 +1,6 @@
 /**
  * Standalone echo server for measuring the HTTP/2 engine alone with h2load:
- *   node dist/bench/h2-echo-server.js [--port 50051] [--engine fastgrpc|node]
+ *   node dist/perf/h2-echo-server.js [--port 50051] [--engine fastgrpc|node]
  * "fastgrpc": the fastgrpc-h2 engine with a minimal dispatcher (check the 5-byte gRPC prefix, echo the message).
  * "node": the raw node:http2 echo of /work/shared/README.md, for comparison in the same run.
  * Prints calls served and CPU per call every 5 s and on SIGINT/SIGTERM.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Per-thread CPU of a signing server under a saturating Sign load: where the core goes per call.
 #
-#   bash bench/crypto-thread-cpu.sh [--signing-threads N] [--nice N] [--algorithm NAME] [--seconds S] [--in-flight N]
+#   bash perf/crypto-thread-cpu.sh [--signing-threads N] [--nice N] [--algorithm NAME] [--seconds S] [--in-flight N]
 #
-# Starts `dist/bench/crypto-sign.js --role server` pinned to core 0 (UV_THREADPOOL_SIZE=1, FASTGRPC_POOL_NICE as
+# Starts `dist/perf/crypto-sign.js --role server` pinned to core 0 (UV_THREADPOOL_SIZE=1, FASTGRPC_POOL_NICE as
 # given), warms it for 1 s, then runs `--role load` pinned to core 1 for S seconds and prints, per thread of the
 # server that used CPU, user and system time per call and voluntary / involuntary context switches per call, read
 # from /proc/PID/task/TID/{stat,status} before and after. Linux only; needs taskset (util-linux) and a build (make build).
@@ -26,12 +26,12 @@ trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 mkfifo "$work/stdin"
 # The server stops when its stdin ends: hold the fifo open for the whole run.
 exec 3<>"$work/stdin"
-UV_THREADPOOL_SIZE=1 FASTGRPC_POOL_NICE=$nice taskset -c 0 node dist/bench/crypto-sign.js --role server --signing-threads "$threads" <&3 >"$work/ready" &
+UV_THREADPOOL_SIZE=1 FASTGRPC_POOL_NICE=$nice taskset -c 0 node dist/perf/crypto-sign.js --role server --signing-threads "$threads" <&3 >"$work/ready" &
 server=$!
 for _ in $(seq 100); do [ -s "$work/ready" ] && break; sleep 0.1; done
 url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$work/ready")
 [ -n "$url" ] || { echo "crypto-thread-cpu: the server did not start" >&2; exit 1; }
-load() { UV_THREADPOOL_SIZE=1 taskset -c 1 node dist/bench/crypto-sign.js --role load --target "$url" --algorithms "$algorithm" --seconds "$1" --in-flight "$inflight" | tail -1; }
+load() { UV_THREADPOOL_SIZE=1 taskset -c 1 node dist/perf/crypto-sign.js --role load --target "$url" --algorithms "$algorithm" --seconds "$1" --in-flight "$inflight" | tail -1; }
 snapshot() {
   for task in /proc/"$server"/task/*; do
     read -r -a stat <"$task/stat" || continue

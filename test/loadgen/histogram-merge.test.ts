@@ -6,9 +6,9 @@ import {
   mergeEncodedHistograms,
   percentileCurve,
   summarize,
-} from "../../src/bench/histogram.js";
-import { LoadRecorder } from "../../src/bench/load-recorder.js";
-import { mergeResults } from "../../src/bench/merge.js";
+} from "../../src/loadgen/histogram.js";
+import { LoadRecorder } from "../../src/loadgen/load-recorder.js";
+import { mergeResults } from "../../src/loadgen/merge.js";
 
 /** Equal within HdrHistogram's 3-significant-digit resolution. */
 function near(actual: number, expected: number): void {

@@ -2,9 +2,9 @@
 # Side-by-side h2load comparison of Echo servers, each pinned to core 0 with h2load on core 1 (one run, same
 # machine). Prints requests/s per server and scenario, the server's CPU per call, the grpc-status of a sample call,
 # and fastgrpc's ratio to the others.
-# Usage: bench/compare/run.sh [--duration SECONDS] [--scenarios "1x1 1x100 8x32"] [--servers "fastgrpc raw grpc-js cpp"]
+# Usage: perf/compare/run.sh [--duration SECONDS] [--scenarios "1x1 1x100 8x32"] [--servers "fastgrpc raw grpc-js cpp"]
 # Run from the repository root after `make build` (the `bench-compare` make target does both). "cpp" is Google's C++
-# gRPC async server (bench/compare/cpp), built here on first use; when Debian's libgrpc++-dev or
+# gRPC async server (perf/compare/cpp), built here on first use; when Debian's libgrpc++-dev or
 # protobuf-compiler-grpc are missing they are installed with apt-get, and if that fails cpp is skipped, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,10 +43,10 @@ trap cleanup EXIT
 
 # Builds the C++ server (fast when already built). build.sh exits 3 when a tool or library is missing: install
 # Debian's packages once and retry. Any failure is explained on stderr and returns 1 so that cpp is skipped.
-CPP_SERVER=bench/compare/cpp/build/echo-server
+CPP_SERVER=perf/compare/cpp/build/echo-server
 prepare_cpp() {
   local rc=0
-  bash bench/compare/cpp/build.sh || rc=$?
+  bash perf/compare/cpp/build.sh || rc=$?
   if [ "$rc" = 3 ]; then
     echo "cpp: installing Debian's libgrpc++-dev protobuf-compiler-grpc (and protoc, g++, pkg-config) with apt-get" >&2
     if ! apt_install libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc protobuf-compiler g++ pkg-config; then
@@ -54,10 +54,10 @@ prepare_cpp() {
       return 1
     fi
     rc=0
-    bash bench/compare/cpp/build.sh || rc=$?
+    bash perf/compare/cpp/build.sh || rc=$?
   fi
   if [ "$rc" != 0 ]; then
-    echo "cpp skipped: bench/compare/cpp/build.sh failed (exit $rc, see above)" >&2
+    echo "cpp skipped: perf/compare/cpp/build.sh failed (exit $rc, see above)" >&2
     return 1
   fi
 }
@@ -75,8 +75,8 @@ start_server() { # name port; sets SERVER_PID
   case "$name" in
     fastgrpc) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine h2 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
     fastgrpc-node) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine node --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
-    raw) $PIN_SERVER node dist/bench/compare/raw-node-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
-    grpc-js) $PIN_SERVER node dist/bench/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
+    raw) $PIN_SERVER node dist/perf/compare/raw-node-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
+    grpc-js) $PIN_SERVER node dist/perf/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     # taskset execs the binary, so $! is the C++ process itself and /proc gives its CPU (all its threads).
     cpp) $PIN_SERVER "$CPP_SERVER" "$port" >"$WORK/$name.out" 2>&1 & ;;
     *) echo "unknown server $name" >&2; exit 2 ;;

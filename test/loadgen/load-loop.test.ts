@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code } from "../../src/errors/codes.js";
 import { GrpcError } from "../../src/errors/grpc-error.js";
-import type { Caller } from "../../src/bench/caller.js";
-import { LoadRun, type ThreadPlan } from "../../src/bench/load-run.js";
-import { mergeResults } from "../../src/bench/merge.js";
-import { buildReport } from "../../src/bench/report.js";
-import { parseCommandLine } from "../../src/bench/options.js";
+import type { Caller } from "../../src/loadgen/caller.js";
+import { LoadRun, type ThreadPlan } from "../../src/loadgen/load-run.js";
+import { mergeResults } from "../../src/loadgen/merge.js";
+import { buildReport } from "../../src/loadgen/report.js";
+import { parseCommandLine } from "../../src/loadgen/options.js";
 import { timedCaller } from "./fake-callers.js";
 
 function closed(concurrency: number, extent: { durationMs?: number; requests?: number }, warmupMs = 0): ThreadPlan {

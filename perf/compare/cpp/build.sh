@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds bench/compare/cpp/build/echo-server (Google's C++ gRPC Echo server for bench-compare) from
+# Builds perf/compare/cpp/build/echo-server (Google's C++ gRPC Echo server for bench-compare) from
 # proto/fastgrpc/echo/v1/echo.proto with Debian's protoc + grpc_cpp_plugin and g++ -O2 via pkg-config.
 # Idempotent: does nothing when the inputs (proto, source, this script, toolchain versions) are unchanged.
 # Exit codes: 0 built or up to date; 3 a tool or library is missing (Debian: libgrpc++-dev protobuf-compiler-grpc

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseCommandLine, UsageError, type BenchOptions } from "../../src/bench/options.js";
+import { parseCommandLine, UsageError, type BenchOptions } from "../../src/loadgen/options.js";
 
 function parse(...argv: string[]): BenchOptions {
   const parsed = parseCommandLine(argv);

@@ -1,5 +1,5 @@
 /** Callers for load-loop tests: no network, outcomes and delays chosen by the test. */
-import type { Caller } from "../../src/bench/caller.js";
+import type { Caller } from "../../src/loadgen/caller.js";
 
 /** Completes each call with `codeOf(n)` (n = 0, 1, 2... in start order) after `delayMs`. */
 export function timedCaller(delayMs: number, codeOf: (n: number) => number = () => 0): Caller & { started: () => number; maxInFlight: () => number } {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Worker scaling: bench/compare/worker-scaling.sh ENGINE WORKERS CONNS STREAMS SECS -> req/s and the server's CPU
+# Worker scaling: perf/compare/worker-scaling.sh ENGINE WORKERS CONNS STREAMS SECS -> req/s and the server's CPU
 # (primary + workers) in cores. With 1 worker the server is pinned to core 0 and h2load to core 1; with more, both
 # are unpinned and share the cores (the load generator's cost is then part of what the workers compete with).
 E=$1; W=$2; C=$3; M=$4; S=$5
