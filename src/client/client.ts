@@ -125,7 +125,7 @@ export class GrpcClient {
     return new Promise<Uint8Array>((resolve, reject) => {
       const call = new ClientUnaryCall(resolve, reject, this.maxMessageBytes);
       call.arm(timeoutMs, signal);
-      const session = this.pool.pick(signal);
+      const session = this.pool.pick(signal, timeoutMs);
       if (isSession(session)) {
         start(session, call, path, headers, frame);
       } else {
@@ -215,7 +215,7 @@ export class GrpcClient {
         call.abortLocally(errors.connectionClosed(error));
       }
     };
-    const session = this.pool.pick(signal);
+    const session = this.pool.pick(signal, timeoutMs);
     if (isSession(session)) begin(session);
     else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
     return call.responses;

@@ -137,6 +137,8 @@ export interface ClientSessionEvents {
    * engines; the connection pool uses it to hand waiting calls the streams the peer allows.
    */
   onRemoteSettings?(): void;
+  /** A stream of this session ended (activeStreams dropped). Optional; the pool hands waiting calls the freed room. */
+  onStreamClosed?(): void;
 }
 
 export interface ClientSession {

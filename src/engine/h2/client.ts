@@ -277,6 +277,7 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
       }
       this.open(waiting.shift() as H2ClientStream);
     }
+    this.events.onStreamClosed?.();
     this.maybeFinish();
   }
 

@@ -48,7 +48,7 @@ class NodeClientSession implements ClientSession {
   private open = 0;
   private failure: Error | undefined;
 
-  constructor(private readonly session: http2.ClientHttp2Session, private readonly scheme: string, private readonly authority: string, events: ClientSessionEvents) {
+  constructor(private readonly session: http2.ClientHttp2Session, private readonly scheme: string, private readonly authority: string, private readonly events: ClientSessionEvents) {
     // Surfaced through the streams: a stream that closes because its session failed (a TLS alert such as a refused
     // client certificate, a socket error) reports that error, not the INTERNAL_ERROR code node resets it with.
     session.on("error", (error: Error) => { this.failure ??= error; });
@@ -89,6 +89,7 @@ class NodeClientSession implements ClientSession {
     if (handler.onDrain) stream.on("drain", () => handler.onDrain?.());
     stream.on("close", () => {
       this.open--;
+      this.events.onStreamClosed?.();
       const code = stream.rstCode;
       // node resets the streams of a session it destroys (INTERNAL_ERROR or CANCEL) before it emits the session's
       // error: that is a failed connection, not a reset sent by the server.

@@ -1,0 +1,291 @@
+/**
+ * The connection pool seam: which HTTP/2 session carries the next call.
+ *
+ * - Each target keeps up to `maxSessions` sessions open (the client's `connections` option); a call goes to the
+ *   least-loaded usable session below the peer's MAX_CONCURRENT_STREAMS. A busy target grows to `maxSessions` in
+ *   the background; when every session is at the peer's limit, further sessions open on demand up to
+ *   `maxSessionsPerTarget`; past that, calls wait in the pool until the engine reports a stream closed.
+ * - Targets are used round-robin; a target whose connects fail is skipped while it backs off (exponential,
+ *   jittered, as in gRPC's connection-backoff.md) and retried in the background until it answers again.
+ * - GOAWAY takes a session out of rotation at once (its calls in flight finish) and a replacement opens; a
+ *   broken session is replaced the same way.
+ * - A waiting call leaves the queue when its signal aborts or its deadline passes.
+ * - Keepalive pings are off by default; when on, a session whose ping is not answered in time is destroyed.
+ *
+ * pick() is the client's hot path: when an open session has room it returns it synchronously without allocating.
+ */
+import type { ClientSession, ClientSessionEvents } from "../../engine/types.js";
+import { errors } from "../../errors/catalog.js";
+import type { Address } from "../../transport/address.js";
+import type { Connector } from "../connector.js";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { type PoolClock, SYSTEM_CLOCK } from "./clock.js";
+import { Keepalive } from "./keepalive.js";
+import { Target } from "./target.js";
+import { WaitingCalls } from "./waiting-calls.js";
+
+/** Default hard cap on sessions per target: this many times `maxSessions`, at least this many. */
+const HARD_LIMIT_FACTOR = 4;
+const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
+/** A session that breaks sooner than this after opening counts as a failed connect (backoff, not an instant replacement). */
+const MIN_HEALTHY_SESSION_MS = 1000;
+
+export interface PoolOptions {
+  /** Sessions per target kept open when busy (the client's `connections`, default 1). */
+  maxSessions: number;
+  connectTimeoutMs: number;
+  /**
+   * Hard cap of sessions per target, opened only while every session is at the peer's MAX_CONCURRENT_STREAMS
+   * (default max(4, 4 x maxSessions)). Past it, calls wait in the pool for a free stream.
+   */
+  maxSessionsPerTarget?: number;
+  /** Reconnect backoff (default: gRPC's 1 s x 1.6 per failure, +-20% jitter, at most 120 s). */
+  backoff?: Partial<BackoffOptions>;
+  /** Sends an HTTP/2 PING on each session this often (ms); 0 or absent = off. gRPC advises >= 60000. */
+  keepaliveIntervalMs?: number;
+  /** A ping not answered within this long (ms) destroys its session (default 20000). */
+  keepaliveTimeoutMs?: number;
+  /** Injected time, timers and randomness (tests); what is left out comes from the system. */
+  clock?: Partial<PoolClock>;
+}
+
+export class ConnectionPool {
+  private readonly targets: Target[];
+  /** Sessions per target kept when busy. */
+  private readonly preferred: number;
+  private readonly hardLimit: number;
+  private readonly backoff: BackoffOptions;
+  private readonly clock: PoolClock;
+  private readonly keepalive: Keepalive;
+  private readonly waiting: WaitingCalls;
+  /** Aborts connects in flight when the pool closes (a caller's own signal must not cancel a shared connect). */
+  private readonly closing = new AbortController();
+  private next = 0;
+  private closed = false;
+
+  constructor(addresses: readonly Address[], private readonly connector: Connector, private readonly options: PoolOptions) {
+    if (addresses.length === 0) throw new TypeError("a connection pool needs at least one target");
+    this.targets = addresses.map((address) => new Target(address));
+    const preferred = Math.max(1, Math.floor(options.maxSessions));
+    this.preferred = preferred;
+    this.hardLimit = Math.max(preferred, Math.floor(options.maxSessionsPerTarget ?? Math.max(HARD_LIMIT_FACTOR, preferred * HARD_LIMIT_FACTOR)));
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.clock = { ...SYSTEM_CLOCK, ...options.clock };
+    this.keepalive = new Keepalive(Math.max(0, options.keepaliveIntervalMs ?? 0), Math.max(1, options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS), this.clock);
+    this.waiting = new WaitingCalls(this.clock);
+  }
+
+  /**
+   * The session for the next call: synchronously when one is open and has room (the hot path), else the promise
+   * of one. While it waits, `signal` aborting or `timeoutMs` passing takes the call out of the queue (it fails with
+   * the signal's status or DEADLINE_EXCEEDED). Rejects with UNAVAILABLE when no target can be reached.
+   */
+  pick(signal?: AbortSignal, timeoutMs?: number): ClientSession | Promise<ClientSession> {
+    if (this.closed) return Promise.reject(errors.connectionClosed("client is closed"));
+    return this.select(undefined) ?? this.wait(signal, timeoutMs);
+  }
+
+  /** Closes every session; calls in flight finish first unless `force`. */
+  close(force = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.abort();
+    this.keepalive.stopAll();
+    this.waiting.rejectAll(errors.connectionClosed("client is closed"));
+    for (const target of this.targets) {
+      target.stop();
+      for (const session of target.sessions.splice(0)) {
+        if (force) session.destroy();
+        else session.close();
+      }
+    }
+  }
+
+  /** Open sessions per target, for tests and diagnostics. */
+  sessionCounts(): number[] {
+    return this.targets.map((target) => target.sessions.length);
+  }
+
+  /** Calls waiting for a session, for tests and diagnostics. */
+  waitingCalls(): number {
+    return this.waiting.length;
+  }
+
+  /* ------------------------------------------------------------------ choosing a session */
+
+  /**
+   * Round-robin over targets: the roomiest session of the next target that has one, counting `handedOut` (given
+   * to waiting calls in this pass). A busy target grows in the background; an empty idle one starts connecting.
+   */
+  private select(handedOut: ReadonlyMap<ClientSession, number> | undefined): ClientSession | undefined {
+    const targets = this.targets;
+    const count = targets.length;
+    for (let attempt = 0; attempt < count; attempt++) {
+      const target = targets[this.next] as Target;
+      this.next = this.next + 1 === count ? 0 : this.next + 1;
+      const session = target.roomiest(handedOut);
+      if (session !== undefined) {
+        // Busy but below the configured count: grow in the background, keep using what is open.
+        if (session.activeStreams > 0 && target.state.kind === "idle" && target.sessions.length < this.preferred) this.connect(target);
+        return session;
+      }
+      // A target without sessions (never used, or recovered from backoff) joins the rotation once its connect lands.
+      if (target.sessions.length === 0 && target.state.kind === "idle") this.connect(target);
+    }
+    return undefined;
+  }
+
+  /** No target has an open session with room: open one, and wait for it or for a stream to free up. */
+  private wait(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<ClientSession> {
+    if (!this.startConnectsFor(this.waiting.length + 1) && !this.hasUsableSession()) return Promise.reject(this.unreachable());
+    return this.waiting.add(signal, timeoutMs);
+  }
+
+  /**
+   * Starts connects so that `demand` waiting calls will find room, where targets allow (not backing off, below
+   * the hard limit). True when at least one connect is in flight afterwards, i.e. waiting makes sense.
+   */
+  private startConnectsFor(demand: number): boolean {
+    const now = this.clock.now();
+    let inFlight = false;
+    const count = this.targets.length;
+    for (let i = 0; i < count; i++) {
+      const target = this.targets[(this.next + i) % count] as Target;
+      if (target.inFlight > 0) {
+        // One connect per target at a time until the peer's limit is known, then as many as the demand needs.
+        const more = target.inFlight * target.streamsPerSession < demand;
+        if (more && target.learnedLimit > 0 && target.sessions.length + target.inFlight < this.hardLimit) this.connect(target);
+        inFlight = true;
+        continue;
+      }
+      if (!target.mayConnect(now) || target.sessions.length >= this.hardLimit) continue;
+      this.connect(target);
+      inFlight = true;
+      // Spread new sessions over targets: the first target able to connect takes this demand.
+      break;
+    }
+    return inFlight || this.targets.some((target) => target.inFlight > 0);
+  }
+
+  private hasUsableSession(): boolean {
+    for (const target of this.targets) if (target.hasUsableSession()) return true;
+    return false;
+  }
+
+  /** Hands sessions to waiting calls; runs when a session opens, a stream closes, a connect fails or SETTINGS change. */
+  private serveWaiters(): void {
+    if (this.waiting.length === 0 || this.closed) return;
+    // A waiter's stream starts a microtask after it is resolved, so count what this pass hands out.
+    const handedOut = new Map<ClientSession, number>();
+    this.waiting.serve(() => {
+      const session = this.select(handedOut);
+      if (session !== undefined) handedOut.set(session, (handedOut.get(session) ?? 0) + 1);
+      return session;
+    });
+    if (this.waiting.length === 0) return;
+    // The rest wait for a session being opened, or for a stream of an open session to close.
+    if (this.startConnectsFor(this.waiting.length) || this.hasUsableSession()) return;
+    // Nothing is open and nothing can open now: fail fast (gRPC's behaviour for calls that are not wait-for-ready).
+    this.waiting.rejectAll(this.unreachable());
+  }
+
+  private unreachable(): Error {
+    // The target that failed last explains best why nothing is reachable.
+    let cause: Target | undefined;
+    let causeAt = -Infinity;
+    for (const target of this.targets) {
+      const state = target.state;
+      if (state.kind !== "idle" && state.failures > 0 && state.failedAt > causeAt) {
+        cause = target;
+        causeAt = state.failedAt;
+      }
+    }
+    if (cause === undefined || cause.state.kind === "idle") return errors.connectionClosed("no session is available");
+    return errors.connectFailed(cause.label, cause.state.lastError);
+  }
+
+  /* ------------------------------------------------------------------ connecting */
+
+  private connect(target: Target): void {
+    if (this.closed) return;
+    target.connectStarted();
+    let session: ClientSession | undefined;
+    let settled = false;
+    let openedAt = 0;
+    const events: ClientSessionEvents = {
+      onGoaway: () => this.retire(target, session, false),
+      onClose: (error) => {
+        if (!settled || !this.retire(target, session, true)) return;
+        // A peer that accepts and then drops every connection must not be reconnected in a tight loop.
+        if (this.clock.now() - openedAt < MIN_HEALTHY_SESSION_MS) this.connectFailed(target, error ?? new Error("the connection closed right after it opened"));
+        else this.replace(target);
+        this.serveWaiters();
+      },
+      onRemoteSettings: () => this.serveWaiters(),
+      onStreamClosed: () => {
+        if (this.waiting.length > 0) this.serveWaiters();
+      },
+    };
+    this.connector({ address: target.address, timeoutMs: this.options.connectTimeoutMs, signal: this.closing.signal, events }).then(
+      (opened) => {
+        settled = true;
+        session = opened;
+        if (this.closed) {
+          target.connectSucceeded();
+          opened.destroy();
+          return;
+        }
+        if (!opened.usable) {
+          this.connectFailed(target, new Error("the session closed during its handshake"));
+          return;
+        }
+        target.connectSucceeded();
+        openedAt = this.clock.now();
+        target.sessions.push(opened);
+        this.keepalive.start(opened);
+        this.serveWaiters();
+      },
+      (error: unknown) => {
+        settled = true;
+        if (this.closed) return;
+        this.connectFailed(target, error);
+      },
+    );
+  }
+
+  private connectFailed(target: Target, error: unknown): void {
+    target.connectFailed(error, this.clock.now(), (failures) => backoffDelay(failures, this.backoff, this.clock.random), (delay) => this.clock.after(delay, () => this.retry(target)));
+    this.serveWaiters();
+  }
+
+  /** The background retry of a failed target, so that it rejoins the rotation once it answers. */
+  private retry(target: Target): void {
+    target.retryDue();
+    if (this.closed || target.inFlight > 0 || target.hasUsableSession()) return;
+    this.connect(target);
+  }
+
+  /**
+   * GOAWAY or close: out of rotation now (after GOAWAY its calls in flight finish). True when the session was
+   * still in rotation; a GOAWAY also opens its replacement here.
+   */
+  private retire(target: Target, session: ClientSession | undefined, closed: boolean): boolean {
+    if (session === undefined) return false;
+    const index = target.sessions.indexOf(session);
+    if (index < 0) return false;
+    target.sessions.splice(index, 1);
+    this.keepalive.stop(session);
+    if (!closed) {
+      session.close(); // the engine closes once the streams in flight are done
+      this.replace(target);
+    }
+    return !this.closed;
+  }
+
+  /** Opens a replacement for a retired session at once, unless the target is backing off or enough are open. */
+  private replace(target: Target): void {
+    if (this.closed || target.inFlight > 0 || target.sessions.length >= this.preferred) return;
+    if (!target.mayConnect(this.clock.now())) return;
+    this.connect(target);
+  }
+}
