@@ -22,3 +22,13 @@ export const SYSTEM_CLOCK: PoolClock = Object.freeze({
 });
 
 export const NO_TIMER: CancelTimer = () => {};
+
+/** The injected clock's methods (its own or its class's), the system's for what it leaves out. */
+export function resolveClock(injected: Partial<PoolClock> | undefined): PoolClock {
+  if (injected === undefined) return SYSTEM_CLOCK;
+  return {
+    now: injected.now?.bind(injected) ?? SYSTEM_CLOCK.now,
+    random: injected.random?.bind(injected) ?? SYSTEM_CLOCK.random,
+    after: injected.after?.bind(injected) ?? SYSTEM_CLOCK.after,
+  };
+}

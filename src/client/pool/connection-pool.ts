@@ -19,7 +19,7 @@ import { errors } from "../../errors/catalog.js";
 import type { Address } from "../../transport/address.js";
 import type { Connector } from "../connector.js";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
-import { type PoolClock, SYSTEM_CLOCK } from "./clock.js";
+import { type PoolClock, resolveClock } from "./clock.js";
 import { Keepalive } from "./keepalive.js";
 import { Target } from "./target.js";
 import { WaitingCalls } from "./waiting-calls.js";
@@ -70,7 +70,7 @@ export class ConnectionPool {
     this.preferred = preferred;
     this.hardLimit = Math.max(preferred, Math.floor(options.maxSessionsPerTarget ?? Math.max(HARD_LIMIT_FACTOR, preferred * HARD_LIMIT_FACTOR)));
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.clock = { ...SYSTEM_CLOCK, ...options.clock };
+    this.clock = resolveClock(options.clock);
     this.keepalive = new Keepalive(Math.max(0, options.keepaliveIntervalMs ?? 0), Math.max(1, options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS), this.clock);
     this.waiting = new WaitingCalls(this.clock);
   }
