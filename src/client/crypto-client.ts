@@ -10,13 +10,13 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import {
   CryptoService,
   KeyType,
-  KeyTypeSchema,
   SignatureAlgorithm,
-  SignatureAlgorithmSchema,
   type GetPublicKeyResponse,
   type SignResponse,
 } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
-import { algorithmName, algorithmSpec, keyTypeName } from "../crypto/algorithms.js";
+import {
+  ALL_ALGORITHMS, KEY_TYPE_SPECS, algorithmByCliName, algorithmName, algorithmSpec, keyTypeByCliName, keyTypeName, keyTypeSpec,
+} from "../crypto/algorithms.js";
 import { describeKey, keyTypeOf } from "../crypto/key-types.js";
 import { verifyKeyArgument, verifyNow } from "../crypto/sign.js";
 import type { CallOptions, GrpcClient } from "./client.js";
@@ -71,37 +71,25 @@ export function verifyLocally(publicKeyDer: Uint8Array, algorithm: SignatureAlgo
   return verifyNow(spec, verifyKeyArgument(spec, publicKey), data, signature);
 }
 
-// CLI names are the enum's local names in lower case with dashes: EC_P256 -> "ec-p256", RSA_PSS_SHA256 -> "rsa-pss-sha256".
-const cliName = (localName: string): string => localName.toLowerCase().replaceAll("_", "-");
-
-const keyTypesByName = new Map<string, KeyType>(
-  KeyTypeSchema.values.filter((v) => v.number !== KeyType.UNSPECIFIED).map((v) => [cliName(v.localName), v.number as KeyType]),
-);
-const algorithmsByName = new Map<string, SignatureAlgorithm>(
-  SignatureAlgorithmSchema.values
-    .filter((v) => v.number !== SignatureAlgorithm.UNSPECIFIED)
-    .map((v) => [cliName(v.localName), v.number as SignatureAlgorithm]),
-);
+// The CLI names come from the one algorithm table (crypto/algorithms.ts).
 
 /** "rsa", "ec-p256", "ec-p384", "ed25519", in enum order. */
-export const KEY_TYPE_NAMES: readonly string[] = [...keyTypesByName.keys()];
+export const KEY_TYPE_NAMES: readonly string[] = KEY_TYPE_SPECS.map((spec) => spec.name);
 /** "rsa-pkcs1-sha256" ... "ed25519", in enum order. */
-export const ALGORITHM_NAMES: readonly string[] = [...algorithmsByName.keys()];
+export const ALGORITHM_NAMES: readonly string[] = ALL_ALGORITHMS.map((spec) => spec.name);
 
 export function keyTypeFromName(name: string): KeyType | undefined {
-  return keyTypesByName.get(name);
+  return keyTypeByCliName(name)?.keyType;
 }
 
 export function algorithmFromName(name: string): SignatureAlgorithm | undefined {
-  return algorithmsByName.get(name);
+  return algorithmByCliName(name)?.algorithm;
 }
 
 export function keyTypeToName(keyType: KeyType): string {
-  for (const [name, value] of keyTypesByName) if (value === keyType) return name;
-  return String(keyType);
+  return keyTypeSpec(keyType)?.name ?? String(keyType);
 }
 
 export function algorithmToName(algorithm: SignatureAlgorithm): string {
-  for (const [name, value] of algorithmsByName) if (value === algorithm) return name;
-  return String(algorithm);
+  return algorithmSpec(algorithm)?.name ?? String(algorithm);
 }

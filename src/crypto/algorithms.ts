@@ -1,6 +1,8 @@
 /**
- * The signature algorithm table: for each SignatureAlgorithm, the key type it needs and how node:crypto must be
- * called for it. Shared by the server (signing, Verify) and the client (local verification).
+ * The signature algorithm table: for each SignatureAlgorithm, its command-line name, the key type it needs and how
+ * node:crypto must be called for it; and for each key type, its command-line name and default algorithm. The one
+ * table shared by the server (signing, Verify), the client (local verification) and every CLI (fastgrpc-client's
+ * crypto commands, fastgrpc-bench's --key-type/--algorithm).
  */
 import { constants } from "node:crypto";
 import { KeyType, KeyTypeSchema, SignatureAlgorithm, SignatureAlgorithmSchema } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
@@ -15,6 +17,8 @@ export interface KeyCallOptions {
 
 export interface AlgorithmSpec {
   readonly algorithm: SignatureAlgorithm;
+  /** The command-line name: the enum's local name in lower case with dashes (RSA_PSS_SHA256 -> "rsa-pss-sha256"). */
+  readonly name: string;
   readonly keyType: KeyType;
   /** The digest node:crypto is given; null for Ed25519, which signs the message itself. */
   readonly digest: DigestName | null;
@@ -34,7 +38,7 @@ export interface AlgorithmSpec {
 // digest is set) and a salt as long as the digest. node:crypto's default salt is the maximum, hence the constant.
 const pss: KeyCallOptions = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST };
 
-const specs: readonly AlgorithmSpec[] = [
+const specs: readonly AlgorithmSpec[] = ([
   { algorithm: SignatureAlgorithm.RSA_PKCS1_SHA256, keyType: KeyType.RSA, digest: "sha256", keyOptions: undefined },
   { algorithm: SignatureAlgorithm.RSA_PKCS1_SHA384, keyType: KeyType.RSA, digest: "sha384", keyOptions: undefined },
   { algorithm: SignatureAlgorithm.RSA_PKCS1_SHA512, keyType: KeyType.RSA, digest: "sha512", keyOptions: undefined },
@@ -46,7 +50,31 @@ const specs: readonly AlgorithmSpec[] = [
   { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_ASN1, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: undefined },
   { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_FIXED, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: undefined, fixedHalfBytes: 48 },
   { algorithm: SignatureAlgorithm.ED25519, keyType: KeyType.ED25519, digest: null, keyOptions: undefined },
-];
+] satisfies ReadonlyArray<Omit<AlgorithmSpec, "name">>).map((spec) => ({ ...spec, name: cliName(SignatureAlgorithmSchema, spec.algorithm) }));
+
+export interface KeyTypeSpec {
+  readonly keyType: KeyType;
+  /** The command-line name ("rsa", "ec-p256", "ec-p384", "ed25519"). */
+  readonly name: string;
+  /** The algorithm used when a command names only the key type. */
+  readonly defaultAlgorithm: SignatureAlgorithm;
+}
+
+const keyTypeSpecs: readonly KeyTypeSpec[] = ([
+  { keyType: KeyType.RSA, defaultAlgorithm: SignatureAlgorithm.RSA_PKCS1_SHA256 },
+  { keyType: KeyType.EC_P256, defaultAlgorithm: SignatureAlgorithm.ECDSA_P256_SHA256_ASN1 },
+  { keyType: KeyType.EC_P384, defaultAlgorithm: SignatureAlgorithm.ECDSA_P384_SHA384_ASN1 },
+  { keyType: KeyType.ED25519, defaultAlgorithm: SignatureAlgorithm.ED25519 },
+] satisfies ReadonlyArray<Omit<KeyTypeSpec, "name">>).map((spec) => ({ ...spec, name: cliName(KeyTypeSchema, spec.keyType) }));
+
+/** The algorithm a command uses when it names neither an algorithm nor a key type. */
+export const DEFAULT_ALGORITHM: SignatureAlgorithm = SignatureAlgorithm.ECDSA_P256_SHA256_ASN1;
+
+// CLI names are the enum's local names in lower case with dashes: EC_P256 -> "ec-p256", RSA_PSS_SHA256 -> "rsa-pss-sha256".
+function cliName(schema: { readonly values: ReadonlyArray<{ readonly number: number; readonly localName: string }> }, value: number): string {
+  const localName = schema.values.find((entry) => entry.number === value)?.localName ?? String(value);
+  return localName.toLowerCase().replaceAll("_", "-");
+}
 
 const byAlgorithm = new Map<number, AlgorithmSpec>(specs.map((spec) => [spec.algorithm, spec]));
 
@@ -59,7 +87,29 @@ export function algorithmSpec(algorithm: number): AlgorithmSpec | undefined {
 export const ALL_ALGORITHMS: readonly AlgorithmSpec[] = specs;
 
 /** Every real key type (UNSPECIFIED excluded), in enum order. */
-export const ALL_KEY_TYPES: readonly KeyType[] = [KeyType.RSA, KeyType.EC_P256, KeyType.EC_P384, KeyType.ED25519];
+export const ALL_KEY_TYPES: readonly KeyType[] = keyTypeSpecs.map((spec) => spec.keyType);
+
+/** Every key type's spec, in enum order. */
+export const KEY_TYPE_SPECS: readonly KeyTypeSpec[] = keyTypeSpecs;
+
+const algorithmsByCliName = new Map<string, AlgorithmSpec>(specs.map((spec) => [spec.name, spec]));
+const keyTypesByCliName = new Map<string, KeyTypeSpec>(keyTypeSpecs.map((spec) => [spec.name, spec]));
+const keyTypesByValue = new Map<number, KeyTypeSpec>(keyTypeSpecs.map((spec) => [spec.keyType, spec]));
+
+/** The spec of the algorithm with this command-line name. */
+export function algorithmByCliName(name: string): AlgorithmSpec | undefined {
+  return algorithmsByCliName.get(name);
+}
+
+/** The spec of the key type with this command-line name. */
+export function keyTypeByCliName(name: string): KeyTypeSpec | undefined {
+  return keyTypesByCliName.get(name);
+}
+
+/** The spec of a known key type, or undefined for UNSPECIFIED and numbers outside the enum. */
+export function keyTypeSpec(keyType: number): KeyTypeSpec | undefined {
+  return keyTypesByValue.get(keyType);
+}
 
 /** The proto name of a key type ("KEY_TYPE_RSA"), or the bare number for a value outside the enum. */
 export function keyTypeName(keyType: number): string {
