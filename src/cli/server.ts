@@ -7,6 +7,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SHUTDOWN_GRACE_MS, GrpcServer } from
 import { createEchoService, EchoService } from "../services/echo.js";
 import { keyTypeName } from "../crypto/algorithms.js";
 import { generateKeyring } from "../crypto/keyring.js";
+import { keyringFromStartPayload, keyringStartPayload } from "../crypto/keyring-start-payload.js";
 import { RSA_KEY_BITS, isRsaKeyBits, type RsaKeyBits } from "../crypto/key-types.js";
 import { CryptoService } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { createCryptoService } from "../services/crypto.js";
@@ -17,7 +18,8 @@ import { defaultWorkerCount, isWorkerProcess, runPrimary, runWorker } from "../s
 import { ServerMetrics } from "../server/metrics.js";
 import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
 import { parseCidList } from "../server/cid-allowlist.js";
-import { type ListenOptions } from "../server/server.js";
+import { AcceptPolicy } from "../server/accept-policy.js";
+import { SignalDrain } from "../server/signal-drain.js";
 import { readPem, type TlsServerOptions } from "../transport/tls.js";
 import { configuredNice, yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
 import { algorithmName } from "../crypto/algorithms.js";
@@ -182,14 +184,6 @@ function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metric
   return server;
 }
 
-function listenOptions(config: ServerConfig, url: string, log: Logger): ListenOptions {
-  if (url.startsWith("tls://") && config.tls) {
-    return { tls: { ...config.tls, onHandshakeError: (error: Error, remote: string) => log.warn({ err: error, remote }, "TLS handshake refused") } };
-  }
-  if (url.startsWith("vsock://") && config.allowCids) return { allowCids: config.allowCids };
-  return {};
-}
-
 async function main(argv: string[]): Promise<number> {
   let config: ServerConfig | "help";
   try {
@@ -212,7 +206,9 @@ async function main(argv: string[]): Promise<number> {
   // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
   // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
   if (isWorkerProcess()) {
-    return runWorker({ log, graceMs: config.graceMs, createServer: (keyring, metrics) => buildServer(config, log, keyring, metrics) });
+    return runWorker({
+      log, graceMs: config.graceMs, createServer: (payload, metrics) => buildServer(config, log, keyringFromStartPayload(payload), metrics),
+    });
   }
   // Every key exists before the first listen, so no call can arrive before its key. Key ids only, never key material.
   const keyring = await generateKeyring({ rsaBits: config.rsaBits });
@@ -223,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
     return runPrimary({
       workers: config.workers,
       listen: config.listen,
-      keyring,
+      startPayload: keyringStartPayload(keyring),
       graceMs: config.graceMs,
       log,
       workerEnv: workerPoolEnv(config.workers),
@@ -246,11 +242,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const metrics = config.metricsListen !== undefined ? new ServerMetrics() : undefined;
   const server = buildServer(config, log, keyring, metrics);
+  // The same accept policy (TLS, CID allowlist, their logs) as each worker applies.
+  const policy = new AcceptPolicy({ ...(config.tls !== undefined ? { tls: config.tls } : {}), ...(config.allowCids !== undefined ? { allowCids: config.allowCids } : {}) }, log, metrics);
   let metricsEndpoint: MetricsEndpoint | undefined;
 
   for (const url of config.listen) {
     try {
-      const listener = await server.listen(url, listenOptions(config, url, log));
+      const listener = await server.listen(url, policy.listenOptions(url));
       log.info({ url: listener.url, engine: server.engineName }, "listening");
       process.stdout.write(`fastgrpc-server listening on ${listener.url} (engine ${server.engineName})\n`);
     } catch (error) {
@@ -271,24 +269,17 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log.warn({ signal }, "second signal: exiting now");
-        resolve(1);
-        return;
-      }
-      stopping = true;
-      log.info({ signal, graceMs: config.graceMs }, "shutting down");
-      Promise.all([server.shutdown(config.graceMs), metricsEndpoint?.close()]).then(
-        () => { log.info("stopped"); resolve(0); },
-        (error: unknown) => { log.error({ err: error }, "shutdown failed"); resolve(1); },
-      );
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+  // The same signal-driven drain as each worker runs.
+  const drain = new SignalDrain({
+    log,
+    graceMs: config.graceMs,
+    message: "shutting down",
+    drain: async (graceMs) => {
+      await Promise.all([server.shutdown(graceMs), metricsEndpoint?.close()]);
+      log.info("stopped");
+    },
   });
+  return drain.exitCode;
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {

@@ -19,6 +19,7 @@ import { type Address, parseAddress } from "../transport/address.js";
 import { transportFor } from "../transport/registry.js";
 import type { TlsServerOptions } from "../transport/tls.js";
 import type { Listener, PeerInfo } from "../transport/types.js";
+import { reportCidRefusal } from "./accept-policy.js";
 import { type CidFilter, cidFilter } from "./cid-allowlist.js";
 import { HealthRegistry, createHealthService } from "./health.js";
 import { plaintextExposureWarning } from "./listen-warnings.js";
@@ -173,8 +174,7 @@ export class GrpcServer implements StreamDispatcher {
     if (filter !== null && !filter.allows(peer)) {
       // Before the engine sees the socket: not one HTTP/2 byte is read or written.
       socket.destroy();
-      this.metrics?.connectionRefused(peer.transport);
-      this.log.warn({ peer: peer.label, allowed: filter.description }, "connection refused: CID not on the allowlist");
+      reportCidRefusal(this.log, this.metrics, peer, filter);
       return;
     }
     if (this.metrics !== null) socket.once("close", this.metrics.connectionOpened(peer.transport));

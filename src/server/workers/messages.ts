@@ -2,7 +2,7 @@
  * The IPC messages between the primary process and its workers (node:cluster channel, "advanced" serialization so
  * key bytes travel as Uint8Arrays). Every message carries `fastgrpc` so that cluster's own messages never match.
  */
-import { type KeyTransfer, isKeyTransfer } from "../../crypto/keyring-transfer.js";
+import type { AcceptPolicyConfig, TlsMaterial } from "../accept-policy.js";
 import type { MetricsSnapshot, ProcessSample } from "../metrics.js";
 import { isMetricsSnapshot, isProcessSample } from "./metrics-wire.js";
 
@@ -14,19 +14,14 @@ export interface InheritedListener {
 
 type Pem = string | Uint8Array;
 
-/** The PEM contents for tls:// listeners, read once by the primary (never logged). */
-export interface TlsMaterial {
-  readonly cert: Pem;
-  readonly key: Pem;
-  readonly clientCa?: Pem;
-}
-
-export interface StartMessage {
+/** The start message; its `tls` and `allowCids` are the accept policy's settings. */
+export interface StartMessage extends AcceptPolicyConfig {
   readonly fastgrpc: "start";
   /** TCP and TLS URLs, listened on through node:cluster's shared handles. */
   readonly listen: readonly string[];
   readonly inherited: readonly InheritedListener[];
-  readonly keys: KeyTransfer;
+  /** The caller's start payload (the CLI's keyring transfer), opaque here; undefined when there is none. */
+  readonly payload: unknown;
   /** Certificate and key for the tls:// URLs in `listen`. */
   readonly tls?: TlsMaterial;
   /** The CID allowlist of the inherited VSOCK listeners. */
@@ -36,7 +31,7 @@ export interface StartMessage {
 }
 
 export type PrimaryMessage =
-  /** The answer to "ready": what to serve, and the keys to sign with. */
+  /** The answer to "ready": what to serve, and the caller's payload. */
   | StartMessage
   /** Drain: GOAWAY every connection, let calls finish for up to graceMs, exit 0. */
   | { readonly fastgrpc: "shutdown"; readonly graceMs: number }
@@ -81,11 +76,11 @@ function isRequestId(value: unknown): value is number {
 }
 
 function parseStart(value: Record<string, unknown>): StartMessage | undefined {
-  if (!isStringArray(value.listen) || !isInheritedList(value.inherited) || !isKeyTransfer(value.keys) || typeof value.metrics !== "boolean") return undefined;
+  if (!isStringArray(value.listen) || !isInheritedList(value.inherited) || typeof value.metrics !== "boolean") return undefined;
   if (value.tls !== undefined && !isTlsMaterial(value.tls)) return undefined;
   if (value.allowCids !== undefined && !isCidList(value.allowCids)) return undefined;
   return {
-    fastgrpc: "start", listen: value.listen, inherited: value.inherited, keys: value.keys, metrics: value.metrics,
+    fastgrpc: "start", listen: value.listen, inherited: value.inherited, payload: value.payload, metrics: value.metrics,
     ...(value.tls !== undefined ? { tls: value.tls } : {}),
     ...(value.allowCids !== undefined ? { allowCids: value.allowCids } : {}),
   };

@@ -1,37 +1,35 @@
 /**
- * The primary process of a multi-worker server: forks the workers (node:cluster), gives each the start-up keyring
- * and what to listen on, replaces a worker that dies (with a growing delay in a crash loop) and, on SIGTERM or
- * SIGINT, drains every worker and resolves 0 once all have exited.
+ * The primary process of a multi-worker server: forks the workers (node:cluster), gives each the caller's start
+ * payload (the CLI's keyring) and what to listen on, replaces a worker that dies (with a growing delay in a crash
+ * loop) and, on SIGTERM or SIGINT, drains every worker and resolves 0 once all have exited.
  *
  * TCP and TLS listeners are shared by node:cluster (the primary accepts and hands connections round-robin to
  * workers; a TLS handshake happens in the worker, with the certificate and key the start message carried); VSOCK
  * listeners are opened here and inherited by every worker as file descriptors (see vsock-listeners.ts), each
- * worker applying the CID allowlist. The primary serves no calls itself; with `metrics`, it serves /metrics as
+ * worker applying the accept policy. The primary serves no calls itself; with `metrics`, it serves /metrics as
  * the sum of its workers' counters (metrics-collector.ts).
+ *
+ * The primary is a small state machine: starting (forking the first generation) -> running (all listened) ->
+ * stopping (draining after a signal or a failed start) -> stopped (every worker exited, the exit code resolved).
  */
-import cluster, { type Worker } from "node:cluster";
-import { exportKeyTransfer, wipeKeyTransfer } from "../../crypto/keyring-transfer.js";
-import type { Keyring } from "../../crypto/keyring.js";
+import cluster from "node:cluster";
 import type { Logger } from "../../log/logger.js";
-import { parseAddress } from "../../transport/address.js";
 import type { TlsServerOptions } from "../../transport/tls.js";
-import { type MetricsEndpoint, serveMetrics } from "../metrics-http.js";
-import { type InheritedListener, type PrimaryMessage, type TlsMaterial, parseWorkerMessage } from "./messages.js";
-import { DEFAULT_METRICS_TIMEOUT_MS, type ScrapeTarget, WorkerMetricsCollector } from "./metrics-collector.js";
-import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "./restart-policy.js";
-import { type OpenedVsockSocket, openVsockListeningSocket } from "./vsock-listeners.js";
-
-/** File descriptor of the first inherited listening socket in a worker: after stdin, stdout, stderr and the IPC channel. */
-const FIRST_INHERITED_FD = 4;
-const DEFAULT_KILL_AFTER_MS = 5000;
+import { type AcceptPolicyConfig, tlsMaterial } from "../accept-policy.js";
+import type { MetricsEndpoint } from "../metrics-http.js";
+import { DEFAULT_METRICS_TIMEOUT_MS, WorkerMetricsCollector } from "./metrics-collector.js";
+import { type PrimaryListeners, openPrimaryListeners, openPrimaryMetrics } from "./primary-setup.js";
+import { type Slot, WorkerSlots } from "./primary-workers.js";
+import type { RestartPolicyOptions } from "./restart-policy.js";
+import { NO_START_PAYLOAD, type StartPayload } from "./start-payload.js";
 
 export interface PrimaryOptions {
   /** Worker processes to run (>= 1). */
   workers: number;
   /** Listen URLs, as for a single-process server. */
   listen: readonly string[];
-  /** Generated once, here; every worker signs with these keys. */
-  keyring: Keyring;
+  /** Made once per worker start and sent with it (the CLI sends its keyring); opaque to this layer. */
+  startPayload?: StartPayload;
   /** How long calls in flight may finish on SIGTERM/SIGINT. */
   graceMs: number;
   log: Logger;
@@ -60,228 +58,173 @@ export interface PrimaryMetricsOptions {
   onListening?(url: string): void;
 }
 
-interface Slot {
-  readonly worker: Worker;
-  readonly pid: number;
-  /** 1..workers: the `process` label "worker-N" of its metrics; a replacement takes the index of the one it replaces. */
-  readonly index: number;
-  readonly startedAt: number;
-  listening: boolean;
-}
+const DEFAULT_KILL_AFTER_MS = 5000;
 
-function send(slot: Slot, message: PrimaryMessage, done?: (error: Error | null) => void): void {
-  if (!slot.worker.isConnected()) return done?.(new Error("worker IPC channel is closed"));
-  try {
-    slot.worker.send(message, done);
-  } catch (error) {
-    done?.(error instanceof Error ? error : new Error(String(error)));
-  }
-}
-
-/** How one metrics scrape asks one worker. */
-function scrapeTarget(slot: Slot): ScrapeTarget {
-  return {
-    id: slot.worker.id,
-    label: `worker-${slot.index}`,
-    pid: slot.pid,
-    ask: (requestId, failed) => send(slot, { fastgrpc: "metrics-request", id: requestId }, (error) => {
-      if (error) failed();
-    }),
-  };
-}
+type Phase =
+  | { readonly name: "starting" }
+  | { readonly name: "running" }
+  | { readonly name: "stopping"; readonly killTimer: NodeJS.Timeout }
+  | { readonly name: "stopped" };
 
 /** Runs the primary until shutdown; resolves the process exit code (1 if start-up failed or a worker had to be killed). */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
-  const { log } = options;
   if (!cluster.isPrimary) throw new Error("runPrimary must run in the primary process");
-  const workerCount = Math.max(1, Math.floor(options.workers));
-
-  const tcpUrls: string[] = [];
-  const vsockSockets: OpenedVsockSocket[] = [];
-  try {
-    for (const url of options.listen) {
-      if (parseAddress(url, true).scheme === "vsock") vsockSockets.push(await openVsockListeningSocket(url));
-      else tcpUrls.push(url);
-    }
-  } catch (error) {
-    for (const socket of vsockSockets) socket.close();
-    log.error({ err: error }, "cannot open listeners");
-    throw error;
-  }
-  const inherited: InheritedListener[] = vsockSockets.map((socket, index) => ({ fd: FIRST_INHERITED_FD + index, url: socket.url }));
-  // Only the PEM fields: anything else (a callback) could not cross the IPC channel.
-  const tls: TlsMaterial | undefined = options.tls && {
-    cert: options.tls.cert, key: options.tls.key, ...(options.tls.clientCa !== undefined ? { clientCa: options.tls.clientCa } : {}),
-  };
-  const slots = new Map<number, Slot>();
-  const collector = options.metrics === undefined ? undefined : new WorkerMetricsCollector(
-    () => [...slots.values()].filter((slot) => slot.listening).map((slot) => scrapeTarget(slot)),
-    options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS,
-  );
+  const listeners = await openPrimaryListeners(options.listen, options.log);
+  let collector: WorkerMetricsCollector | undefined;
   let metricsEndpoint: MetricsEndpoint | undefined;
-  if (collector !== undefined && options.metrics !== undefined) {
+  const workers = new WorkerSlots(options, listeners, () => collector);
+  if (options.metrics !== undefined) {
+    collector = new WorkerMetricsCollector(() => workers.scrapeTargets(), options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS);
     try {
-      metricsEndpoint = await serveMetrics(options.metrics.listen, collector);
+      metricsEndpoint = await openPrimaryMetrics(options.metrics.listen, collector, options.log, options.metrics.onListening);
     } catch (error) {
-      for (const socket of vsockSockets) socket.close();
-      throw new Error(`cannot serve metrics on ${options.metrics.listen}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      listeners.close();
+      throw error;
     }
-    log.info({ url: metricsEndpoint.url }, "metrics");
-    options.metrics.onListening?.(metricsEndpoint.url);
   }
   cluster.setupPrimary({
-    // Key bytes travel as Uint8Arrays (no JSON strings that could not be wiped).
+    // Secrets in the start payload travel as Uint8Arrays (no JSON strings that could not be wiped).
     serialization: "advanced",
-    stdio: ["inherit", "inherit", "inherit", "ipc", ...vsockSockets.map((socket) => socket.fd)],
+    stdio: ["inherit", "inherit", "inherit", "ipc", ...listeners.vsockSockets.map((socket) => socket.fd)],
   });
+  return new Primary(options, listeners, workers, metricsEndpoint).run();
+}
 
-  return new Promise<number>((resolve) => {
-    const policy = new RestartPolicy({ ...DEFAULT_RESTART_POLICY, ...options.restart });
-    const restartTimers = new Set<NodeJS.Timeout>();
-    let phase: "starting" | "running" | "stopping" = "starting";
-    let exitCode = 0;
-    let killTimer: NodeJS.Timeout | undefined;
-    /** The TCP URLs as the first worker bound them (port 0 resolved). */
-    let boundTcpUrls: readonly string[] | undefined;
+class Primary {
+  private phase: Phase = { name: "starting" };
+  private exitCode = 0;
+  private resolveExit: (code: number) => void = () => {};
+  private readonly workerCount: number;
+  private readonly onSignal = (signal: NodeJS.Signals): void => this.signalled(signal);
 
-    // While a worker holds the cluster's shared handle, new workers must ask for the same URLs (the handle is keyed
-    // by them); when none does, the resolved ports keep the service where clients know it.
-    const tcpUrlsForNewWorker = (): readonly string[] =>
-      [...slots.values()].some((slot) => slot.listening) || boundTcpUrls === undefined ? tcpUrls : boundTcpUrls;
+  constructor(
+    private readonly options: PrimaryOptions,
+    private readonly listeners: PrimaryListeners,
+    private readonly workers: WorkerSlots,
+    private readonly metricsEndpoint: MetricsEndpoint | undefined,
+  ) {
+    this.workerCount = Math.max(1, Math.floor(options.workers));
+  }
 
-    const fork = (index: number): void => {
-      const worker = cluster.fork(options.workerEnv);
-      const slot: Slot = { worker, pid: worker.process.pid ?? 0, index, startedAt: Date.now(), listening: false };
-      slots.set(worker.id, slot);
-      worker.on("message", (raw: unknown) => onMessage(slot, raw));
-      // EPIPE when a message races a worker that is exiting: its exit is what matters, and is handled below.
-      worker.on("error", (error: Error) => log.debug({ err: error, workerPid: slot.pid }, "worker IPC error"));
-      worker.on("exit", (code: number | null, signal: NodeJS.Signals | null) => onExit(slot, code, signal));
+  run(): Promise<number> {
+    const exit = new Promise<number>((resolve) => { this.resolveExit = resolve; });
+    this.workers.on({
+      ready: (slot) => {
+        if (this.phase.name === "stopping" || this.phase.name === "stopped") return;
+        this.workers.sendStart(slot, this.startConfig());
+      },
+      listening: (slot, urls) => this.workerListening(slot.pid, urls),
+      failed: (slot, reason) => this.workerFailed(slot.pid, reason),
+      exited: (slot, code, signal) => this.workerExited(slot, code, signal),
+    });
+    process.on("SIGTERM", this.onSignal);
+    process.on("SIGINT", this.onSignal);
+    for (let index = 1; index <= this.workerCount; index++) this.workers.fork(index);
+    return exit;
+  }
+
+  private startConfig(): { payload: StartPayload; accept: AcceptPolicyConfig } {
+    const { tls, allowCids } = this.options;
+    return {
+      payload: this.options.startPayload ?? NO_START_PAYLOAD,
+      accept: { ...(tls !== undefined ? { tls: tlsMaterial(tls) } : {}), ...(allowCids !== undefined ? { allowCids } : {}) },
     };
+  }
 
-    const onMessage = (slot: Slot, raw: unknown): void => {
-      const message = parseWorkerMessage(raw);
-      if (message === undefined) return;
-      switch (message.fastgrpc) {
-        case "ready": {
-          if (phase === "stopping") return;
-          const keys = exportKeyTransfer(options.keyring);
-          // The bytes are serialised when the message is written; wipe our copy then (also on failure).
-          const start: PrimaryMessage = {
-            fastgrpc: "start", listen: tcpUrlsForNewWorker(), inherited, keys, metrics: collector !== undefined,
-            ...(tls !== undefined ? { tls } : {}),
-            ...(options.allowCids !== undefined ? { allowCids: options.allowCids } : {}),
-          };
-          send(slot, start, (error) => {
-            wipeKeyTransfer(keys);
-            if (error) log.warn({ err: error, workerPid: slot.pid }, "could not send the start message");
-          });
-          return;
-        }
-        case "listening": {
-          slot.listening = true;
-          boundTcpUrls ??= message.urls.slice(0, tcpUrls.length);
-          if (phase === "starting") {
-            log.debug({ workerPid: slot.pid, urls: message.urls }, "worker listening");
-            if (slots.size === workerCount && [...slots.values()].every((each) => each.listening)) {
-              phase = "running";
-              log.info({ workers: workerCount, pids: [...slots.values()].map((each) => each.pid) }, "all workers listening");
-              options.onListening?.(message.urls);
-            }
-          } else if (phase === "running") {
-            log.info({ workerPid: slot.pid }, "replacement worker listening");
-          }
-          return;
-        }
-        case "metrics":
-          // A late message from a worker already gone must not count twice (its counters are kept as "retired").
-          if (slots.get(slot.worker.id) === slot) collector?.onReply(slot.worker.id, message);
-          return;
-        case "failed":
-          if (phase === "stopping") return;
-          if (phase === "running") {
-            log.error({ workerPid: slot.pid, reason: message.reason }, "replacement worker could not start");
-            return;
-          }
-          // One report of the first failure: through the caller (a CLI prints one line), else the log.
-          if (options.onStartFailure) options.onStartFailure(message.reason);
-          else log.error({ workerPid: slot.pid, reason: message.reason }, "worker could not start");
-          stopAll(1, 0);
-          return; // a replacement that fails exits and is handled as a crash, with the crash-loop delay
+  /* ------------------------------------------------------------------ starting -> running */
+
+  private workerListening(pid: number, urls: readonly string[]): void {
+    const { log } = this.options;
+    if (this.phase.name === "starting") {
+      log.debug({ workerPid: pid, urls }, "worker listening");
+      if (this.workers.size === this.workerCount && this.workers.allListening()) {
+        this.phase = { name: "running" };
+        log.info({ workers: this.workerCount, pids: this.workers.pids() }, "all workers listening");
+        this.options.onListening?.(urls);
       }
-    };
+    } else if (this.phase.name === "running") {
+      log.info({ workerPid: pid }, "replacement worker listening");
+    }
+  }
 
-    const onExit = (slot: Slot, code: number | null, signal: NodeJS.Signals | null): void => {
-      slots.delete(slot.worker.id);
-      collector?.onWorkerExit(slot.worker.id);
-      if (phase === "stopping") {
+  private workerFailed(pid: number, reason: string): void {
+    if (this.phase.name === "running") {
+      // a replacement that fails exits and is handled as a crash, with the crash-loop delay
+      this.options.log.error({ workerPid: pid, reason }, "replacement worker could not start");
+    } else if (this.phase.name === "starting") {
+      this.startFailed(reason, { workerPid: pid, reason }, "worker could not start");
+    }
+  }
+
+  /** One report of the first failure: through the caller (a CLI prints one line), else the log. */
+  private startFailed(reason: string, fields: Record<string, unknown>, logMessage: string): void {
+    if (this.options.onStartFailure) this.options.onStartFailure(reason);
+    else this.options.log.error(fields, logMessage);
+    this.stop(1, 0);
+  }
+
+  /* ------------------------------------------------------------------ a worker exits */
+
+  private workerExited(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+    const { log } = this.options;
+    switch (this.phase.name) {
+      case "stopping":
         log.debug({ workerPid: slot.pid, code, signal }, "worker exited");
-        if (slots.size === 0) finish();
+        if (this.workers.size === 0) this.finish();
         return;
-      }
-      if (phase === "starting" && !slot.listening) {
-        const reason = `worker ${slot.pid} exited during start-up (code ${code}, signal ${signal})`;
-        if (options.onStartFailure) options.onStartFailure(reason);
-        else log.error({ workerPid: slot.pid, code, signal }, reason);
-        stopAll(1, 0);
+      case "stopped":
         return;
-      }
-      const uptimeMs = Date.now() - slot.startedAt;
-      const delayMs = policy.delayAfterCrash(uptimeMs);
-      log.warn({ workerPid: slot.pid, code, signal, uptimeMs, restartInMs: delayMs, crashLoop: policy.crashLoopLength }, "worker exited unexpectedly: replacing it");
-      if (delayMs === 0) {
-        fork(slot.index);
-        return;
-      }
-      const timer = setTimeout(() => {
-        restartTimers.delete(timer);
-        if (phase !== "stopping") fork(slot.index);
-      }, delayMs);
-      restartTimers.add(timer);
-    };
-
-    const stopAll = (code: number, graceMs: number): void => {
-      if (code !== 0) exitCode = code;
-      if (phase === "stopping") return;
-      phase = "stopping";
-      for (const timer of restartTimers) clearTimeout(timer);
-      restartTimers.clear();
-      for (const slot of slots.values()) send(slot, { fastgrpc: "shutdown", graceMs });
-      killTimer = setTimeout(() => {
-        for (const slot of slots.values()) {
-          log.warn({ workerPid: slot.pid }, "worker did not exit in time: killing it");
-          slot.worker.process.kill("SIGKILL");
+      case "starting":
+        if (!slot.listening) {
+          const reason = `worker ${slot.pid} exited during start-up (code ${code}, signal ${signal})`;
+          this.startFailed(reason, { workerPid: slot.pid, code, signal }, reason);
+          return;
         }
-        exitCode = 1;
-      }, graceMs + (options.killAfterMs ?? DEFAULT_KILL_AFTER_MS));
-      if (slots.size === 0) finish();
-    };
+        break;
+      case "running":
+        break;
+    }
+    this.workers.replace(slot, code, signal);
+  }
 
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (phase === "stopping") {
-        log.warn({ signal }, "second signal: killing the workers now");
-        exitCode = 1;
-        for (const slot of slots.values()) slot.worker.process.kill("SIGKILL");
-        return;
-      }
-      log.info({ signal, graceMs: options.graceMs, workers: slots.size }, "shutting down");
-      stopAll(0, options.graceMs);
-    };
+  /* ------------------------------------------------------------------ -> stopping -> stopped */
 
-    const finish = (): void => {
-      clearTimeout(killTimer);
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
-      for (const socket of vsockSockets) socket.close();
-      const closed = metricsEndpoint?.close() ?? Promise.resolve();
-      closed.catch(() => undefined).finally(() => {
-        log.info({ exitCode }, "stopped");
-        resolve(exitCode);
-      });
-    };
+  private signalled(signal: NodeJS.Signals): void {
+    const { log } = this.options;
+    if (this.phase.name === "stopping" || this.phase.name === "stopped") {
+      log.warn({ signal }, "second signal: killing the workers now");
+      this.exitCode = 1;
+      this.workers.killAll();
+      return;
+    }
+    log.info({ signal, graceMs: this.options.graceMs, workers: this.workers.size }, "shutting down");
+    this.stop(0, this.options.graceMs);
+  }
 
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
-    for (let index = 1; index <= workerCount; index++) fork(index);
-  });
+  private stop(code: number, graceMs: number): void {
+    if (code !== 0) this.exitCode = code;
+    if (this.phase.name === "stopping" || this.phase.name === "stopped") return;
+    this.workers.cancelRestarts();
+    this.workers.shutdownAll(graceMs);
+    const killTimer = setTimeout(() => {
+      if (this.workers.size === 0) return;
+      this.workers.killAll("worker did not exit in time: killing it");
+      this.exitCode = 1;
+    }, graceMs + (this.options.killAfterMs ?? DEFAULT_KILL_AFTER_MS));
+    this.phase = { name: "stopping", killTimer };
+    if (this.workers.size === 0) this.finish();
+  }
+
+  private finish(): void {
+    if (this.phase.name === "stopping") clearTimeout(this.phase.killTimer);
+    this.phase = { name: "stopped" };
+    process.off("SIGTERM", this.onSignal);
+    process.off("SIGINT", this.onSignal);
+    this.listeners.close();
+    const closed = this.metricsEndpoint?.close() ?? Promise.resolve();
+    closed.catch(() => undefined).finally(() => {
+      this.options.log.info({ exitCode: this.exitCode }, "stopped");
+      this.resolveExit(this.exitCode);
+    });
+  }
 }

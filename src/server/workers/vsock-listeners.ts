@@ -8,7 +8,7 @@
 import type { Duplex } from "node:stream";
 import { formatAddress, parseAddress } from "../../transport/address.js";
 import type { Listener, PeerInfo } from "../../transport/types.js";
-import type { CidFilter } from "../cid-allowlist.js";
+import type { CidGate } from "../accept-policy.js";
 
 const BACKLOG = 511;
 
@@ -33,13 +33,6 @@ export async function openVsockListeningSocket(url: string): Promise<OpenedVsock
     addon.close(fd);
     throw error;
   }
-}
-
-/** --allow-cid for an inherited listener: who may connect, and what to do about the others once closed. */
-export interface CidGate {
-  readonly filter: CidFilter;
-  /** Called after a refused connection was destroyed (log it, count it). */
-  onRefused(peer: PeerInfo): void;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { generateKeyring } from "../../../src/crypto/keyring.js";
 import { type Keyring } from "../../../src/crypto/keyring.js";
+import { keyringFromStartPayload, keyringStartPayload } from "../../../src/crypto/keyring-start-payload.js";
 import { CryptoService } from "../../../src/gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { createLogger, isLogLevel, type Logger } from "../../../src/log/logger.js";
 import { GrpcServer } from "../../../src/server/server.js";
@@ -35,12 +36,12 @@ function buildServer(logger: Logger, keyring: Keyring): GrpcServer {
 }
 
 async function main(): Promise<number> {
-  if (isWorkerProcess()) return runWorker({ log, graceMs, createServer: (keyring) => buildServer(log, keyring) });
+  if (isWorkerProcess()) return runWorker({ log, graceMs, createServer: (payload) => buildServer(log, keyringFromStartPayload(payload)) });
   const keyring = await generateKeyring();
   return runPrimary({
     workers: Number(values.workers),
     listen,
-    keyring,
+    startPayload: keyringStartPayload(keyring),
     graceMs,
     log,
     restart: { minUptimeMs: 1000, initialDelayMs: 100 },
