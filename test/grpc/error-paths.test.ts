@@ -1,7 +1,7 @@
 /** Every way a call can fail ends as the right gRPC status, and the server keeps serving. Runs on every engine. */
 import assert from "node:assert/strict";
 import http2 from "node:http2";
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code } from "../../src/errors/codes.js";
 import { GrpcError } from "../../src/errors/grpc-error.js";
@@ -81,7 +81,7 @@ for (const engine of ENGINES) {
     const echo = (text: string, options?: Parameters<Running["client"]["unary"]>[2]) =>
       running.client.unary(EchoService.method.echo, { payload: Buffer.from(text) }, options);
 
-    test("setup", async () => {
+    before(async () => {
       running = await startEcho(engine, {
         server: { maxMessageBytes: 1024 },
         setup: (server) => {
@@ -90,6 +90,7 @@ for (const engine of ENGINES) {
         },
       });
     });
+    after(() => running.stop());
 
     test("unknown method answers UNIMPLEMENTED", async () => {
       await rejectsWith(running.client.callRaw("/fastgrpc.echo.v1.EchoService/Nope", new Uint8Array(0)), Code.UNIMPLEMENTED, /Nope/);
@@ -177,7 +178,6 @@ for (const engine of ENGINES) {
       assert.deepEqual(replies.map((reply) => Buffer.from(reply.payload).toString()), ["sleep:300", "sleep:300"]);
       await shutdown;
       await rejectsWith(echo("after"), Code.UNAVAILABLE);
-      await running.stop();
     });
   });
 }

@@ -4,7 +4,7 @@
  * Runs on every engine.
  */
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { EchoService } from "../../src/services/echo.js";
 import { ENGINES } from "../support/engines.js";
 import { type Running, startEcho } from "../support/harness.js";
@@ -32,9 +32,10 @@ for (const engine of ENGINES) {
     let running: Running;
     const call = (text: string) => running.client.unary(EchoService.method.echo, { payload: Buffer.from(text) });
 
-    test("setup", async () => {
+    before(async () => {
       running = await startEcho(engine, { setup: (server) => server.addService(EchoService, shapedEcho) });
     });
+    after(() => running.stop());
 
     test("a plain object with the field set is encoded as it is", async () => {
       assert.equal(Buffer.from((await call("hello")).payload).toString(), "hello");
@@ -48,8 +49,5 @@ for (const engine of ENGINES) {
       assert.equal(Buffer.from((await call("extra")).payload).toString(), "kept");
     });
 
-    test("teardown", async () => {
-      await running.stop();
-    });
   });
 }

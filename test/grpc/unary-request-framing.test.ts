@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import http2 from "node:http2";
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { Code } from "../../src/errors/codes.js";
 import { ENGINES } from "../support/engines.js";
 import { type Running, startEcho } from "../support/harness.js";
@@ -58,9 +58,10 @@ async function send(url: string, chunks: Buffer[]): Promise<Answer> {
 for (const engine of ENGINES) {
   describe(`unary request framing (engine ${engine.name})`, () => {
     let running: Running;
-    test("setup", async () => {
+    before(async () => {
       running = await startEcho(engine);
     });
+    after(() => running.stop());
 
     test("one whole message in one DATA frame is echoed", async () => {
       const answer = await send(running.url, [echoRequest(Buffer.from("hello"))]);
@@ -100,8 +101,5 @@ for (const engine of ENGINES) {
       assert.notEqual(missing.status, undefined);
     });
 
-    test("teardown", async () => {
-      await running.stop();
-    });
   });
 }
