@@ -3,8 +3,10 @@
 // passes. Both engines; the pool's clock is manual, so no pool timer runs unless the test advances it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { ConnectionPool } from "../../src/client/pool.js";
 import { Code } from "../../src/errors/codes.js";
 import { GrpcError } from "../../src/errors/grpc-error.js";
+import { parseAddress } from "../../src/transport/address.js";
 import { ENGINES, type EngineUnderTest } from "../support/engines.js";
 import { ManualClock } from "./support/manual-clock.js";
 import { countingServer, echo, observedConnector, pool } from "./support/pool-harness.js";
@@ -80,3 +82,15 @@ for (const engine of ENGINES) {
     await assert.rejects(held);
   });
 }
+
+test("a call whose signal is already aborted when it would wait is refused with the signal's status, never queued", async () => {
+  const p = new ConnectionPool([parseAddress("tcp://127.0.0.1:1")], () => new Promise(() => {}), { maxSessions: 1, connectTimeoutMs: 100, clock: new ManualClock() });
+  try {
+    const controller = new AbortController();
+    controller.abort(new GrpcError(Code.ABORTED, "not any more"));
+    await assert.rejects(Promise.resolve(p.pick(controller.signal)), (error: unknown) => error instanceof GrpcError && error.code === Code.ABORTED);
+    assert.equal(p.waitingCalls(), 0);
+  } finally {
+    p.close(true);
+  }
+});

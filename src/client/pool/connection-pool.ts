@@ -22,7 +22,7 @@ import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js
 import { type PoolClock, resolveClock } from "./clock.js";
 import { Keepalive } from "./keepalive.js";
 import { Target } from "./target.js";
-import { WaitingCalls } from "./waiting-calls.js";
+import { WaitingCalls, abortStatus } from "./waiting-calls.js";
 
 /** Default hard cap on sessions per target: this many times `maxSessions`, at least this many. */
 const HARD_LIMIT_FACTOR = 4;
@@ -137,6 +137,7 @@ export class ConnectionPool {
 
   /** No target has an open session with room: open one, and wait for it or for a stream to free up. */
   private wait(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<ClientSession> {
+    if (signal?.aborted === true) return Promise.reject(abortStatus(signal));
     if (!this.startConnectsFor(this.waiting.length + 1) && !this.hasUsableSession()) return Promise.reject(this.unreachable());
     return this.waiting.add(signal, timeoutMs);
   }
@@ -217,7 +218,7 @@ export class ConnectionPool {
       onClose: (error) => {
         if (!settled || !this.retire(target, session, true)) return;
         // A peer that accepts and then drops every connection must not be reconnected in a tight loop.
-        if (this.clock.now() - openedAt < MIN_HEALTHY_SESSION_MS) this.connectFailed(target, error ?? new Error("the connection closed right after it opened"));
+        if (this.clock.now() - openedAt < MIN_HEALTHY_SESSION_MS) this.connectFailed(target, error ?? new Error("the connection closed right after it opened"), false);
         else this.replace(target);
         this.serveWaiters();
       },
@@ -236,7 +237,7 @@ export class ConnectionPool {
           return;
         }
         if (!opened.usable) {
-          this.connectFailed(target, new Error("the session closed during its handshake"));
+          this.connectFailed(target, new Error("the session closed during its handshake"), true);
           return;
         }
         target.connectSucceeded();
@@ -248,13 +249,14 @@ export class ConnectionPool {
       (error: unknown) => {
         settled = true;
         if (this.closed) return;
-        this.connectFailed(target, error);
+        this.connectFailed(target, error, true);
       },
     );
   }
 
-  private connectFailed(target: Target, error: unknown): void {
-    target.connectFailed(error, this.clock.now(), (failures) => backoffDelay(failures, this.backoff, this.clock.random), (delay) => this.clock.after(delay, () => this.retry(target)));
+  /** `attemptEnded`: a connect in flight failed (false: a session broke right after opening). */
+  private connectFailed(target: Target, error: unknown, attemptEnded: boolean): void {
+    target.connectFailed(error, attemptEnded, this.clock.now(), (failures) => backoffDelay(failures, this.backoff, this.clock.random), (delay) => this.clock.after(delay, () => this.retry(target)));
     this.serveWaiters();
   }
 

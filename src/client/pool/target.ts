@@ -115,14 +115,18 @@ export class Target {
     this.state = inFlight === 0 ? IDLE : { kind: "connecting", inFlight, failures: 0, lastError: undefined, failedAt: 0 };
   }
 
-  /** A connect failed: back off for `delayMs`, then `retry` runs (in the background). */
-  connectFailed(error: unknown, now: number, delayFor: (failures: number) => number, schedule: (delayMs: number) => CancelTimer): void {
+  /**
+   * A connect failed (`attemptEnded`: a connect in flight ended with it; false for a session that broke right after
+   * opening, whose connect was already counted as done): back off for the delay `delayFor` gives, after which
+   * `schedule`'s timer retries in the background.
+   */
+  connectFailed(error: unknown, attemptEnded: boolean, now: number, delayFor: (failures: number) => number, schedule: (delayMs: number) => CancelTimer): void {
     const state = this.state;
     if (state.kind === "backoff") state.cancelRetry();
     const failures = this.failures + 1;
     const delay = delayFor(failures);
     this.state = {
-      kind: "backoff", inFlight: Math.max(0, this.inFlight - 1), failures, lastError: error, failedAt: now,
+      kind: "backoff", inFlight: Math.max(0, this.inFlight - (attemptEnded ? 1 : 0)), failures, lastError: error, failedAt: now,
       retryAt: now + delay, cancelRetry: schedule(delay),
     };
   }
