@@ -8,7 +8,7 @@ export { H2ServerEngine } from "./server.js";
 export { H2ProtocolError } from "./protocol-error.js";
 export { DEFAULT_TUNING, type H2Tuning } from "./tuning.js";
 
-export const H2_ENGINE_NAME = "fastgrpc-h2";
+export { H2_ENGINE_NAME } from "./constants.js";
 
 /** Server engine factory; an optional third argument overrides limits (see H2Tuning). */
 export const createH2ServerEngine: ServerEngineFactory & typeof createServer = createServer;

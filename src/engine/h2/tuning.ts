@@ -75,23 +75,3 @@ export function resolveTuning(overrides: Partial<H2Tuning> | undefined): H2Tunin
   return overrides === undefined ? { ...DEFAULT_TUNING } : { ...DEFAULT_TUNING, ...overrides };
 }
 
-/** A token bucket: `take()` is false once the peer has used its burst and exceeded the sustained rate. */
-export class RateLimit {
-  private tokens: number;
-  private last = 0;
-
-  constructor(private readonly burst: number, private readonly perSecond: number) {
-    this.tokens = burst;
-  }
-
-  take(): boolean {
-    const now = performance.now();
-    if (this.last !== 0) {
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
-    }
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
