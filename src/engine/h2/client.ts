@@ -5,61 +5,23 @@
  */
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../../protocol/metadata.js";
-import type {
-  ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler,
-} from "../types.js";
-import { ErrorCode, H2_ENGINE_NAME, MAX_STREAM_ID, Setting } from "./constants.js";
+import type { ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler } from "../types.js";
+import { H2ClientStream } from "./client-stream.js";
+import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { Close } from "./connection.js";
 import { queueLevel, queueOn, QueueLevel } from "./flow-control.js";
 import { pushMetadata } from "./header-fields.js";
+import { PendingPings } from "./pending-pings.js";
 import { peerProtocolError } from "./protocol-error.js";
-import { StreamCore } from "./stream-core.js";
 import { H2StreamConnection } from "./stream-connection.js";
 import { StreamState } from "./stream-state.js";
-import { resolveTuning, type H2Tuning } from "./tuning.js";
+import type { H2Tuning } from "./tuning.js";
 
-const EMPTY = new Uint8Array(0);
 const FIXED_REQUEST_FIELDS = 6;
 /** Streams opened before the server's SETTINGS arrive: RFC 9113 5.1.2 recommends servers allow at least 100. */
 const STREAMS_BEFORE_SETTINGS = 100;
 /** High word of our keepalive PING payloads ("fgka"); the low word numbers them. */
 const PING_HI = 0x66676b61;
-/** Keepalive PINGs are rare: more than this many unanswered means the peer is not answering anyway. */
-const MAX_PINGS_IN_FLIGHT = 16;
-
-class H2ClientStream extends StreamCore implements ClientStream {
-  headersReceived = false;
-  closeNotified = false;
-
-  constructor(
-    private readonly session: ClientConnection,
-    readonly path: string,
-    readonly headers: Metadata,
-    readonly handler: ClientStreamHandler,
-  ) {
-    super();
-  }
-
-  sendMessage(frame: Uint8Array, end: boolean): boolean {
-    return this.session.send(this, frame, end);
-  }
-
-  end(): void {
-    this.session.send(this, EMPTY, true);
-  }
-
-  cancel(): void {
-    this.session.cancel(this);
-  }
-
-  pauseInput(): void {
-    this.session.pauseInput(this);
-  }
-
-  resumeInput(): void {
-    this.session.resumeInput(this);
-  }
-}
 
 export class ClientConnection extends H2StreamConnection<H2ClientStream> implements ClientSession {
   private nextStreamId = 1;
@@ -70,8 +32,7 @@ export class ClientConnection extends H2StreamConnection<H2ClientStream> impleme
   /** The request header list; the first six entries are fixed, :path is replaced per call. */
   private readonly requestFields: Array<readonly [string, string]>;
   /** PINGs sent by ping() and not yet acknowledged, by the low word of their payload. */
-  private readonly pings = new Map<number, (error: Error | null) => void>();
-  private nextPingId = 0;
+  private readonly pings = new PendingPings((err) => this.reportError(err));
 
   constructor(
     socket: Duplex,
@@ -168,7 +129,7 @@ export class ClientConnection extends H2StreamConnection<H2ClientStream> impleme
       stream.queue = null;
       stream.queuedBytes = 0;
       stream.queueEnd = false;
-      if (queue === null) this.sendData(stream, EMPTY, true);
+      if (queue === null) this.sendData(stream, new Uint8Array(0), true);
       else for (let i = 0; i < queue.length; i++) this.sendData(stream, queue[i] as Uint8Array, end && i === queue.length - 1);
       if (!stream.done) this.queueMoved(stream); // a caller told to wait while the call had no slot may go on
     }
@@ -279,29 +240,15 @@ export class ClientConnection extends H2StreamConnection<H2ClientStream> impleme
 
   /** Sends a PING; `callback` runs on its ACK, or with an error if the session closes first. False if not sent. */
   ping(callback: (error: Error | null) => void): boolean {
-    if (this.dead || this.pings.size >= MAX_PINGS_IN_FLIGHT) return false;
-    const id = this.nextPingId;
-    this.nextPingId = (this.nextPingId + 1) >>> 0;
-    this.pings.set(id, callback);
+    if (this.dead) return false;
+    const id = this.pings.add(callback);
+    if (id < 0) return false;
     this.writePing(false, PING_HI, id);
     return true;
   }
 
   protected override onPingAck(payload: Buffer, off: number): void {
-    if (payload.readUInt32BE(off) !== PING_HI) return;
-    const id = payload.readUInt32BE(off + 4);
-    const callback = this.pings.get(id);
-    if (callback === undefined) return;
-    this.pings.delete(id);
-    this.runPingCallback(callback, null);
-  }
-
-  private runPingCallback(callback: (error: Error | null) => void, error: Error | null): void {
-    try {
-      callback(error);
-    } catch (err) {
-      this.reportError(err instanceof Error ? err : new Error(String(err)));
-    }
+    if (payload.readUInt32BE(off) === PING_HI) this.pings.acked(payload.readUInt32BE(off + 4));
   }
 
   private failWaiting(code: number | null, error: Error): void {
@@ -460,29 +407,11 @@ export class ClientConnection extends H2StreamConnection<H2ClientStream> impleme
 
   protected onClosed(error: Error | undefined): void {
     this.failWaiting(ErrorCode.REFUSED_STREAM, error ?? new Error("HTTP/2 session closed"));
-    if (this.pings.size > 0) {
-      const pingError = this.closeError ?? error ?? new Error("HTTP/2 session closed before the PING was answered");
-      const callbacks = [...this.pings.values()];
-      this.pings.clear();
-      for (const callback of callbacks) this.runPingCallback(callback, pingError);
-    }
+    this.pings.failAll(this.closeError ?? error ?? new Error("HTTP/2 session closed before the PING was answered"));
     try {
       this.events.onClose?.(this.closeError ?? error);
     } catch {
       // the owner's close handler failing must not escape the socket's close event
     }
-  }
-}
-
-export class H2ClientEngine implements ClientEngine {
-  readonly name = H2_ENGINE_NAME;
-  private readonly tuning: H2Tuning;
-
-  constructor(tuning?: Partial<H2Tuning>) {
-    this.tuning = resolveTuning(tuning);
-  }
-
-  connect(socket: Duplex, options: ClientEngineOptions, events: ClientSessionEvents): ClientSession {
-    return new ClientConnection(socket, options, events, this.tuning);
   }
 }

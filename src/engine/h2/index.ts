@@ -1,10 +1,10 @@
 /** The fastgrpc HTTP/2 engine (RFC 9113 + RFC 7541), purpose-built for gRPC: server and client. */
 import type { ClientEngine, ServerEngineFactory } from "../types.js";
-import { H2ClientEngine } from "./client.js";
-import { createH2ServerEngine as createServer } from "./server.js";
+import { H2ClientEngine } from "./client-engine.js";
+import { createH2ServerEngine as createServer } from "./server-engine.js";
 
-export { H2ClientEngine } from "./client.js";
-export { H2ServerEngine } from "./server.js";
+export { H2ClientEngine } from "./client-engine.js";
+export { H2ServerEngine } from "./server-engine.js";
 export { H2ProtocolError } from "./protocol-error.js";
 export { DEFAULT_TUNING, type H2Tuning } from "./tuning.js";
 

@@ -7,16 +7,14 @@ import type { Code } from "../../errors/codes.js";
 import { metadataFromHeaders, type Metadata } from "../../protocol/metadata.js";
 import { pushStatusFields } from "../../protocol/status-trailers.js";
 import type { PeerInfo } from "../../transport/types.js";
-import type {
-  ServerEngine, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
-} from "../types.js";
-import { ErrorCode, H2_ENGINE_NAME, MAX_STREAM_ID, Setting } from "./constants.js";
+import type { ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher } from "../types.js";
+import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { Close } from "./connection.js";
 import { fieldsToHeaderMap, hasEntries, pushMetadata } from "./header-fields.js";
 import { encodeStaticBlock } from "./hpack/index.js";
 import { StreamCore } from "./stream-core.js";
 import { H2StreamConnection } from "./stream-connection.js";
-import { DEFAULT_TUNING, resolveTuning, type H2Tuning } from "./tuning.js";
+import type { H2Tuning } from "./tuning.js";
 
 type Fields = Array<readonly [string, string]>;
 
@@ -26,6 +24,13 @@ const TRAILERS_OK_FIELDS: Fields = [["grpc-status", "0"]];
 const TRAILERS_OK_BLOCK = encodeStaticBlock(TRAILERS_OK_FIELDS);
 const SHUTDOWN_PING_HI = 0x66677270; // "fgrp"
 const SHUTDOWN_PING_LO = 0x5348554e; // "SHUN"
+
+/** What a connection needs from the engine that accepted it (server-engine.ts). */
+export interface ServerConnectionOwner {
+  readonly dispatcher: StreamDispatcher;
+  readonly options: ServerEngineOptions;
+  connectionClosed(conn: ServerConnection): void;
+}
 
 const NOOP_HANDLER: ServerStreamHandler = { onData() {}, onEnd() {}, onCancel() {} };
 
@@ -118,7 +123,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> {
   constructor(
     socket: Duplex,
     readonly peer: PeerInfo,
-    private readonly engine: H2ServerEngine,
+    private readonly engine: ServerConnectionOwner,
     tuning: H2Tuning,
   ) {
     super(socket, tuning, true);
@@ -383,66 +388,4 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> {
     this.shutdownTimer = null;
     this.engine.connectionClosed(this);
   }
-}
-
-export class H2ServerEngine implements ServerEngine {
-  readonly name = H2_ENGINE_NAME;
-  private readonly connections = new Set<ServerConnection>();
-  private readonly tuning: H2Tuning;
-  private shuttingDown = false;
-  private onAllClosed: (() => void) | null = null;
-
-  constructor(readonly dispatcher: StreamDispatcher, readonly options: ServerEngineOptions, tuning?: Partial<H2Tuning>) {
-    // A unary request of the largest allowed size fits in one stream window (no round trip), up to the default
-    // window: that also bounds what a paused streaming call holds (see DEFAULT_TUNING.initialWindowSize).
-    const window = Math.min(Math.max(options.maxMessageBytes + 5, 65535), DEFAULT_TUNING.initialWindowSize);
-    this.tuning = resolveTuning({
-      maxConcurrentStreams: options.maxConcurrentStreams, initialWindowSize: window, ...tuning,
-    });
-  }
-
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
-  serveConnection(socket: Duplex, peer: PeerInfo): void {
-    const conn = new ServerConnection(socket, peer, this, this.tuning);
-    if (conn.dead) return;
-    this.connections.add(conn);
-    if (this.shuttingDown) conn.beginShutdown();
-  }
-
-  connectionClosed(conn: ServerConnection): void {
-    this.connections.delete(conn);
-    if (this.connections.size === 0 && this.onAllClosed !== null) {
-      const resolve = this.onAllClosed;
-      this.onAllClosed = null;
-      resolve();
-    }
-  }
-
-  shutdown(graceMs: number): Promise<void> {
-    this.shuttingDown = true;
-    if (this.connections.size === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        for (const conn of [...this.connections]) conn.destroy(new Error("shutdown grace period over"));
-      }, graceMs);
-      timer.unref();
-      this.onAllClosed = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      for (const conn of [...this.connections]) conn.beginShutdown();
-    });
-  }
-}
-
-/** The ServerEngineFactory of the fastgrpc HTTP/2 engine; `tuning` overrides limits (tests, benchmarks). */
-export function createH2ServerEngine(
-  dispatcher: StreamDispatcher,
-  options: ServerEngineOptions,
-  tuning?: Partial<H2Tuning>,
-): ServerEngine {
-  return new H2ServerEngine(dispatcher, options, tuning);
 }
