@@ -7,7 +7,7 @@ import type { Duplex } from "node:stream";
 import type { Metadata } from "../../protocol/metadata.js";
 import type { ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler } from "../types.js";
 import { H2ClientStream } from "./client-stream.js";
-import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
+import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { Close } from "./connection.js";
 import { queueLevel, queueOn, QueueLevel } from "./flow-control.js";
 import { pushMetadata } from "./header-fields.js";
@@ -54,6 +54,7 @@ export class ClientConnection extends H2StreamConnection<H2ClientStream> impleme
       [Setting.INITIAL_WINDOW_SIZE, tuning.initialWindowSize],
       [Setting.MAX_HEADER_LIST_SIZE, tuning.maxHeaderListSize],
       ...(tuning.headerTableSize !== 4096 ? [[Setting.HEADER_TABLE_SIZE, tuning.headerTableSize] as const] : []),
+      ...(tuning.maxFrameSize !== DEFAULT_MAX_FRAME_SIZE ? [[Setting.MAX_FRAME_SIZE, tuning.maxFrameSize] as const] : []),
     ]);
   }
 

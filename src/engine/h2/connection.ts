@@ -58,7 +58,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   constructor(readonly socket: Duplex, readonly tuning: H2Tuning, readonly isServer: boolean) {
     this.flow = new FlowControl<S>(this, tuning);
     this.blocks = new HeaderBlocks(this, tuning);
-    this.reader = new FrameReader(this, isServer);
+    this.reader = new FrameReader(this, isServer, tuning.maxFrameSize);
     this.defences = new Defences(tuning);
   }
 
@@ -258,8 +258,22 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   /** Mid-chunk write of what is produced so far (see H2Tuning.earlyFlushBytes); the scheduled flush does the rest. */
   private flushEarly(): void {
     if (this.flow.outputBlocked || this.socketClosed) return;
-    const chunk = this.out.take();
-    if (chunk !== null) this.socket.write(chunk);
+    this.writeOut();
+  }
+
+  /** Hands the output to the socket: one write, or one corked batch (a writev) when payloads were attached. */
+  private writeOut(): void {
+    const socket = this.socket;
+    const pieces = this.out.takePieces();
+    if (pieces === null) {
+      const chunk = this.out.take();
+      if (chunk !== null) socket.write(chunk);
+      return;
+    }
+    const corks = typeof socket.cork === "function"; // any Duplex will do (tests use minimal ones)
+    if (corks) socket.cork();
+    for (let i = 0; i < pieces.length; i++) socket.write(pieces[i] as Uint8Array);
+    if (corks) socket.uncork();
   }
 
   /** One socket write of everything produced since the last flush; then more queued DATA if the socket takes it. */
@@ -269,8 +283,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     const socket = this.socket;
     const flow = this.flow;
     for (let round = 0; round < 64; round++) {
-      const chunk = this.out.take();
-      if (chunk !== null) socket.write(chunk);
+      this.writeOut();
       const waiting = socket.writableLength;
       if (waiting > this.tuning.outputHighWaterBytes) {
         flow.outputBlocked = true;

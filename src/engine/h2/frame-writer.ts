@@ -5,6 +5,12 @@
 import { Flag, FrameType, FRAME_HEADER_BYTES } from "./constants.js";
 import { OutputBuffer } from "./output-buffer.js";
 
+/**
+ * DATA payloads from this size on are written as their own buffer (OutputBuffer.attach) instead of being copied
+ * into the slab: the copy costs more than the extra piece of the writev.
+ */
+export const ATTACH_MIN_BYTES = 4096;
+
 export class FrameWriter extends OutputBuffer {
   settings(values: ReadonlyArray<readonly [number, number]>): void {
     this.ensure(FRAME_HEADER_BYTES + values.length * 6);
@@ -78,8 +84,9 @@ export class FrameWriter extends OutputBuffer {
   /** One DATA frame with bytes [from, to) of `data`. */
   data(sid: number, data: Uint8Array, from: number, to: number, endStream: boolean): void {
     const n = to - from;
-    this.ensure(FRAME_HEADER_BYTES + n);
+    this.ensure(n >= ATTACH_MIN_BYTES ? FRAME_HEADER_BYTES : FRAME_HEADER_BYTES + n);
     this.frameHeader(n, FrameType.DATA, endStream ? Flag.END_STREAM : 0, sid);
-    if (n > 0) this.bytes(data, from, to);
+    if (n >= ATTACH_MIN_BYTES) this.attach(from === 0 && to === data.length ? data : data.subarray(from, to));
+    else if (n > 0) this.bytes(data, from, to);
   }
 }

@@ -67,12 +67,12 @@ export class HeaderBlocks {
     }
     if (end < p) return sink.connectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS padding exceeds the payload");
     const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (end - p > this.tuning.maxHeaderBlockBytes) return this.calm(); // frames may be larger than a header block
     if ((flags & Flag.END_HEADERS) !== 0) {
       sink.onHeaderBlock(sid, endStream, buf, p, end, badPriority); // decoded in place: no view per request
       return;
     }
     const fragment = buf.subarray(p, end);
-    if (fragment.length > this.tuning.maxHeaderBlockBytes) return this.calm();
     this.contStreamId = sid;
     this.contEndStream = endStream;
     this.contBadPriority = badPriority;

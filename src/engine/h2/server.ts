@@ -8,7 +8,7 @@ import { metadataFromHeaders, type Metadata } from "../../protocol/metadata.js";
 import { pushStatusFields } from "../../protocol/status-trailers.js";
 import type { PeerInfo } from "../../transport/types.js";
 import type { ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher } from "../types.js";
-import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
+import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { Close } from "./connection.js";
 import { fieldsToHeaderMap, hasEntries, pushMetadata } from "./header-fields.js";
 import { encodeStaticBlock } from "./hpack/index.js";
@@ -132,6 +132,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> {
       [Setting.INITIAL_WINDOW_SIZE, tuning.initialWindowSize],
       [Setting.MAX_HEADER_LIST_SIZE, tuning.maxHeaderListSize],
       ...(tuning.headerTableSize !== 4096 ? [[Setting.HEADER_TABLE_SIZE, tuning.headerTableSize] as const] : []),
+      ...(tuning.maxFrameSize !== DEFAULT_MAX_FRAME_SIZE ? [[Setting.MAX_FRAME_SIZE, tuning.maxFrameSize] as const] : []),
     ]);
   }
 

@@ -16,6 +16,13 @@ export interface H2Tuning {
   maxHeaderBlockBytes: number;
   /** Our HPACK decoder's dynamic table size (SETTINGS_HEADER_TABLE_SIZE). */
   headerTableSize: number;
+  /**
+   * SETTINGS_MAX_FRAME_SIZE we advertise: the largest frame a peer may send us. Above the RFC's 16384 a large
+   * message crosses in fewer frames, and a message inside one DATA frame reaches the gRPC layer as one view of the
+   * input (no assembly). A frame split across socket chunks is carried in a buffer of its size, so this is also
+   * what one connection may make us allocate ahead of its bytes.
+   */
+  maxFrameSize: number;
   /** Queued bytes on one stream above which sendMessage returns false (the caller waits for onDrain). */
   streamQueueSoftBytes: number;
   /** Queued bytes on one stream above which the stream is reset: the caller ignored backpressure. */
@@ -55,6 +62,7 @@ export const DEFAULT_TUNING: Readonly<H2Tuning> = {
   maxHeaderListSize: 16 * 1024,
   maxHeaderBlockBytes: 64 * 1024,
   headerTableSize: 4096,
+  maxFrameSize: 1024 * 1024,
   streamQueueSoftBytes: 64 * 1024,
   streamQueueHardBytes: 64 * 1024 * 1024,
   earlyFlushBytes: 4096,
