@@ -105,4 +105,25 @@ describe("messages cut anywhere", () => {
     for (let j = 0; j < bytes.length; j++) socket.feed(bytes.subarray(j, j + 1));
     check(received, "byte chunks");
   });
+
+  it("a DATA frame longer than the chunk is handed over as it arrives, not collected first", () => {
+    const chunks: number[] = [];
+    let ended = false;
+    const engine = createH2ServerEngine({
+      onStream: () => ({ onData: (c) => chunks.push(c.length), onEnd: () => { ended = true; }, onCancel() {} }),
+    }, { maxConcurrentStreams: 10, maxMessageBytes: 1 << 20 });
+    const socket = new MemorySocket();
+    engine.serveConnection(socket.asDuplex(), { transport: "tcp", label: "memory" });
+    const payload = Buffer.alloc(200_000, 9);
+    const bytes = Buffer.concat([PREFACE, settings(), headers(1, new HpackEncoder().encode(requestFields("/test.Split/Big"))),
+      data(1, payload, F.END_STREAM)]);
+    const firstPart = bytes.length - payload.length + 70_000;
+    socket.feed(bytes.subarray(0, firstPart));
+    assert.equal(chunks.reduce((a, b) => a + b, 0), 70_000, "the first 70,000 bytes are delivered before the rest arrives");
+    assert.equal(ended, false);
+    socket.feed(bytes.subarray(firstPart, firstPart + 100_000));
+    socket.feed(bytes.subarray(firstPart + 100_000));
+    assert.deepEqual(chunks, [70_000, 100_000, 30_000]);
+    assert.equal(ended, true);
+  });
 });

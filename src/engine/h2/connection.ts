@@ -83,6 +83,9 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   /* ------------------------------------------------------------------ stream frames (stream-connection.ts) */
 
   protected abstract onDataFrame(buf: Buffer, off: number, len: number, flags: number, sid: number): void;
+  /** A large unpadded DATA frame arrives in pieces: its header (checked once), then each piece as it comes. */
+  protected abstract onDataHeader(flags: number, sid: number, len: number): void;
+  protected abstract onDataPayload(buf: Buffer, off: number, n: number, last: boolean): void;
   protected abstract onPriorityFrame(buf: Buffer, off: number, len: number, sid: number): void;
   protected abstract onRstStreamFrame(buf: Buffer, off: number, len: number, sid: number): void;
   protected abstract streamError(stream: S, code: number, message: string): void;
@@ -145,12 +148,33 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     this.connectionError(code, message);
   }
 
-  onFrame(buf: Buffer, off: number, len: number, type: number, flags: number, sid: number): boolean {
+  /** What may come next: CONTINUATION inside a header block, SETTINGS first. False after a connection error. */
+  private frameAllowed(type: number, flags: number): boolean {
     if (this.blocks.expectingContinuation && type !== FrameType.CONTINUATION) {
       this.connectionError(ErrorCode.PROTOCOL_ERROR, "expected CONTINUATION");
-    } else if (!this.gotPeerSettings && (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0)) {
+      return false;
+    }
+    if (!this.gotPeerSettings && (type !== FrameType.SETTINGS || (flags & Flag.ACK) !== 0)) {
       this.connectionError(ErrorCode.PROTOCOL_ERROR, "the first frame must be SETTINGS");
-    } else {
+      return false;
+    }
+    return true;
+  }
+
+  onDataStart(flags: number, sid: number, len: number): boolean {
+    if (this.frameAllowed(FrameType.DATA, flags)) this.onDataHeader(flags, sid, len);
+    return !this.dead;
+  }
+
+  onDataPiece(buf: Buffer, off: number, n: number, last: boolean): boolean {
+    this.onDataPayload(buf, off, n, last);
+    if (this.dead) return false;
+    if (this.out.pending >= this.tuning.earlyFlushBytes) this.flushEarly();
+    return true;
+  }
+
+  onFrame(buf: Buffer, off: number, len: number, type: number, flags: number, sid: number): boolean {
+    if (this.frameAllowed(type, flags)) {
       switch (type) {
         case FrameType.DATA: this.onDataFrame(buf, off, len, flags, sid); break;
         case FrameType.HEADERS: this.blocks.headers(buf, off, len, flags, sid); break;

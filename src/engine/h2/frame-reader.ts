@@ -10,7 +10,16 @@ export interface FrameSink {
   onFrame(buf: Buffer, off: number, len: number, type: number, flags: number, sid: number): boolean;
   /** The input is not HTTP/2 we accept: a connection error. */
   onReadError(code: number, message: string): void;
+  /**
+   * An unpadded DATA frame longer than what this chunk holds: its header now, then its payload in pieces as chunks
+   * arrive (`last` on the final one), so a large frame is never copied to be reassembled. False stops reading.
+   */
+  onDataStart(flags: number, sid: number, len: number): boolean;
+  onDataPiece(buf: Buffer, off: number, n: number, last: boolean): boolean;
 }
+
+const DATA = 0x0;
+const PADDED = 0x8;
 
 function frameLength(buf: Uint8Array, pos: number): number {
   return (buf[pos] as number) << 16 | (buf[pos + 1] as number) << 8 | (buf[pos + 2] as number);
@@ -21,6 +30,8 @@ export class FrameReader {
   private partial: Buffer | null = null;
   private partialLen = 0;
   private partialNeed = 0;
+  /** Payload bytes of a DATA frame still to come (handed over in pieces). */
+  private dataLeft = 0;
 
   /**
    * @param maxFrameSize our SETTINGS_MAX_FRAME_SIZE: larger frames are a FRAME_SIZE_ERROR.
@@ -42,7 +53,12 @@ export class FrameReader {
       pos = n;
       if (this.prefaceLeft > 0) return;
     }
-    if (this.partial !== null) {
+    for (;;) {
+      if (this.dataLeft > 0) {
+        pos = this.continueData(buf, pos);
+        if (pos < 0 || this.dataLeft > 0) return;
+      }
+      if (this.partial === null) break;
       pos = this.fillPartial(buf, pos);
       if (pos < 0) return;
     }
@@ -50,7 +66,15 @@ export class FrameReader {
     while (len - pos >= FRAME_HEADER_BYTES) {
       const flen = frameLength(buf, pos);
       if (flen > this.maxFrameSize) return this.tooLarge(flen);
-      if (len - pos - FRAME_HEADER_BYTES < flen) break;
+      if (len - pos - FRAME_HEADER_BYTES < flen) {
+        const type = buf[pos + 3] as number;
+        const flags = buf[pos + 4] as number;
+        if (type !== DATA || (flags & PADDED) !== 0) break;
+        if (!sink.onDataStart(flags, buf.readUInt32BE(pos + 5) & 0x7fffffff, flen)) return;
+        this.dataLeft = flen;
+        this.continueData(buf, pos + FRAME_HEADER_BYTES);
+        return;
+      }
       if (!sink.onFrame(buf, pos + FRAME_HEADER_BYTES, flen, buf[pos + 3] as number, buf[pos + 4] as number,
         buf.readUInt32BE(pos + 5) & 0x7fffffff)) return;
       pos += FRAME_HEADER_BYTES + flen;
@@ -60,6 +84,14 @@ export class FrameReader {
 
   private tooLarge(flen: number): void {
     this.sink.onReadError(ErrorCode.FRAME_SIZE_ERROR, `frame of ${flen} bytes exceeds SETTINGS_MAX_FRAME_SIZE`);
+  }
+
+  /** Hands over what this chunk holds of the DATA payload in progress; -1 when reading stops. */
+  private continueData(buf: Buffer, pos: number): number {
+    const take = Math.min(this.dataLeft, buf.length - pos);
+    if (take === 0) return pos;
+    this.dataLeft -= take;
+    return this.sink.onDataPiece(buf, pos, take, this.dataLeft === 0) ? pos + take : -1;
   }
 
   /** Keeps the tail of a chunk that holds an incomplete frame: one copy, into a buffer of the frame's size. */
@@ -89,6 +121,13 @@ export class FrameReader {
         if (flen > this.maxFrameSize) {
           this.tooLarge(flen);
           return -1;
+        }
+        if (flen > 0 && partial[3] === DATA && ((partial[4] as number) & PADDED) === 0) {
+          // A DATA payload is handed over in pieces rather than collected here.
+          this.partial = null;
+          if (!this.sink.onDataStart(partial[4] as number, partial.readUInt32BE(5) & 0x7fffffff, flen)) return -1;
+          this.dataLeft = flen;
+          return pos;
         }
         if (flen > 0) {
           const grown = Buffer.allocUnsafe(FRAME_HEADER_BYTES + flen);

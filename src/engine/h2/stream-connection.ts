@@ -30,8 +30,11 @@ export abstract class H2StreamConnection<S extends StreamCore> extends H2Connect
 
   /* ------------------------------------------------------------------ stream frames */
 
+  /** The stream a DATA frame arriving in pieces feeds (null: its pieces are dropped), and whether it ends it. */
+  private dataTarget: S | null = null;
+  private dataEndsStream = false;
+
   protected onDataFrame(buf: Buffer, off: number, len: number, flags: number, sid: number): void {
-    if (sid === 0) return this.connectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
     let start = off;
     let end = off + len;
     if ((flags & Flag.PADDED) !== 0) {
@@ -41,25 +44,66 @@ export abstract class H2StreamConnection<S extends StreamCore> extends H2Connect
       start++;
       end -= pad;
     }
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    const stream = this.beginData(sid, len, end - start, endStream);
+    if (stream !== null) this.dataPiece(stream, buf, start, end, endStream, len - (end - start));
+  }
+
+  protected onDataHeader(flags: number, sid: number, len: number): void {
+    this.dataEndsStream = (flags & Flag.END_STREAM) !== 0;
+    this.dataTarget = this.beginData(sid, len, len, this.dataEndsStream);
+  }
+
+  protected onDataPayload(buf: Buffer, off: number, n: number, last: boolean): void {
+    const stream = this.dataTarget;
+    if (last) this.dataTarget = null;
+    if (stream !== null) this.dataPiece(stream, buf, off, off + n, last && this.dataEndsStream, 0);
+  }
+
+  /**
+   * The checks of a DATA frame, made once from its header (a large frame arrives in pieces): windows, the stream,
+   * the DATA rules. The stream to deliver to, or null (error, closed stream).
+   */
+  private beginData(sid: number, len: number, n: number, endStream: boolean): S | null {
+    if (sid === 0) {
+      this.connectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
+      return null;
+    }
     const flow = this.flow;
-    if (!flow.takeConnectionWindow(len)) return this.connectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window exceeded");
+    if (!flow.takeConnectionWindow(len)) {
+      this.connectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window exceeded");
+      return null;
+    }
     const stream = this.streams.get(sid);
     if (stream === undefined) {
-      if (this.isIdle(sid)) return this.connectionError(ErrorCode.PROTOCOL_ERROR, `DATA on idle stream ${sid}`);
+      if (this.isIdle(sid)) {
+        this.connectionError(ErrorCode.PROTOCOL_ERROR, `DATA on idle stream ${sid}`);
+        return null;
+      }
       flow.replenishConnection();
-      if (!this.takeIdle()) return this.calm("too many frames on closed streams");
-      if (!this.defences.recentResets.has(sid)) this.writeRst(sid, ErrorCode.STREAM_CLOSED);
-      return;
+      if (!this.takeIdle()) this.calm("too many frames on closed streams");
+      else if (!this.defences.recentResets.has(sid)) this.writeRst(sid, ErrorCode.STREAM_CLOSED);
+      return null;
     }
-    const endStream = (flags & Flag.END_STREAM) !== 0;
-    if (!this.acceptData(stream, len, end - start, endStream)) return flow.replenishConnection();
-    if (endStream) stream.endRemote();
-    if (holdIfPaused(stream, buf, start, end, endStream)) {
-      stream.recvConsumed += len - (end - start); // padding is consumed; the rest once delivered
-    } else {
-      stream.recvConsumed += len;
-      this.deliverData(stream, end > start ? buf.subarray(start, end) : null, endStream);
-      if (!endStream) flow.grantStreamWindow(stream);
+    if (!this.acceptData(stream, len, n, endStream)) {
+      flow.replenishConnection();
+      return null;
+    }
+    return stream;
+  }
+
+  /** DATA payload bytes [start, end) for the stream (all of a frame, or a piece of it); `padding` bytes are consumed. */
+  private dataPiece(stream: S, buf: Buffer, start: number, end: number, endStream: boolean, padding: number): void {
+    const flow = this.flow;
+    if (!stream.done) {
+      if (endStream) stream.endRemote();
+      if (holdIfPaused(stream, buf, start, end, endStream)) {
+        stream.recvConsumed += padding; // the rest once delivered
+      } else {
+        stream.recvConsumed += end - start + padding;
+        this.deliverData(stream, end > start ? buf.subarray(start, end) : null, endStream);
+        if (!endStream) flow.grantStreamWindow(stream);
+      }
     }
     flow.replenishConnection();
   }
