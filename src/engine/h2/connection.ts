@@ -333,40 +333,6 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     this.closeConnection(Close.Abort, error);
   }
 
-  protected writeHeaderBlock(sid: number, block: Uint8Array, endStream: boolean): void {
-    this.out.headerBlock(sid, block, endStream, this.flow.peerMaxFrameSize);
-    this.flushSoon();
-  }
-
-  protected writeRst(sid: number, code: number): void {
-    this.out.rst(sid, code);
-    this.defences.recentResets.add(sid);
-    this.flushSoon();
-  }
-
-  protected writePing(ack: boolean, hi: number, lo: number): void {
-    this.out.ping(ack, hi, lo);
-    this.flushSoon();
-  }
-
-  protected writeGoaway(lastStreamId: number, code: number, debug: string): void {
-    this.out.goaway(lastStreamId, code, debug);
-    this.flushSoon();
-  }
-
-  /** Frames for this stream will be ignored from now on, as for one we reset. */
-  protected ignoreStream(sid: number): void {
-    this.defences.recentResets.add(sid);
-  }
-
-  protected wasResetByUs(sid: number): boolean {
-    return this.defences.recentResets.has(sid);
-  }
-
-  protected closedLately(sid: number): boolean {
-    return this.defences.recentClosed.has(sid);
-  }
-
   /* ------------------------------------------------------------------ the connection ending */
 
   protected calm(message: string): void {
