@@ -1,5 +1,5 @@
 /**
- * Load generator on the fastgrpc-h2 client engine alone (no gRPC layer): unary 64-byte echo calls.
+ * Load generator on the h2 client engine alone (no gRPC layer): unary 64-byte echo calls.
  *   node dist/perf/h2-client-bench.js [--port 50051] [--conns 1] [--streams 100] [--seconds 10]
  * Prints calls/s and the client's CPU per call, to show how much one core can drive.
  */
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuStart);
   const n = ok - okStart;
   running = false;
-  process.stdout.write(`fastgrpc-h2 client: ${conns} conn x ${streams} streams, ${n} calls in ${elapsed.toFixed(1)} s = ` +
+  process.stdout.write(`h2 client: ${conns} conn x ${streams} streams, ${n} calls in ${elapsed.toFixed(1)} s = ` +
     `${Math.round(n / elapsed)} calls/s, ${failed} failed, client CPU ${((cpu.user + cpu.system) / n).toFixed(2)} us/call ` +
     `(${(((cpu.user + cpu.system) / 1e6 / elapsed) * 100).toFixed(0)}% of a core)\n`);
   process.exit(0);

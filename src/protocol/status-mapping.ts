@@ -1,6 +1,6 @@
 /**
  * Mappings from the gRPC over HTTP/2 protocol document (doc/PROTOCOL-HTTP2.md and doc/http-grpc-status-mapping.md):
- * what a client concludes when no grpc-status arrives, and how grpc-message is percent-encoded.
+ * what a client concludes when no grpc-status arrives (the status trailers themselves: status-trailers.ts).
  */
 import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
@@ -45,36 +45,8 @@ export function codeForHttpStatus(httpStatus: number): Code {
   }
 }
 
-/** Percent-encodes grpc-message: bytes outside 0x20-0x7E and '%' become %XX of their UTF-8 bytes. */
-export function encodeGrpcMessage(message: string): string {
-  let plain = true;
-  for (let i = 0; i < message.length; i++) {
-    const c = message.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x25) { plain = false; break; }
-  }
-  if (plain) return message;
-  let out = "";
-  for (const byte of Buffer.from(message, "utf8")) {
-    out += byte < 0x20 || byte > 0x7e || byte === 0x25 ? `%${byte.toString(16).toUpperCase().padStart(2, "0")}` : String.fromCharCode(byte);
-  }
-  return out;
-}
-
-/** Decodes grpc-message; malformed escapes are kept as they are, as the protocol document asks. */
-export function decodeGrpcMessage(value: string): string {
-  if (!value.includes("%")) return value;
-  const bytes: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x25 && i + 2 < value.length + 0 && /^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      for (const b of Buffer.from(value.charAt(i), "utf8")) bytes.push(b);
-    }
-  }
-  return Buffer.from(bytes).toString("utf8");
-}
+// grpc-message encoding lives with the status trailers; re-exported for existing importers.
+export { decodeGrpcMessage, encodeGrpcMessage } from "./status-trailers.js";
 
 /**
  * The status of a call that ended without grpc-status, in the protocol document's order of trust: a non-200 HTTP

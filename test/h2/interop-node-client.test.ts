@@ -29,7 +29,7 @@ function call(session: http2.ClientHttp2Session, path: string, body: Buffer, ext
   });
 }
 
-describe("node:http2 client -> fastgrpc-h2 server", () => {
+describe("node:http2 client -> h2 engine server", () => {
   let server: EchoServer;
   let session: http2.ClientHttp2Session;
 

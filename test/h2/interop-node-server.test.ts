@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { grpcFrame } from "./support/frames.js";
 import { call, connectClient, startCall } from "./support/client-call.js";
 
-describe("fastgrpc-h2 client -> node:http2 server", () => {
+describe("h2 engine client -> node:http2 server", () => {
   let server: http2.Http2Server;
   let port = 0;
   const seen: http2.IncomingHttpHeaders[] = [];

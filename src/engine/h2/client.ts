@@ -5,73 +5,34 @@
  */
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../../protocol/metadata.js";
-import type {
-  ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler,
-} from "../types.js";
-import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
-import { H2Connection } from "./connection.js";
-import { FieldCollector, pushMetadata } from "./header-fields.js";
+import type { ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler } from "../types.js";
+import { H2ClientStream } from "./client-stream.js";
+import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
+import { Close } from "./connection.js";
+import { queueLevel, queueOn, QueueLevel } from "./flow-control.js";
+import { pushMetadata } from "./header-fields.js";
+import { PendingPings } from "./pending-pings.js";
 import { peerProtocolError } from "./protocol-error.js";
-import { StreamCore } from "./stream-core.js";
-import { resolveTuning, type H2Tuning } from "./tuning.js";
+import { H2StreamConnection } from "./stream-connection.js";
+import { StreamState } from "./stream-state.js";
+import type { H2Tuning } from "./tuning.js";
 
-const EMPTY = new Uint8Array(0);
 const FIXED_REQUEST_FIELDS = 6;
 /** Streams opened before the server's SETTINGS arrive: RFC 9113 5.1.2 recommends servers allow at least 100. */
 const STREAMS_BEFORE_SETTINGS = 100;
 /** High word of our keepalive PING payloads ("fgka"); the low word numbers them. */
 const PING_HI = 0x66676b61;
-/** Keepalive PINGs are rare: more than this many unanswered means the peer is not answering anyway. */
-const MAX_PINGS_IN_FLIGHT = 16;
 
-class H2ClientStream extends StreamCore implements ClientStream {
-  headersReceived = false;
-  closeNotified = false;
-  /** A call waiting for a concurrency slot; its messages wait in `queue` until it opens. */
-  waiting = false;
-
-  constructor(
-    private readonly session: ClientConnection,
-    readonly path: string,
-    readonly headers: Metadata,
-    readonly handler: ClientStreamHandler,
-  ) {
-    super();
-  }
-
-  sendMessage(frame: Uint8Array, end: boolean): boolean {
-    return this.session.send(this, frame, end);
-  }
-
-  end(): void {
-    this.session.send(this, EMPTY, true);
-  }
-
-  cancel(): void {
-    this.session.cancel(this);
-  }
-
-  pauseInput(): void {
-    this.session.pauseInput(this);
-  }
-
-  resumeInput(): void {
-    this.session.resumeInput(this);
-  }
-}
-
-export class ClientConnection extends H2Connection<H2ClientStream> implements ClientSession {
+export class ClientConnection extends H2StreamConnection<H2ClientStream> implements ClientSession {
   private nextStreamId = 1;
   private readonly waitingStreams: H2ClientStream[] = [];
   private goneAway = false;
   private closing = false;
   private closeError: Error | undefined;
-  private readonly collector: FieldCollector;
   /** The request header list; the first six entries are fixed, :path is replaced per call. */
   private readonly requestFields: Array<readonly [string, string]>;
   /** PINGs sent by ping() and not yet acknowledged, by the low word of their payload. */
-  private readonly pings = new Map<number, (error: Error | null) => void>();
-  private nextPingId = 0;
+  private readonly pings = new PendingPings((err) => this.reportError(err));
 
   constructor(
     socket: Duplex,
@@ -80,7 +41,6 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     tuning: H2Tuning,
   ) {
     super(socket, tuning, false);
-    this.collector = new FieldCollector(tuning.maxHeaderListSize);
     this.requestFields = [
       [":method", "POST"],
       [":scheme", options.secure === true ? "https" : "http"],
@@ -94,6 +54,7 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
       [Setting.INITIAL_WINDOW_SIZE, tuning.initialWindowSize],
       [Setting.MAX_HEADER_LIST_SIZE, tuning.maxHeaderListSize],
       ...(tuning.headerTableSize !== 4096 ? [[Setting.HEADER_TABLE_SIZE, tuning.headerTableSize] as const] : []),
+      ...(tuning.maxFrameSize !== DEFAULT_MAX_FRAME_SIZE ? [[Setting.MAX_FRAME_SIZE, tuning.maxFrameSize] as const] : []),
     ]);
   }
 
@@ -114,15 +75,15 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
   request(path: string, headers: Metadata, handler: ClientStreamHandler): ClientStream {
     const stream = new H2ClientStream(this, path, headers, handler);
     if (!this.usable) {
-      stream.done = true;
+      stream.close();
       queueMicrotask(() => this.notifyClose(stream, ErrorCode.REFUSED_STREAM, new Error("HTTP/2 session is not usable")));
       return stream;
     }
     if (this.waitingStreams.length === 0 && this.streams.size < this.streamLimit()) {
       this.open(stream);
     } else {
-      stream.waiting = true;
-      this.waitingStreams.push(stream);
+      this.waitingStreams.push(stream); // Idle: its messages wait in its queue until it opens
+
     }
     return stream;
   }
@@ -137,7 +98,7 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     const err = error ?? new Error("HTTP/2 session destroyed");
     this.closeError ??= err;
     this.failWaiting(null, err);
-    this.destroyConnection(err);
+    this.closeConnection(Close.Abort, err);
   }
 
   /* ------------------------------------------------------------------ streams */
@@ -147,14 +108,13 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
   }
 
   private open(stream: H2ClientStream): void {
-    stream.waiting = false;
     const fields = this.requestFields;
     fields[2] = [":path", stream.path];
     fields.length = FIXED_REQUEST_FIELDS;
     pushMetadata(fields, stream.headers);
-    const block = this.encodeFields(fields);
+    const block = this.blocks.encode(fields);
     if (block === null) {
-      stream.done = true;
+      stream.close();
       queueMicrotask(() => this.notifyClose(stream, null, new Error("request metadata cannot be encoded (not latin1)")));
       return;
     }
@@ -170,32 +130,23 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
       stream.queue = null;
       stream.queuedBytes = 0;
       stream.queueEnd = false;
-      if (queue === null) this.sendData(stream, EMPTY, true);
+      if (queue === null) this.sendData(stream, new Uint8Array(0), true);
       else for (let i = 0; i < queue.length; i++) this.sendData(stream, queue[i] as Uint8Array, end && i === queue.length - 1);
-      if (!stream.done) this.onQueueProgress(stream); // a caller told to wait while the call had no slot may go on
+      if (!stream.done) this.queueMoved(stream); // a caller told to wait while the call had no slot may go on
     }
   }
 
   /** False when the stream's queue is above the soft limit: the caller waits for onDrain. */
   send(stream: H2ClientStream, frame: Uint8Array, end: boolean): boolean {
     if (stream.done || stream.endSent || stream.queueEnd) return false;
-    if (!stream.waiting) return this.sendData(stream, frame, end);
-    if (frame.length > 0) {
-      if (stream.queue === null) stream.queue = [frame];
-      else stream.queue.push(frame);
-      stream.queuedBytes += frame.length;
-    }
-    if (end) stream.queueEnd = true;
-    if (stream.queuedBytes > this.tuning.streamQueueHardBytes) {
+    if (stream.state !== StreamState.Idle) return this.sendData(stream, frame, end);
+    queueOn(stream, frame, end);
+    const level = queueLevel(stream, this.tuning);
+    if (level === QueueLevel.Overflow) {
       this.dropWaiting(stream);
       queueMicrotask(() => this.notifyClose(stream, null, new Error("send queue overflow: the caller ignored backpressure")));
-      return false;
     }
-    if (stream.queuedBytes > this.tuning.streamQueueSoftBytes) {
-      stream.wantDrain = true;
-      return false;
-    }
-    return true;
+    return level === QueueLevel.Ok;
   }
 
   pauseInput(stream: H2ClientStream): void {
@@ -209,7 +160,7 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
   private dropWaiting(stream: H2ClientStream): void {
     const i = this.waitingStreams.indexOf(stream);
     if (i >= 0) this.waitingStreams.splice(i, 1);
-    stream.done = true;
+    stream.close();
     stream.queue = null;
     stream.queuedBytes = 0;
   }
@@ -218,14 +169,14 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     stream.dropHeld();
     if (stream.done) {
       // A complete response still held for a paused reader: nothing goes on the wire, the call just ends.
+      this.removeStream(stream);
       if (!stream.closeNotified) queueMicrotask(() => this.notifyClose(stream, ErrorCode.CANCEL));
       return;
     }
-    if (stream.waiting) {
+    if (stream.state === StreamState.Idle) {
       this.dropWaiting(stream);
     } else {
       this.writeRst(stream.id, ErrorCode.CANCEL);
-      stream.endSent = true;
       this.removeStream(stream);
     }
     queueMicrotask(() => this.notifyClose(stream, ErrorCode.CANCEL));
@@ -243,17 +194,14 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   /** The response is complete: the stream closes (a request still being sent is abandoned). */
   private finishStream(stream: H2ClientStream): void {
-    if (!stream.done) {
-      if (!stream.endSent) {
-        this.writeRst(stream.id, ErrorCode.NO_ERROR);
-        stream.endSent = true;
-      }
+    if (this.isListed(stream)) {
+      if (!stream.endSent) this.writeRst(stream.id, ErrorCode.NO_ERROR);
       this.removeStream(stream);
     }
     this.notifyClose(stream, null);
   }
 
-  protected onHeldEnd(stream: H2ClientStream): void {
+  deliverHeldEnd(stream: H2ClientStream): void {
     if (stream.closeNotified) return;
     const input = stream.input;
     const trailers = input === null ? null : input.trailers;
@@ -294,35 +242,21 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   /** Sends a PING; `callback` runs on its ACK, or with an error if the session closes first. False if not sent. */
   ping(callback: (error: Error | null) => void): boolean {
-    if (this.dead || this.pings.size >= MAX_PINGS_IN_FLIGHT) return false;
-    const id = this.nextPingId;
-    this.nextPingId = (this.nextPingId + 1) >>> 0;
-    this.pings.set(id, callback);
+    if (this.dead) return false;
+    const id = this.pings.add(callback);
+    if (id < 0) return false;
     this.writePing(false, PING_HI, id);
     return true;
   }
 
   protected override onPingAck(payload: Buffer, off: number): void {
-    if (payload.readUInt32BE(off) !== PING_HI) return;
-    const id = payload.readUInt32BE(off + 4);
-    const callback = this.pings.get(id);
-    if (callback === undefined) return;
-    this.pings.delete(id);
-    this.runPingCallback(callback, null);
-  }
-
-  private runPingCallback(callback: (error: Error | null) => void, error: Error | null): void {
-    try {
-      callback(error);
-    } catch (err) {
-      this.reportError(err instanceof Error ? err : new Error(String(err)));
-    }
+    if (payload.readUInt32BE(off) === PING_HI) this.pings.acked(payload.readUInt32BE(off + 4));
   }
 
   private failWaiting(code: number | null, error: Error): void {
     const waiting = this.waitingStreams.splice(0);
     for (const stream of waiting) {
-      stream.done = true;
+      stream.close();
       this.notifyClose(stream, code, error);
     }
   }
@@ -331,81 +265,71 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     if (this.dead || this.streams.size > 0 || this.waitingStreams.length > 0) return;
     if (this.closing) {
       this.writeGoaway(0, ErrorCode.NO_ERROR, "");
-      this.shutdownSocket(undefined);
+      this.closeConnection(Close.Graceful);
     } else if (this.goneAway) {
-      this.shutdownSocket(undefined);
+      this.closeConnection(Close.Graceful);
     }
   }
 
   /* ------------------------------------------------------------------ responses */
 
-  protected onHeaderBlock(
+  onHeaderBlock(
     sid: number, endStream: boolean, block: Uint8Array, start: number, end: number, badPriority: boolean,
   ): void {
     const stream = this.streams.get(sid);
-    const collector = this.collector;
-    collector.reset(stream?.headersReceived === true ? "trailers" : "response");
-    try {
-      this.decoder.decode(block, collector.onField, start, end);
-    } catch (err) {
-      this.connectionError(ErrorCode.COMPRESSION_ERROR, `HPACK: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
+    const trailers = stream?.headersReceived === true;
+    if (!this.blocks.decode(trailers ? "trailers" : "response", block, start, end)) return;
+    const collector = this.blocks.collector;
     if (stream === undefined) {
       if (this.isIdle(sid)) return this.connectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on idle stream ${sid}`);
       if (this.wasResetByUs(sid)) return;
       return this.connectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${sid}`);
     }
-    if (stream.remoteEnded) return this.streamError(stream, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM");
-    if (badPriority) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
-    if (collector.tooLarge) {
+    if (collector.tooLarge && !stream.remoteEnded) {
       return this.streamError(stream, ErrorCode.PROTOCOL_ERROR,
         `response header list larger than ${this.tuning.maxHeaderListSize} bytes`);
     }
+    if (trailers) return this.onTrailers(stream, endStream, badPriority);
+    if (stream.remoteEnded) return this.streamError(stream, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM");
+    if (badPriority) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "stream depends on itself");
     if (collector.malformed !== null) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, collector.malformed);
-    if (!stream.headersReceived) {
-      const statusText = collector.status;
-      const status = statusText !== undefined && /^[1-9][0-9][0-9]$/.test(statusText) ? Number(statusText) : 0;
-      if (status === 0) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "missing or invalid :status");
-      if (status < 200) {
-        if (endStream) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "END_STREAM on an informational response");
-        return; // 1xx: the final response follows
-      }
-      stream.headersReceived = true;
-      stream.contentLength = collector.contentLength;
-      if (endStream) {
-        if (stream.contentLength > 0) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "content-length without DATA");
-        stream.remoteEnded = true;
-      }
-      try {
-        stream.handler.onHeaders(status, collector.toHeaderMap(), endStream);
-      } catch (err) {
-        return this.handlerFailed(stream, err);
-      }
-      if (endStream) this.finishStream(stream);
-      return;
+    const statusText = collector.status;
+    const status = statusText !== undefined && /^[1-9][0-9][0-9]$/.test(statusText) ? Number(statusText) : 0;
+    if (status === 0) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "missing or invalid :status");
+    if (status < 200) {
+      if (endStream) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "END_STREAM on an informational response");
+      return; // 1xx: the final response follows
     }
-    if (!endStream) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
-    if (stream.contentLength >= 0 && stream.receivedBytes !== stream.contentLength) {
-      return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
+    stream.headersReceived = true;
+    stream.contentLength = collector.contentLength;
+    if (endStream && !this.acceptEndWithoutData(stream)) return;
+    try {
+      stream.handler.onHeaders(status, collector.toHeaderMap(), endStream);
+    } catch (err) {
+      return this.handlerFailed(stream, err);
     }
-    stream.remoteEnded = true;
+    if (endStream) this.finishStream(stream);
+  }
+
+  private onTrailers(stream: H2ClientStream, endStream: boolean, badPriority: boolean): void {
+    if (!this.acceptTrailers(stream, endStream, badPriority)) return;
+    const fields = this.blocks.collector.toHeaderMap();
     const input = stream.input;
     if (input !== null && input.held !== null) {
       // DATA is held for a paused reader: the trailers (and the end of the call) come after it.
-      input.trailers = collector.toHeaderMap();
+      input.trailers = fields;
       input.heldEnd = true;
       return;
     }
     try {
-      stream.handler.onTrailers(collector.toHeaderMap());
+      stream.handler.onTrailers(fields);
     } catch (err) {
       return this.handlerFailed(stream, err);
     }
     this.finishStream(stream);
   }
 
-  protected onStreamData(stream: H2ClientStream, data: Uint8Array | null, endStream: boolean): void {
+  deliverData(stream: H2ClientStream, data: Uint8Array | null, endStream: boolean): void {
     if (stream.closeNotified) return;
     if (!stream.headersReceived) {
       this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "DATA before response headers");
@@ -423,9 +347,9 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     if (endStream) this.finishStream(stream);
   }
 
-  private handlerFailed(stream: H2ClientStream, err: unknown): void {
+  protected handlerFailed(stream: H2ClientStream, err: unknown): void {
     this.reportError(err instanceof Error ? err : new Error(String(err)));
-    if (stream.done) {
+    if (!this.isListed(stream)) {
       stream.dropHeld();
       this.notifyClose(stream, ErrorCode.CANCEL, err instanceof Error ? err : new Error(String(err)));
       return;
@@ -441,14 +365,11 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     this.notifyClose(stream, code, error);
   }
 
-  protected onQueueProgress(stream: H2ClientStream): void {
-    if (stream.wantDrain && stream.queuedBytes <= this.tuning.streamQueueSoftBytes && !stream.done) {
-      stream.wantDrain = false;
-      try {
-        stream.handler.onDrain?.();
-      } catch (err) {
-        this.handlerFailed(stream, err);
-      }
+  protected notifyDrain(stream: H2ClientStream): void {
+    try {
+      stream.handler.onDrain?.();
+    } catch (err) {
+      this.handlerFailed(stream, err);
     }
   }
 
@@ -459,7 +380,6 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
     for (const stream of this.streams.list()) {
       if (stream.id > lastStreamId) {
         // Never processed by the server: safe to retry on another connection.
-        stream.endSent = true;
         this.removeStream(stream);
         this.notifyClose(stream, ErrorCode.REFUSED_STREAM, new Error("stream refused by GOAWAY"));
       }
@@ -489,29 +409,11 @@ export class ClientConnection extends H2Connection<H2ClientStream> implements Cl
 
   protected onClosed(error: Error | undefined): void {
     this.failWaiting(ErrorCode.REFUSED_STREAM, error ?? new Error("HTTP/2 session closed"));
-    if (this.pings.size > 0) {
-      const pingError = this.closeError ?? error ?? new Error("HTTP/2 session closed before the PING was answered");
-      const callbacks = [...this.pings.values()];
-      this.pings.clear();
-      for (const callback of callbacks) this.runPingCallback(callback, pingError);
-    }
+    this.pings.failAll(this.closeError ?? error ?? new Error("HTTP/2 session closed before the PING was answered"));
     try {
       this.events.onClose?.(this.closeError ?? error);
     } catch {
       // the owner's close handler failing must not escape the socket's close event
     }
-  }
-}
-
-export class H2ClientEngine implements ClientEngine {
-  readonly name = "fastgrpc-h2";
-  private readonly tuning: H2Tuning;
-
-  constructor(tuning?: Partial<H2Tuning>) {
-    this.tuning = resolveTuning(tuning);
-  }
-
-  connect(socket: Duplex, options: ClientEngineOptions, events: ClientSessionEvents): ClientSession {
-    return new ClientConnection(socket, options, events, this.tuning);
   }
 }

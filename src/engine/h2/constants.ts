@@ -1,5 +1,8 @@
 /** HTTP/2 wire constants (RFC 9113 sections 6, 7 and 11). */
 
+/** The engine's one name: the --engine value, ServerEngine/ClientEngine.name. */
+export const H2_ENGINE_NAME = "h2";
+
 export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 export const FRAME_HEADER_BYTES = 9;
 

@@ -233,23 +233,3 @@ export function hasEntries(metadata: Metadata | undefined): metadata is Metadata
   for (const _ in metadata) return true;
   return false;
 }
-
-/** grpc-message percent-encoding (gRPC PROTOCOL-HTTP2): bytes outside 0x20-0x7e and '%' as %XX of UTF-8. */
-export function percentEncode(message: string): string {
-  let plain = true;
-  for (let i = 0; i < message.length; i++) {
-    const c = message.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x25) {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) return message;
-  let out = "";
-  for (const byte of Buffer.from(message, "utf8")) {
-    out += byte < 0x20 || byte > 0x7e || byte === 0x25
-      ? "%" + byte.toString(16).toUpperCase().padStart(2, "0")
-      : String.fromCharCode(byte);
-  }
-  return out;
-}

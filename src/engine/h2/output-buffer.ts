@@ -1,7 +1,9 @@
 /**
  * The per-connection output buffer: frames are written into a large slab and handed to the socket as one
  * subarray per flush. Flushed regions are never written again, so the socket may keep them without a copy; a new
- * slab is allocated when the current one is nearly used up (one allocation per ~64 KiB of output).
+ * slab is allocated when the current one is nearly used up (one allocation per ~64 KiB of output). A large payload
+ * is not copied into the slab: it is kept as its own piece (`attach`) and the flush hands the socket the slab bytes
+ * and the payloads in order, in one corked write (a writev).
  */
 import { FRAME_HEADER_BYTES } from "./constants.js";
 
@@ -17,9 +19,38 @@ export class OutputBuffer {
   start = 0;
   /** Write position. */
   pos = 0;
+  /** Output before `start` that is not in the slab any more: slab views and attached payloads, in order. */
+  private pieces: Uint8Array[] | null = null;
+  private pieceBytes = 0;
 
   get pending(): number {
-    return this.pos - this.start;
+    return this.pos - this.start + this.pieceBytes;
+  }
+
+  /** Appends `payload` to the output without copying it; the caller must not change it afterwards. */
+  attach(payload: Uint8Array): void {
+    const pieces = (this.pieces ??= []);
+    if (this.pos > this.start) {
+      pieces.push(this.buf.subarray(this.start, this.pos));
+      this.pieceBytes += this.pos - this.start;
+      this.start = this.pos;
+    }
+    pieces.push(payload);
+    this.pieceBytes += payload.length;
+  }
+
+  /**
+   * Takes the unflushed output as separate pieces when payloads were attached (null otherwise: use take()). The
+   * slab bytes after the last payload are the last piece.
+   */
+  takePieces(): Uint8Array[] | null {
+    const pieces = this.pieces;
+    if (pieces === null) return null;
+    const tail = this.take();
+    if (tail !== null) pieces.push(tail);
+    this.pieces = null;
+    this.pieceBytes = 0;
+    return pieces;
   }
 
   /** Makes room for n more bytes, moving the unflushed bytes to a new slab if needed. */
@@ -70,7 +101,7 @@ export class OutputBuffer {
     this.pos = p;
   }
 
-  /** Takes the unflushed bytes (null if none); starts a new slab when the current one is nearly full. */
+  /** Takes the unflushed slab bytes (null if none); starts a new slab when the current one is nearly full. */
   take(): Buffer | null {
     if (this.pos === this.start) return null;
     const chunk = this.buf.subarray(this.start, this.pos);

@@ -5,16 +5,16 @@
 import type { Duplex } from "node:stream";
 import type { Code } from "../../errors/codes.js";
 import { metadataFromHeaders, type Metadata } from "../../protocol/metadata.js";
+import { pushStatusFields } from "../../protocol/status-trailers.js";
 import type { PeerInfo } from "../../transport/types.js";
-import type {
-  ServerEngine, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
-} from "../types.js";
-import { ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
-import { H2Connection } from "./connection.js";
-import { FieldCollector, fieldsToHeaderMap, hasEntries, percentEncode, pushMetadata } from "./header-fields.js";
+import type { ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher } from "../types.js";
+import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
+import { Close } from "./connection.js";
+import { fieldsToHeaderMap, hasEntries, pushMetadata } from "./header-fields.js";
 import { encodeStaticBlock } from "./hpack/index.js";
 import { StreamCore } from "./stream-core.js";
-import { DEFAULT_TUNING, resolveTuning, type H2Tuning } from "./tuning.js";
+import { H2StreamConnection } from "./stream-connection.js";
+import type { H2Tuning } from "./tuning.js";
 
 type Fields = Array<readonly [string, string]>;
 
@@ -25,6 +25,13 @@ const TRAILERS_OK_BLOCK = encodeStaticBlock(TRAILERS_OK_FIELDS);
 const SHUTDOWN_PING_HI = 0x66677270; // "fgrp"
 const SHUTDOWN_PING_LO = 0x5348554e; // "SHUN"
 
+/** What a connection needs from the engine that accepted it (server-engine.ts). */
+export interface ServerConnectionOwner {
+  readonly dispatcher: StreamDispatcher;
+  readonly options: ServerEngineOptions;
+  connectionClosed(conn: ServerConnection): void;
+}
+
 const NOOP_HANDLER: ServerStreamHandler = { onData() {}, onEnd() {}, onCancel() {} };
 
 class H2ServerStream extends StreamCore implements ServerStream {
@@ -32,8 +39,6 @@ class H2ServerStream extends StreamCore implements ServerStream {
   headersSent = false;
   /** The response is complete (END_STREAM written or queued behind DATA). */
   finished = false;
-  /** END_STREAM of the response is on the wire. */
-  responseWritten = false;
   /** Trailers waiting for queued DATA: a pre-encoded block or fields to encode when they are written. */
   pendingTrailerBlock: Uint8Array | null = null;
   pendingTrailerFields: Fields | null = null;
@@ -93,9 +98,8 @@ class H2ServerStream extends StreamCore implements ServerStream {
     }
     this.headersSent = true;
     this.finished = true;
-    const fields: Fields = [[":status", String(httpStatus)], ["content-type", "application/grpc"],
-      ["grpc-status", String(code)]];
-    if (message !== "") fields.push(["grpc-message", percentEncode(message)]);
+    const fields: Fields = [[":status", String(httpStatus)], ["content-type", "application/grpc"]];
+    pushStatusFields(fields, code, message);
     this.conn.writeFinalHeaders(this, fields);
   }
 
@@ -108,8 +112,7 @@ class H2ServerStream extends StreamCore implements ServerStream {
   }
 }
 
-export class ServerConnection extends H2Connection<H2ServerStream> {
-  private readonly collector: FieldCollector;
+export class ServerConnection extends H2StreamConnection<H2ServerStream> {
   private lastPeerStreamId = 0;
   /** 0: serving; 1: first GOAWAY and PING sent; 2: final GOAWAY sent. */
   private goawayState = 0;
@@ -120,48 +123,38 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
   constructor(
     socket: Duplex,
     readonly peer: PeerInfo,
-    private readonly engine: H2ServerEngine,
+    private readonly engine: ServerConnectionOwner,
     tuning: H2Tuning,
   ) {
     super(socket, tuning, true);
-    this.collector = new FieldCollector(tuning.maxHeaderListSize);
     this.start([
       [Setting.MAX_CONCURRENT_STREAMS, tuning.maxConcurrentStreams],
       [Setting.INITIAL_WINDOW_SIZE, tuning.initialWindowSize],
       [Setting.MAX_HEADER_LIST_SIZE, tuning.maxHeaderListSize],
       ...(tuning.headerTableSize !== 4096 ? [[Setting.HEADER_TABLE_SIZE, tuning.headerTableSize] as const] : []),
+      ...(tuning.maxFrameSize !== DEFAULT_MAX_FRAME_SIZE ? [[Setting.MAX_FRAME_SIZE, tuning.maxFrameSize] as const] : []),
     ]);
   }
 
   /* ------------------------------------------------------------------ requests */
 
-  protected onHeaderBlock(
+  onHeaderBlock(
     sid: number, endStream: boolean, block: Uint8Array, start: number, end: number, badPriority: boolean,
   ): void {
-    const collector = this.collector;
     const existing = this.streams.get(sid);
     if (existing !== undefined) {
-      collector.reset("trailers");
-      if (!this.decode(block, start, end)) return;
-      if (existing.remoteEnded) return this.streamError(existing, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM");
-      if (!endStream) return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
-      if (collector.malformed !== null || badPriority) {
-        return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, collector.malformed ?? "stream depends on itself");
-      }
-      if (existing.contentLength >= 0 && existing.receivedBytes !== existing.contentLength) {
-        return this.streamError(existing, ErrorCode.PROTOCOL_ERROR, "DATA does not match content-length");
-      }
-      existing.remoteEnded = true;
+      if (!this.blocks.decode("trailers", block, start, end)) return;
+      if (!this.acceptTrailers(existing, endStream, badPriority)) return;
       if (existing.input !== null && existing.input.held !== null) existing.input.heldEnd = true; // after held DATA
       else this.deliverEnd(existing);
       return;
     }
-    collector.reset("request");
-    if (!this.decode(block, start, end)) return;
+    if (!this.blocks.decode("request", block, start, end)) return;
+    const collector = this.blocks.collector;
     if ((sid & 1) === 0) return this.connectionError(ErrorCode.PROTOCOL_ERROR, `client opened even stream ${sid}`);
     if (sid <= this.lastPeerStreamId) {
       if (this.wasResetByUs(sid)) return;
-      if (this.recentClosed.has(sid)) return this.connectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${sid}`);
+      if (this.closedLately(sid)) return this.connectionError(ErrorCode.STREAM_CLOSED, `HEADERS on closed stream ${sid}`);
       return this.connectionError(ErrorCode.PROTOCOL_ERROR, `stream id ${sid} is not greater than ${this.lastPeerStreamId}`);
     }
     this.lastPeerStreamId = sid;
@@ -176,7 +169,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
     this.streams.set(sid, stream);
     if (collector.tooLarge) {
       // The block was decoded (the HPACK state is intact) but its fields were dropped: refuse this call only.
-      stream.remoteEnded = endStream;
+      if (endStream) stream.endRemote();
       stream.sendHttpError(431, 8 /* RESOURCE_EXHAUSTED */, "request header list too large");
       return;
     }
@@ -187,24 +180,10 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
       this.streamError(stream, ErrorCode.INTERNAL_ERROR, "dispatcher failed");
       return;
     }
-    if (endStream && !stream.done) {
-      if (stream.contentLength > 0) return this.streamError(stream, ErrorCode.PROTOCOL_ERROR, "content-length without DATA");
-      stream.remoteEnded = true;
-      this.deliverEnd(stream);
-    }
+    if (endStream && !stream.done && this.acceptEndWithoutData(stream)) this.deliverEnd(stream);
   }
 
-  private decode(block: Uint8Array, start: number, end: number): boolean {
-    try {
-      this.decoder.decode(block, this.collector.onField, start, end);
-      return true;
-    } catch (err) {
-      this.connectionError(ErrorCode.COMPRESSION_ERROR, `HPACK: ${err instanceof Error ? err.message : String(err)}`);
-      return false;
-    }
-  }
-
-  protected onStreamData(stream: H2ServerStream, data: Uint8Array | null, endStream: boolean): void {
+  deliverData(stream: H2ServerStream, data: Uint8Array | null, endStream: boolean): void {
     if (stream.done) return; // held DATA of a stream that has been answered or reset since
     if (data !== null) {
       try {
@@ -225,7 +204,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
     this.resumeStream(stream);
   }
 
-  protected onHeldEnd(stream: H2ServerStream): void {
+  deliverHeldEnd(stream: H2ServerStream): void {
     if (!stream.done) this.deliverEnd(stream);
   }
 
@@ -236,17 +215,15 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
       this.handlerFailed(stream, err);
       return;
     }
-    if (stream.endSent && !stream.done) this.removeStream(stream);
   }
 
-  private handlerFailed(stream: H2ServerStream, err: unknown): void {
+  protected handlerFailed(stream: H2ServerStream, err: unknown): void {
     this.reportError(err instanceof Error ? err : new Error(String(err)));
     this.streamError(stream, ErrorCode.INTERNAL_ERROR, "stream handler failed");
   }
 
   protected onStreamTerminated(stream: H2ServerStream, _code: number | null, _error: Error | undefined): void {
     stream.dropHeld();
-    if (stream.responseWritten) return;
     stream.finished = true;
     try {
       stream.handler.onCancel();
@@ -271,9 +248,9 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
     if (hasEntries(metadata)) {
       const fields: Fields = [...RESPONSE_FIELDS];
       pushMetadata(fields, metadata);
-      block = this.encodeFields(fields);
+      block = this.blocks.encode(fields);
     } else {
-      block = this.encoderUpdatePending ? this.encodeFields(RESPONSE_FIELDS) : RESPONSE_BLOCK;
+      block = this.blocks.encoderUpdatePending ? this.blocks.encode(RESPONSE_FIELDS) : RESPONSE_BLOCK;
     }
     if (block === null) return this.unencodable(stream);
     this.writeHeaderBlock(stream.id, block, false);
@@ -290,16 +267,15 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
     if (!stream.headersSent) {
       // Trailers-only response.
       stream.headersSent = true;
-      fields = [...RESPONSE_FIELDS, ["grpc-status", String(code)]];
+      fields = [...RESPONSE_FIELDS];
     } else if (code === 0 && message === "" && !hasEntries(metadata)) {
-      if (this.encoderUpdatePending) fields = TRAILERS_OK_FIELDS;
+      if (this.blocks.encoderUpdatePending) fields = TRAILERS_OK_FIELDS;
       else block = TRAILERS_OK_BLOCK;
     } else {
-      fields = [["grpc-status", String(code)]];
+      fields = [];
     }
-    if (fields !== null) {
-      // (fields is TRAILERS_OK_FIELDS only when there is neither a message nor metadata to add.)
-      if (message !== "") fields.push(["grpc-message", percentEncode(message)]);
+    if (fields !== null && fields !== TRAILERS_OK_FIELDS) {
+      pushStatusFields(fields, code, message);
       pushMetadata(fields, metadata);
     }
     if (stream.queue !== null) {
@@ -308,12 +284,12 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
       stream.pendingTrailerFields = fields;
       return;
     }
-    this.writeFinalHeaders(stream, block ?? this.encodeFields(fields ?? TRAILERS_OK_FIELDS));
+    this.writeFinalHeaders(stream, block ?? this.blocks.encode(fields ?? TRAILERS_OK_FIELDS));
   }
 
   writeFinalHeaders(stream: H2ServerStream, block: Uint8Array | Fields | null): void {
     if (this.dead) return;
-    const bytes = Array.isArray(block) ? this.encodeFields(block) : block;
+    const bytes = Array.isArray(block) ? this.blocks.encode(block) : block;
     if (bytes === null) return this.unencodable(stream);
     this.writeHeaderBlock(stream.id, bytes, true);
     this.responseComplete(stream);
@@ -326,29 +302,27 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
   }
 
   private responseComplete(stream: H2ServerStream): void {
-    stream.endSent = true;
-    stream.responseWritten = true;
     if (stream.done) return;
+    stream.endLocal();
     // A peer that is still sending is told to stop (RFC 9113 8.1); the stream is then closed.
     if (!stream.remoteEnded) this.writeRst(stream.id, ErrorCode.NO_ERROR);
     this.removeStream(stream);
   }
 
-  protected onQueueProgress(stream: H2ServerStream): void {
+  protected override onQueueProgress(stream: H2ServerStream): void {
     if (stream.queue === null && (stream.pendingTrailerBlock !== null || stream.pendingTrailerFields !== null)) {
       const block = stream.pendingTrailerBlock ?? stream.pendingTrailerFields;
       stream.pendingTrailerBlock = null;
       stream.pendingTrailerFields = null;
       this.writeFinalHeaders(stream, block);
-      return;
     }
-    if (stream.wantDrain && stream.queuedBytes <= this.tuning.streamQueueSoftBytes && !stream.done) {
-      stream.wantDrain = false;
-      try {
-        stream.handler.onDrain?.();
-      } catch (err) {
-        this.handlerFailed(stream, err);
-      }
+  }
+
+  protected notifyDrain(stream: H2ServerStream): void {
+    try {
+      stream.handler.onDrain?.();
+    } catch (err) {
+      this.handlerFailed(stream, err);
     }
   }
 
@@ -387,7 +361,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
   };
 
   private closeGracefully(): void {
-    this.shutdownSocket(undefined);
+    this.closeConnection(Close.Graceful);
   }
 
   protected onPeerGoaway(): void {
@@ -397,7 +371,7 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
 
   /** Immediate close (shutdown grace period over). */
   destroy(error: Error): void {
-    this.destroyConnection(error);
+    this.closeConnection(Close.Abort, error);
   }
 
   protected override reportError(error: Error): void {
@@ -415,66 +389,4 @@ export class ServerConnection extends H2Connection<H2ServerStream> {
     this.shutdownTimer = null;
     this.engine.connectionClosed(this);
   }
-}
-
-export class H2ServerEngine implements ServerEngine {
-  readonly name = "fastgrpc-h2";
-  private readonly connections = new Set<ServerConnection>();
-  private readonly tuning: H2Tuning;
-  private shuttingDown = false;
-  private onAllClosed: (() => void) | null = null;
-
-  constructor(readonly dispatcher: StreamDispatcher, readonly options: ServerEngineOptions, tuning?: Partial<H2Tuning>) {
-    // A unary request of the largest allowed size fits in one stream window (no round trip), up to the default
-    // window: that also bounds what a paused streaming call holds (see DEFAULT_TUNING.initialWindowSize).
-    const window = Math.min(Math.max(options.maxMessageBytes + 5, 65535), DEFAULT_TUNING.initialWindowSize);
-    this.tuning = resolveTuning({
-      maxConcurrentStreams: options.maxConcurrentStreams, initialWindowSize: window, ...tuning,
-    });
-  }
-
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
-  serveConnection(socket: Duplex, peer: PeerInfo): void {
-    const conn = new ServerConnection(socket, peer, this, this.tuning);
-    if (conn.dead) return;
-    this.connections.add(conn);
-    if (this.shuttingDown) conn.beginShutdown();
-  }
-
-  connectionClosed(conn: ServerConnection): void {
-    this.connections.delete(conn);
-    if (this.connections.size === 0 && this.onAllClosed !== null) {
-      const resolve = this.onAllClosed;
-      this.onAllClosed = null;
-      resolve();
-    }
-  }
-
-  shutdown(graceMs: number): Promise<void> {
-    this.shuttingDown = true;
-    if (this.connections.size === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        for (const conn of [...this.connections]) conn.destroy(new Error("shutdown grace period over"));
-      }, graceMs);
-      timer.unref();
-      this.onAllClosed = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      for (const conn of [...this.connections]) conn.beginShutdown();
-    });
-  }
-}
-
-/** The ServerEngineFactory of the fastgrpc HTTP/2 engine; `tuning` overrides limits (tests, benchmarks). */
-export function createH2ServerEngine(
-  dispatcher: StreamDispatcher,
-  options: ServerEngineOptions,
-  tuning?: Partial<H2Tuning>,
-): ServerEngine {
-  return new H2ServerEngine(dispatcher, options, tuning);
 }

@@ -1,4 +1,5 @@
-import type { HeaderMap } from "../types.js";
+import { afterLocalEnd, afterRemoteEnd, localEnded, remoteEnded, StreamState } from "./stream-state.js";
+import type { PausedInput } from "./paused-input.js";
 
 /**
  * The part of a stream the connection's flow control and state machine need, shared by server and client streams.
@@ -7,6 +8,8 @@ import type { HeaderMap } from "../types.js";
 export class StreamCore {
   /** Stream id; 0 while a client stream waits for a concurrency slot. */
   id = 0;
+  /** RFC 9113 5.1 state; change it only through the methods below. */
+  state: StreamState = StreamState.Idle;
   /** How much we may still send on this stream (peer's window). */
   sendWindow = 0;
   /** How much the peer may still send us before we acknowledge. */
@@ -23,18 +26,43 @@ export class StreamCore {
   blocked = false;
   /** sendMessage returned false: tell the owner when the queue falls below the soft limit. */
   wantDrain = false;
-  /** We have put END_STREAM (or RST_STREAM) on the wire. */
-  endSent = false;
-  /** The peer has sent END_STREAM. */
-  remoteEnded = false;
-  /** Gone from the connection (finished or reset); nothing more is delivered. */
-  done = false;
   /** Bytes of DATA payload received (for the content-length check). */
   receivedBytes = 0;
   /** content-length header of the peer's message, -1 if absent. */
   contentLength = -1;
   /** Input pause state, allocated the first time the owner pauses (streaming calls only): unary streams stay small. */
   input: PausedInput | null = null;
+
+  /** We have put END_STREAM (or RST_STREAM) on the wire. */
+  get endSent(): boolean {
+    return localEnded(this.state);
+  }
+
+  /** The peer has sent END_STREAM. */
+  get remoteEnded(): boolean {
+    return remoteEnded(this.state);
+  }
+
+  /** Closed: nothing more is sent or delivered (it may still be in the table for a moment, see H2Connection.removeStream). */
+  get done(): boolean {
+    return this.state === StreamState.Closed;
+  }
+
+  open(): void {
+    this.state = StreamState.Open;
+  }
+
+  endLocal(): void {
+    this.state = afterLocalEnd(this.state);
+  }
+
+  endRemote(): void {
+    this.state = afterRemoteEnd(this.state);
+  }
+
+  close(): void {
+    this.state = StreamState.Closed;
+  }
 
   /** DATA is held for a paused owner. */
   holdsData(): boolean {
@@ -49,19 +77,4 @@ export class StreamCore {
       this.input.trailers = null;
     }
   }
-}
-
-export class PausedInput {
-  /** The owner paused input: DATA is held (copied) and no WINDOW_UPDATE is sent for the stream until it resumes. */
-  paused = true;
-  /** DATA received while paused (or behind held DATA), in order; bounded by the stream's receive window. */
-  held: Uint8Array[] | null = null;
-  /** The peer's end of stream (END_STREAM or trailers) arrived behind held DATA: delivered once that is. */
-  heldEnd = false;
-  /** Client: the trailers that came behind held DATA, reported after it. */
-  trailers: HeaderMap | null = null;
-  /** Held DATA is being handed over now (a resume from inside the owner's callback must not re-enter). */
-  delivering = false;
-  /** A delivery of held DATA is scheduled. */
-  resumeScheduled = false;
 }

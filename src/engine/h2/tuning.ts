@@ -16,6 +16,13 @@ export interface H2Tuning {
   maxHeaderBlockBytes: number;
   /** Our HPACK decoder's dynamic table size (SETTINGS_HEADER_TABLE_SIZE). */
   headerTableSize: number;
+  /**
+   * SETTINGS_MAX_FRAME_SIZE we advertise: the largest frame a peer may send us. Above the RFC's 16384 a large
+   * message crosses in fewer frames, and a message inside one DATA frame reaches the gRPC layer as one view of the
+   * input (no assembly). A frame split across socket chunks is carried in a buffer of its size, so this is also
+   * what one connection may make us allocate ahead of its bytes.
+   */
+  maxFrameSize: number;
   /** Queued bytes on one stream above which sendMessage returns false (the caller waits for onDrain). */
   streamQueueSoftBytes: number;
   /** Queued bytes on one stream above which the stream is reset: the caller ignored backpressure. */
@@ -55,6 +62,7 @@ export const DEFAULT_TUNING: Readonly<H2Tuning> = {
   maxHeaderListSize: 16 * 1024,
   maxHeaderBlockBytes: 64 * 1024,
   headerTableSize: 4096,
+  maxFrameSize: 1024 * 1024,
   streamQueueSoftBytes: 64 * 1024,
   streamQueueHardBytes: 64 * 1024 * 1024,
   earlyFlushBytes: 4096,
@@ -75,23 +83,3 @@ export function resolveTuning(overrides: Partial<H2Tuning> | undefined): H2Tunin
   return overrides === undefined ? { ...DEFAULT_TUNING } : { ...DEFAULT_TUNING, ...overrides };
 }
 
-/** A token bucket: `take()` is false once the peer has used its burst and exceeded the sustained rate. */
-export class RateLimit {
-  private tokens: number;
-  private last = 0;
-
-  constructor(private readonly burst: number, private readonly perSecond: number) {
-    this.tokens = burst;
-  }
-
-  take(): boolean {
-    const now = performance.now();
-    if (this.last !== 0) {
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
-    }
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}

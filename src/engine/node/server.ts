@@ -7,7 +7,7 @@ import http2 from "node:http2";
 import type { Duplex } from "node:stream";
 import type { Code } from "../../errors/codes.js";
 import { type Metadata, metadataFromHeaders } from "../../protocol/metadata.js";
-import { encodeGrpcMessage } from "../../protocol/status-mapping.js";
+import { statusTrailerObject } from "../../protocol/status-trailers.js";
 import type { PeerInfo } from "../../transport/types.js";
 import type {
   ServerEngine, ServerEngineFactory, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
@@ -22,10 +22,7 @@ function responseHeaders(metadata?: Metadata): http2.OutgoingHttpHeaders {
 }
 
 function statusTrailers(code: Code, message: string, metadata?: Metadata): http2.OutgoingHttpHeaders {
-  const trailers: http2.OutgoingHttpHeaders = metadata ? { ...metadata } : {};
-  trailers["grpc-status"] = String(code);
-  if (message !== "") trailers["grpc-message"] = encodeGrpcMessage(message);
-  return trailers;
+  return statusTrailerObject(code, message, metadata);
 }
 
 class NodeServerStream implements ServerStream {
@@ -54,7 +51,7 @@ class NodeServerStream implements ServerStream {
 
   sendUnary(frame: Uint8Array, headers?: Metadata, trailers?: Metadata): void {
     if (this.closed) return;
-    if (trailers) this.pendingTrailers = { ...trailers, "grpc-status": "0" };
+    if (trailers) this.pendingTrailers = statusTrailers(0, "", trailers);
     this.respond(headers);
     this.stream.end(frame);
   }

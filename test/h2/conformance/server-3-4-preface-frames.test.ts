@@ -1,7 +1,7 @@
 /** RFC 9113 section 3.5 (preface) and 4 (frame format, frame size, header compression), engine as server. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { E, F, frame, headers, literalBlock, PREFACE, requestFields, settings, T, u32, data } from "../support/frames.js";
+import { E, F, frame, grpcFrame, headers, literalBlock, PREFACE, requestFields, S, settings, T, u32, data, windowUpdate } from "../support/frames.js";
 import { RawPeer } from "../support/raw-peer.js";
 import { echoRequest, expectEchoResponse, requestHeaders, serverHarness } from "../support/server-harness.js";
 
@@ -88,7 +88,7 @@ describe("server 4.1 frame format", () => {
 });
 
 describe("server 4.2 frame size", () => {
-  const h = serverHarness();
+  const h = serverHarness({ maxFrameSize: 16384 });
 
   it("DATA larger than SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR", async () => {
     const p = await h.peer();
@@ -106,6 +106,27 @@ describe("server 4.2 frame size", () => {
     const p = await h.peer();
     p.send(Buffer.from([0xff, 0xff, 0xff, T.DATA, 0, 0, 0, 0, 1]));
     await p.expectConnectionError(E.FRAME_SIZE_ERROR);
+  });
+});
+
+describe("server 4.2 frame size: a larger SETTINGS_MAX_FRAME_SIZE of ours", () => {
+  const h = serverHarness({ maxFrameSize: 65536 });
+
+  it("is advertised, a DATA frame that large is taken, one byte more is a FRAME_SIZE_ERROR", async () => {
+    const p = await RawPeer.connect(h.server().port);
+    const theirs = await p.handshake([[S.INITIAL_WINDOW_SIZE, 1 << 20]]);
+    p.send(windowUpdate(0, 1 << 20)); // room for the 64 KiB echo
+    const advertised = [];
+    for (let o = 0; o < theirs.payload.length; o += 6) {
+      if (theirs.payload.readUInt16BE(o) === S.MAX_FRAME_SIZE) advertised.push(theirs.payload.readUInt32BE(o + 2));
+    }
+    assert.deepEqual(advertised, [65536]);
+    const body = grpcFrame(Buffer.alloc(65536 - 5, 3));
+    p.send(requestHeaders(p, 1), data(1, body, F.END_STREAM));
+    await expectEchoResponse(p, 1, body.subarray(5).toString());
+    p.send(requestHeaders(p, 3), data(3, Buffer.alloc(65537)));
+    await p.expectConnectionError(E.FRAME_SIZE_ERROR);
+    p.close();
   });
 });
 

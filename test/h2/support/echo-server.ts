@@ -85,12 +85,15 @@ export interface EchoServer {
   engine: ServerEngine;
   stats: EchoStats;
   errors: Error[];
+  /** The server side of every accepted connection (to watch what the engine leaves in a socket). */
+  sockets: net.Socket[];
   close(): Promise<void>;
 }
 
 export async function startEchoServer(tuning?: Partial<H2Tuning>, maxConcurrentStreams = 100): Promise<EchoServer> {
   const stats: EchoStats = { streams: 0, cancels: 0, completed: 0, paths: [] };
   const errors: Error[] = [];
+  const sockets: net.Socket[] = [];
   const engine = createH2ServerEngine(echoDispatcher(stats), {
     maxConcurrentStreams,
     maxMessageBytes: 4 * 1024 * 1024,
@@ -98,13 +101,14 @@ export async function startEchoServer(tuning?: Partial<H2Tuning>, maxConcurrentS
   }, tuning);
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
+    sockets.push(socket);
     engine.serveConnection(socket, { transport: "tcp", label: `${socket.remoteAddress}:${socket.remotePort}` });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
   return {
-    port, engine, stats, errors,
+    port, engine, stats, errors, sockets,
     async close() {
       server.close();
       await engine.shutdown(100);
