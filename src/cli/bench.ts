@@ -5,7 +5,7 @@ import { parseCommandLine, UsageError, type BenchOptions } from "../loadgen/opti
 import { ProgressLine } from "../loadgen/progress-line.js";
 import { BenchRuntimeError } from "../loadgen/probe.js";
 import { renderHtml } from "../loadgen/report-html.js";
-import { renderTable } from "../loadgen/report-text.js";
+import { invalidLatencyWarning, renderTable } from "../loadgen/report-text.js";
 import { probeOnly, runBench } from "../loadgen/run-bench.js";
 import { USAGE } from "../loadgen/usage.js";
 
@@ -61,6 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   process.stdout.write(renderTable(report));
+  for (const line of invalidLatencyWarning(report)) process.stderr.write(`${NAME}: ${line}\n`);
   if (options.jsonFile !== undefined) await writeOutput(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   if (options.htmlFile !== undefined) await writeOutput(options.htmlFile, renderHtml(report));
   if (report.maxErrorRateExceeded) {

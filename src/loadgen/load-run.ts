@@ -8,13 +8,23 @@
 import type { Caller, Completion } from "./caller.js";
 import { codeOfFailure } from "./caller.js";
 import { LoadRecorder, type ThreadResult } from "./load-recorder.js";
+import { constantRate, isConstant, type RateSchedule, rateAt } from "./rate-schedule.js";
+
+/** Open loop: calls sent in one turn of the event loop at most, so a backlog cannot starve the answers' I/O. */
+const MAX_CALLS_PER_TURN = 2048;
+/** Open loop: a call sent this much later than scheduled counts as late (the generator, not the server, held it). */
+export const DEFAULT_MAX_LAG_MS = 10;
 
 export interface ThreadPlan {
   readonly mode: "closed" | "open";
   /** Closed loop: calls in flight. */
   readonly concurrency: number;
-  /** Open loop: calls per second for this thread. */
+  /** Open loop: calls per second for this thread (constant rate; `schedule` overrides it). */
   readonly rate: number;
+  /** Open loop: this thread's rate over time (steps, ramp); default the constant `rate`. */
+  readonly schedule?: RateSchedule;
+  /** Open loop: sends later than this (ms) count as late; default DEFAULT_MAX_LAG_MS. */
+  readonly maxLagMs?: number;
   /** Open loop: delay of this thread's first call, so several threads interleave their schedules. */
   readonly phaseMs: number;
   /** Exactly one of durationMs and requests is set: how long, or how many calls, to measure. */
@@ -32,6 +42,10 @@ export interface ProgressSnapshot {
   readonly p99Us: number;
   /** False during the warm-up. */
   readonly measuring: boolean;
+  /** Open loop: how far behind schedule the generator was at its last wake-up (ms; 0 when on time). */
+  readonly behindMs: number;
+  /** Open loop: measured calls sent more than the lag threshold late. */
+  readonly late: number;
 }
 
 /** A reusable call record; its bound callbacks are created once, not per call. */
@@ -55,7 +69,10 @@ class CallSlot implements Completion {
 
 export class LoadRun {
   private readonly open: boolean;
+  private readonly schedule: RateSchedule;
+  private readonly constantRate: boolean;
   private readonly intervalMs: number;
+  private behindMs = 0;
   private readonly free: CallSlot[] = [];
   private windowStart = 0;
   private stopAt = Number.POSITIVE_INFINITY;
@@ -81,7 +98,9 @@ export class LoadRun {
     private readonly plan: ThreadPlan,
   ) {
     this.open = plan.mode === "open";
-    this.intervalMs = this.open ? 1000 / plan.rate : 0;
+    this.schedule = plan.schedule ?? constantRate(plan.rate);
+    this.constantRate = isConstant(this.schedule);
+    this.intervalMs = this.open ? 1000 / this.schedule.start : 0;
   }
 
   /** Runs the warm-up and the measured window; resolves when every call has ended or the drain time is over. */
@@ -93,7 +112,7 @@ export class LoadRun {
     const now = performance.now();
     this.windowStart = now + this.plan.warmupMs;
     if (this.plan.durationMs !== undefined) this.stopAt = this.windowStart + this.plan.durationMs;
-    this.recorder = new LoadRecorder(this.open, this.windowStart);
+    this.recorder = new LoadRecorder(this.open, this.windowStart, this.plan.maxLagMs ?? DEFAULT_MAX_LAG_MS);
 
     if (this.plan.warmupMs > 0) {
       this.phaseTimers.push(setTimeout(() => (this.cpuStart = process.cpuUsage()), this.plan.warmupMs));
@@ -125,13 +144,15 @@ export class LoadRun {
 
   progress(): ProgressSnapshot {
     const recorder = this.recorder;
-    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false };
+    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0 };
     const histogram = recorder.primary;
     return {
       ok: recorder.ok,
       failed: recorder.failed,
       p99Us: histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(99),
       measuring: performance.now() >= this.windowStart,
+      behindMs: this.behindMs,
+      late: recorder.late,
     };
   }
 
@@ -174,6 +195,7 @@ export class LoadRun {
     if (dueAt >= this.windowStart) {
       this.issuedMeasured++;
       this.inFlightMeasured++;
+      if (this.open) this.recorder?.scheduled(dueAt);
     }
     try {
       this.caller(slot);
@@ -192,28 +214,35 @@ export class LoadRun {
     } while (slot.relaunch);
   }
 
+  /**
+   * One wake-up of the open loop: sends every call due by now in one go (the engine writes them together at the end
+   * of the turn), then sleeps on a timer until the next one is due. Timers have millisecond granularity, so a call
+   * may go out up to about a millisecond after its time; that wait is in its corrected latency, as in wrk2. When more
+   * calls are due than one turn may send, the loop yields to I/O and continues: the generator is behind.
+   */
   private onTick(): void {
     this.tickTimeout = undefined;
     this.tickImmediate = undefined;
     if (this.stopping) return;
     const now = performance.now();
-    while (this.nextDue <= now) {
+    let sent = 0;
+    while (this.nextDue <= now && sent < MAX_CALLS_PER_TURN) {
       if (!this.shouldIssue(this.nextDue)) {
         this.beginStop();
         return;
       }
-      this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, performance.now());
-      this.nextDue += this.intervalMs;
+      this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, now);
+      this.nextDue += this.constantRate ? this.intervalMs : 1000 / rateAt(this.schedule, this.nextDue - this.windowStart);
+      sent++;
     }
+    this.behindMs = this.nextDue < now ? now - this.nextDue : 0;
     if (!this.shouldIssue(this.nextDue)) {
       this.beginStop(); // the schedule is over
       return;
     }
-    // Timers have millisecond granularity: sleep when the next call is a millisecond or more away, else yield
-    // to I/O and come straight back.
     const delay = this.nextDue - performance.now();
-    if (delay >= 1) this.tickTimeout = setTimeout(this.tick, Math.floor(delay));
-    else this.tickImmediate = setImmediate(this.tick);
+    if (delay <= 0) this.tickImmediate = setImmediate(this.tick);
+    else this.tickTimeout = setTimeout(this.tick, Math.max(1, Math.floor(delay)));
   }
 
   private beginStop(): void {
@@ -237,7 +266,7 @@ export class LoadRun {
     const cpuEnd = process.cpuUsage();
     const windowEnd = Math.max(Math.min(this.stopAt, this.stopIssueAt), this.lastEndAt);
     const elapsedMs = Math.max(0, windowEnd - this.windowStart);
-    const recorder = this.recorder ?? new LoadRecorder(this.open, this.windowStart);
+    const recorder = this.recorder ?? new LoadRecorder(this.open, this.windowStart, this.plan.maxLagMs ?? DEFAULT_MAX_LAG_MS);
     const result = recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd);
     this.resolveRun?.(result);
   }

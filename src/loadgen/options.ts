@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ENGINE_NAMES, type EngineName, isEngineName } from "../engine/registry.js";
 import { AddressError, parseAddress } from "../transport/address.js";
 import { parseDuration } from "./duration.js";
+import { type RateSchedule, parseRateSchedule } from "./rate-schedule.js";
 import {
   DEFAULT_ALGORITHM_FOR_KEY_TYPE,
   DEFAULT_SIGN_ALGORITHM,
@@ -30,7 +31,12 @@ export interface BenchOptions {
   /** "closed": `concurrency` calls in flight; "open": `rate` calls/s scheduled at fixed intervals. */
   readonly mode: "closed" | "open";
   readonly concurrency: number;
+  /** Open loop: calls/s at the start (the whole run for a constant rate). */
   readonly rate: number | undefined;
+  /** Open loop: the rate over time (constant, steps or ramp). */
+  readonly rateSchedule: RateSchedule | undefined;
+  /** Open loop: a call sent more than this many ms after its scheduled time is late (the generator fell behind). */
+  readonly maxLagMs: number;
   readonly connections: number;
   readonly threads: number;
   /** Exactly one of durationMs and requests is set. */
@@ -59,6 +65,7 @@ export const DEFAULTS = {
   threads: 1,
   durationMs: 10_000,
   warmupMs: 1_000,
+  maxLagMs: 10,
 } as const;
 
 const MAX_THREADS = 256;
@@ -72,6 +79,7 @@ const OPTION_SPEC = {
   "payload-bytes": { type: "string" },
   concurrency: { type: "string" },
   rate: { type: "string" },
+  "max-lag": { type: "string" },
   connections: { type: "string" },
   threads: { type: "string" },
   duration: { type: "string" },
@@ -114,8 +122,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (values.concurrency !== undefined && values.rate !== undefined) {
     throw new UsageError("--concurrency (closed loop) and --rate (open loop) cannot be used together");
   }
-  const rate = values.rate === undefined ? undefined : positiveNumber("--rate", values.rate);
+  const rateSchedule = values.rate === undefined ? undefined : rateScheduleValue(values.rate);
+  const rate = rateSchedule?.start;
   const mode = rate === undefined ? "closed" : "open";
+  const maxLagMs = values["max-lag"] === undefined ? DEFAULTS.maxLagMs : durationValue("--max-lag", values["max-lag"]);
+  if (values["max-lag"] !== undefined && mode === "closed") throw new UsageError("--max-lag applies to the open loop (--rate)");
   const threads = optionalInteger("--threads", values.threads, 1, MAX_THREADS) ?? DEFAULTS.threads;
   const concurrency = optionalInteger("--concurrency", values.concurrency, 1, 1_000_000) ?? DEFAULTS.concurrency;
   if (mode === "closed" && concurrency < threads) {
@@ -160,6 +171,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       mode,
       concurrency,
       rate,
+      rateSchedule,
+      maxLagMs,
       connections,
       threads,
       durationMs,
@@ -238,10 +251,10 @@ function optionalInteger(name: string, text: string | undefined, min: number, ma
   return value;
 }
 
-function positiveNumber(name: string, text: string): number {
-  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number above zero, not "${text}"`);
-  return value;
+function rateScheduleValue(text: string): RateSchedule {
+  const schedule = parseRateSchedule(text);
+  if (typeof schedule === "string") throw new UsageError(`--rate ${schedule}`);
+  return schedule;
 }
 
 function durationValue(name: string, text: string): number {

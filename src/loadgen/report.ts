@@ -6,6 +6,21 @@ import { codeName } from "../errors/codes.js";
 import { type CurvePoint, encodeHistogram, type LatencySummary, percentileCurve, summarize } from "./histogram.js";
 import type { MergedResults } from "./merge.js";
 import type { BenchOptions } from "./options.js";
+import { callsDue, isConstant } from "./rate-schedule.js";
+
+/** Open loop: latency is reported invalid when more than this share of the calls were sent late by the generator. */
+export const MAX_LATE_FRACTION = 0.01;
+
+export interface GeneratorLag {
+  /** Send lag (actual minus scheduled send) of the measured calls, microseconds. */
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly maxUs: number;
+  /** The threshold (--max-lag) and the calls sent later than it. */
+  readonly thresholdMs: number;
+  readonly late: number;
+  readonly lateFraction: number;
+}
 
 export interface BenchReport {
   readonly tool: "fastgrpc-bench";
@@ -37,10 +52,18 @@ export interface BenchReport {
   readonly latency: { readonly corrected: LatencySummary; readonly service: LatencySummary };
   /** Open loop: how far behind schedule the generator sent a call, at most (us); 0 in the closed loop. */
   readonly maxSendLagUs: number;
+  /** Open loop: how late the generator sent calls; null in the closed loop. */
+  readonly generatorLag: GeneratorLag | null;
+  /**
+   * False when the generator fell behind its schedule (more than MAX_LATE_FRACTION of the calls sent more than
+   * --max-lag late): the corrected latency then measures the generator's backlog, not the server.
+   */
+  readonly latencyValid: boolean;
   /** The percentile curves, p0 to p99.99 on the log axis x = log10(1/(1-p)). */
   readonly percentileCurves: { readonly corrected: CurvePoint[]; readonly service: CurvePoint[] };
   /** Calls that ended in each second of the measured window. */
-  readonly perSecond: { readonly ok: readonly number[]; readonly failed: readonly number[] };
+  /** Calls that ended in each second of the measured window; open loop: calls scheduled in each second too. */
+  readonly perSecond: { readonly ok: readonly number[]; readonly failed: readonly number[]; readonly scheduled: readonly number[] };
   /** Client process CPU (all threads) during the measured window. */
   readonly cpu: {
     readonly userMs: number;
@@ -69,6 +92,18 @@ export function buildReport(
   if (merged.ok > 0) statusCodes.OK = merged.ok;
   for (const [code, n] of [...merged.failuresByCode].sort((a, b) => b[1] - a[1])) statusCodes[codeName(code)] = n;
   const cpuUs = merged.cpuUserUs + merged.cpuSystemUs;
+  const open = options.mode === "open";
+  const lateFraction = count === 0 ? 0 : merged.late / count;
+  const generatorLag: GeneratorLag | null = open
+    ? {
+        p50Us: merged.sendLag.totalCount === 0 ? 0 : merged.sendLag.getValueAtPercentile(50),
+        p99Us: merged.sendLag.totalCount === 0 ? 0 : merged.sendLag.getValueAtPercentile(99),
+        maxUs: merged.maxSendLagUs,
+        thresholdMs: options.maxLagMs,
+        late: merged.late,
+        lateFraction: round(lateFraction, 6),
+      }
+    : null;
   return {
     tool: "fastgrpc-bench",
     date: endedAt.toISOString(),
@@ -81,13 +116,15 @@ export function buildReport(
     failed: merged.failed,
     unfinished: merged.unfinished,
     errorRate,
-    offeredRate: options.mode === "open" ? (options.rate ?? null) : null,
+    offeredRate: open ? offeredRate(options) : null,
     achievedRate: seconds > 0 ? round(count / seconds, 1) : 0,
     statusCodes,
     latency: { corrected: summarize(merged.corrected), service: summarize(merged.service) },
     maxSendLagUs: merged.maxSendLagUs,
+    generatorLag,
+    latencyValid: !open || lateFraction <= MAX_LATE_FRACTION,
     percentileCurves: { corrected: percentileCurve(merged.corrected), service: percentileCurve(merged.service) },
-    perSecond: { ok: merged.okPerSecond, failed: merged.failedPerSecond },
+    perSecond: { ok: merged.okPerSecond, failed: merged.failedPerSecond, scheduled: merged.scheduledPerSecond },
     cpu: {
       userMs: round(merged.cpuUserUs / 1000, 1),
       systemMs: round(merged.cpuSystemUs / 1000, 1),
@@ -97,6 +134,14 @@ export function buildReport(
     histograms: { corrected: encodeHistogram(merged.corrected), service: encodeHistogram(merged.service) },
     maxErrorRateExceeded: options.maxErrorRate !== undefined && errorRate > options.maxErrorRate,
   };
+}
+
+/** The mean rate asked for over the measured window (the rate itself when constant). */
+function offeredRate(options: BenchOptions): number | null {
+  const schedule = options.rateSchedule;
+  if (schedule === undefined) return options.rate ?? null;
+  if (isConstant(schedule) || options.durationMs === undefined) return schedule.start;
+  return round((callsDue(schedule, options.durationMs) * 1000) / options.durationMs, 1);
 }
 
 function round(value: number, digits: number): number {

@@ -56,7 +56,7 @@ async function runInWorkers(options: BenchOptions, hooks: RunHooks): Promise<Thr
     const workerData: WorkerInput = { options, index };
     workers.push(new Worker(new URL("./worker-main.js", import.meta.url), { workerData }));
   }
-  const latest: ProgressSnapshot[] = workers.map(() => ({ ok: 0, failed: 0, p99Us: 0, measuring: false }));
+  const latest: ProgressSnapshot[] = workers.map(() => ({ ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0 }));
   const send = (message: ToWorker) => {
     for (const worker of workers) worker.postMessage(message);
   };
@@ -117,11 +117,15 @@ function sumProgress(snapshots: readonly ProgressSnapshot[]): ProgressSnapshot {
   let failed = 0;
   let p99Us = 0;
   let measuring = false;
+  let behindMs = 0;
+  let late = 0;
   for (const s of snapshots) {
+    behindMs = Math.max(behindMs, s.behindMs);
+    late += s.late;
     ok += s.ok;
     failed += s.failed;
     p99Us = Math.max(p99Us, s.p99Us);
     measuring ||= s.measuring;
   }
-  return { ok, failed, p99Us, measuring };
+  return { ok, failed, p99Us, measuring, behindMs, late };
 }

@@ -18,7 +18,10 @@ Target and call:
 Load (closed loop by default):
   --concurrency N       closed loop: N calls in flight in total (default ${DEFAULTS.concurrency})
   --rate R              open loop: R calls/s in total at fixed intervals; latency is timed from each call's
-                        scheduled send (coordinated omission corrected, as wrk2) and the service time beside it
+                        scheduled send (coordinated omission corrected, as wrk2) and the service time beside it.
+                        Steps: A:B:S/D (from A, +S every D up to B); ramp: A:B/D (A to B over D); then B is held
+  --max-lag D           open loop: a call sent more than D after its time is late; when over 1% are, the report
+                        marks the latency invalid (the generator fell behind) (default ${DEFAULTS.maxLagMs}ms)
   --connections C       HTTP/2 connections in total, shared out among the threads (default: one per thread)
   --threads T           load threads (worker_threads), each with its own event loop and connections (default 1)
   --duration D          measure for D: 10s, 500ms, 1m (default 10s)
