@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { ENGINE_NAMES, type EngineName, isEngineName } from "../engine/registry.js";
+import { isReservedHeader } from "../protocol/metadata.js";
 import { AddressError, parseAddress } from "../transport/address.js";
 import { parseDuration } from "./duration.js";
 import { type RateSchedule, parseRateSchedule } from "./rate-schedule.js";
@@ -22,8 +23,23 @@ export class UsageError extends Error {
 export type BenchService = "echo" | "sign";
 
 export interface BenchOptions {
+  /** The first --target; `targets` has them all (calls are spread over them). */
   readonly target: string;
+  readonly targets: readonly string[];
   readonly service: BenchService;
+  /** --call package.Service/Method: any method, its schema from reflection or --proto; undefined = `service`. */
+  readonly call: string | undefined;
+  /** --call's request: JSON (protobuf JSON mapping, with {{counter}}/{{random}}/{{uuid}}), or a binary file. */
+  readonly data: string | undefined;
+  readonly dataFile: string | undefined;
+  readonly protoFiles: readonly string[];
+  readonly importPaths: readonly string[];
+  /** Sent with every call (--metadata "key: value"). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Streaming methods: requests per stream, their spacing, and when to close the stream. */
+  readonly stream: { readonly messages: number | undefined; readonly intervalMs: number; readonly durationMs: number | undefined };
+  /** tls:// targets: CA, client certificate and key files; insecure = accept any server certificate. */
+  readonly tls: { readonly ca: string | undefined; readonly cert: string | undefined; readonly key: string | undefined; readonly insecure: boolean };
   /** Sign only: command-line names (resolved, so both are set for sign). */
   readonly keyType: string | undefined;
   readonly algorithm: string | undefined;
@@ -72,8 +88,21 @@ const MAX_THREADS = 256;
 const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 const OPTION_SPEC = {
-  target: { type: "string" },
+  target: { type: "string", multiple: true },
   service: { type: "string" },
+  call: { type: "string" },
+  data: { type: "string" },
+  "data-file": { type: "string" },
+  proto: { type: "string", multiple: true },
+  "import-path": { type: "string", multiple: true },
+  metadata: { type: "string", multiple: true },
+  "stream-messages": { type: "string" },
+  "stream-interval": { type: "string" },
+  "stream-duration": { type: "string" },
+  ca: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  insecure: { type: "boolean" },
   "key-type": { type: "string" },
   algorithm: { type: "string" },
   "payload-bytes": { type: "string" },
@@ -104,18 +133,44 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   if (values.help === true) return { help: true };
 
-  const target = values.target;
-  if (target === undefined) throw new UsageError("--target is required (tcp://HOST:PORT or vsock://CID:PORT)");
-  try {
-    parseAddress(target);
-  } catch (error) {
-    if (error instanceof AddressError) throw new UsageError(`--target: ${error.message}`);
-    throw error;
+  const targets = values.target ?? [];
+  const target = targets[0];
+  if (target === undefined) throw new UsageError("--target is required (tcp://HOST:PORT, tls://HOST:PORT or vsock://CID:PORT)");
+  for (const each of targets) {
+    try {
+      parseAddress(each);
+    } catch (error) {
+      if (error instanceof AddressError) throw new UsageError(`--target: ${error.message}`);
+      throw error;
+    }
   }
 
+  const call = values.call;
+  if (call !== undefined) {
+    for (const builtIn of ["service", "key-type", "algorithm", "payload-bytes"] as const) {
+      if (values[builtIn] !== undefined) throw new UsageError(`--${builtIn} is for the built-in services; --call sends --data instead`);
+    }
+    if (values.data !== undefined && values["data-file"] !== undefined) throw new UsageError("--data and --data-file cannot be used together");
+  } else {
+    for (const callOnly of ["data", "data-file", "proto", "import-path"] as const) {
+      if (values[callOnly] !== undefined) throw new UsageError(`--${callOnly} needs --call package.Service/Method`);
+    }
+  }
   const service = values.service ?? DEFAULTS.service;
   if (service !== "echo" && service !== "sign") throw new UsageError(`--service must be echo or sign, not "${service}"`);
   const { keyType, algorithm } = resolveSignChoice(service, values["key-type"], values.algorithm);
+  const metadata = metadataValue(values.metadata ?? []);
+  const stream = {
+    messages: optionalInteger("--stream-messages", values["stream-messages"], 1, Number.MAX_SAFE_INTEGER) ??
+      (values["stream-duration"] === undefined ? 1 : undefined),
+    intervalMs: values["stream-interval"] === undefined ? 0 : durationValue("--stream-interval", values["stream-interval"]),
+    durationMs: values["stream-duration"] === undefined ? undefined : durationValue("--stream-duration", values["stream-duration"]),
+  };
+  const tls = { ca: values.ca, cert: values.cert, key: values.key, insecure: values.insecure === true };
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new UsageError("--cert and --key go together");
+  if ((tls.ca !== undefined || tls.cert !== undefined || tls.insecure) && !targets.every((t) => t.startsWith("tls://"))) {
+    throw new UsageError("--ca, --cert, --key and --insecure apply to tls:// targets only");
+  }
 
   const payloadBytes = optionalInteger("--payload-bytes", values["payload-bytes"], 0, MAX_PAYLOAD_BYTES) ?? DEFAULTS.payloadBytes;
 
@@ -164,7 +219,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     help: false,
     options: {
       target,
+      targets,
       service,
+      call,
+      data: values.data,
+      dataFile: nonEmptyPath("--data-file", values["data-file"]),
+      protoFiles: values.proto ?? [],
+      importPaths: values["import-path"] ?? [],
+      metadata,
+      stream,
+      tls,
       keyType,
       algorithm,
       payloadBytes,
@@ -281,6 +345,21 @@ function errorRateValue(text: string): number {
     throw new UsageError(`--max-error-rate must be a fraction from 0 to 1 (or a percentage such as 1%), not "${text}"`);
   }
   return value;
+}
+
+/** --metadata "key: value" (or key=value), repeatable; keys are lower-cased as HTTP/2 requires. */
+function metadataValue(entries: readonly string[]): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^\s*([^:=\s]+)\s*[:=]\s?(.*)$/.exec(entry);
+    const key = match?.[1]?.toLowerCase();
+    if (match === null || key === undefined || !/^[0-9a-z_.-]+$/.test(key)) {
+      throw new UsageError(`--metadata must be "key: value" with a key of a-z 0-9 _ . -, not "${entry}"`);
+    }
+    if (isReservedHeader(key)) throw new UsageError(`--metadata ${key} is reserved by gRPC or HTTP/2`);
+    metadata[key] = match[2] ?? "";
+  }
+  return metadata;
 }
 
 function nonEmptyPath(name: string, text: string | undefined): string | undefined {

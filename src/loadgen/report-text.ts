@@ -80,7 +80,12 @@ export function describeLoad(report: BenchReport): string {
       ? `open loop at ${o.rateSchedule === undefined ? `${formatRate(o.rate ?? 0)} calls/s` : describeSchedule(o.rateSchedule)}`
       : `closed loop, ${o.concurrency} in flight`;
   const extent = o.requests !== undefined ? `${formatCount(o.requests)} calls` : formatDuration(o.durationMs ?? 0);
-  const what = o.service === "sign" ? `sign ${o.algorithm ?? ""} (${o.payloadBytes} B)` : `echo ${o.payloadBytes} B`;
+  const what =
+    o.call !== undefined
+      ? `${(report.call.kind ?? "unary").replace("_", " ")} ${o.call} (${report.call.requestBytes} B request)`
+      : o.service === "sign"
+        ? `sign ${o.algorithm ?? ""} (${o.payloadBytes} B)`
+        : `echo ${o.payloadBytes} B`;
   return (
     `${what}, ${load}, ${plural(o.connections, "connection")}, ${plural(o.threads, "thread")}, ` +
     `${extent} after ${formatDuration(o.warmupMs)} warm-up`

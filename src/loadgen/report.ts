@@ -4,6 +4,7 @@
  */
 import { codeName } from "../errors/codes.js";
 import { type CurvePoint, encodeHistogram, type LatencySummary, percentileCurve, summarize } from "./histogram.js";
+import type { MethodKind } from "./call-spec.js";
 import type { MergedResults } from "./merge.js";
 import type { BenchOptions } from "./options.js";
 import { callsDue, isConstant } from "./rate-schedule.js";
@@ -27,7 +28,7 @@ export interface BenchReport {
   /** When the run ended, ISO 8601. */
   readonly date: string;
   readonly options: BenchOptions;
-  readonly call: { readonly path: string; readonly requestBytes: number };
+  readonly call: { readonly path: string; readonly requestBytes: number; readonly kind?: MethodKind };
   readonly mode: "closed" | "open";
   /** The measured window, warm-up excluded (ms). */
   readonly elapsedMs: number;
@@ -82,7 +83,7 @@ export interface BenchReport {
 export function buildReport(
   options: BenchOptions,
   merged: MergedResults,
-  call: { path: string; requestBytes: number },
+  call: { path: string; requestBytes: number; kind?: MethodKind },
   endedAt: Date = new Date(),
 ): BenchReport {
   const count = merged.ok + merged.failed;

@@ -5,11 +5,25 @@ import { KEY_TYPES, SIGNATURE_ALGORITHMS } from "./sign-algorithms.js";
 
 export const USAGE = `Usage: fastgrpc-bench --target URL [options]
 
-Load generator for fastgrpc servers (and any gRPC server with fastgrpc's Echo or Crypto service).
+Load generator for any gRPC server: fastgrpc's Echo and Sign built in, any other method with --call.
 
 Target and call:
-  --target URL          tcp://HOST:PORT or vsock://CID:PORT (required)
-  --service NAME        echo | sign (default ${DEFAULTS.service})
+  --target URL          tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT (required; repeat it to spread the
+                        connections over several targets)
+  --call SVC/METHOD     any method, package.Service/Method; its schema from server reflection (v1, then v1alpha)
+                        or from --proto. Unary, server, client and bidi streaming
+  --data JSON           --call's request in protobuf's JSON mapping (default {}); strings may hold {{counter}},
+                        {{random}} or {{uuid}}, filled per call
+  --data-file FILE      --call's request as binary protobuf, sent as it is
+  --proto FILE          .proto file that defines --call's service (repeatable; needs the optional protobufjs)
+  --import-path DIR     where --proto's imports are looked for (repeatable)
+  --metadata "K: V"     sent with every call (repeatable)
+  --stream-messages N   client/bidi streams: requests per stream (default 1; unlimited with --stream-duration)
+  --stream-interval D   streams: pause between two requests (default 0)
+  --stream-duration D   streams: close each stream after D (server streams are cancelled then, and count as OK)
+  --ca FILE, --cert FILE, --key FILE   tls:// targets: CA to trust, client certificate and key
+  --insecure            tls:// targets: accept any server certificate (testing only)
+  --service NAME        built-in call: echo | sign (default ${DEFAULTS.service})
   --key-type NAME       sign: ${[...KEY_TYPES.keys()].join(" | ")} (default: the algorithm's)
   --algorithm NAME      sign: ${[...SIGNATURE_ALGORITHMS.keys()].join(" | ")}
                         (default ecdsa-p256-sha256-asn1, or the key type's first)
