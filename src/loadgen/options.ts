@@ -63,6 +63,8 @@ export interface BenchOptions {
   readonly timeoutMs: number | undefined;
   readonly jsonFile: string | undefined;
   readonly htmlFile: string | undefined;
+  /** HdrHistogram percentile text (.hgrm): the corrected latency here, the service time beside it (open loop). */
+  readonly hgrmFile: string | undefined;
   /** A fraction (0.01 = 1 %); undefined = never fail on errors. */
   readonly maxErrorRate: number | undefined;
   /** The client's HTTP/2 engine, by registry name; undefined = the client's default. */
@@ -117,6 +119,7 @@ const OPTION_SPEC = {
   timeout: { type: "string" },
   json: { type: "string" },
   html: { type: "string" },
+  hgrm: { type: "string" },
   "max-error-rate": { type: "string" },
   engine: { type: "string" },
   probe: { type: "boolean" },
@@ -245,6 +248,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       timeoutMs,
       jsonFile: nonEmptyPath("--json", values.json),
       htmlFile: nonEmptyPath("--html", values.html),
+      hgrmFile: nonEmptyPath("--hgrm", values.hgrm),
       maxErrorRate,
       engine,
       probeOnly: values.probe === true,

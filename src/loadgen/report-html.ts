@@ -6,7 +6,7 @@ import { formatDuration } from "./duration.js";
 import { formatCount, formatLatency, formatPercent, formatRate } from "./format.js";
 import type { CurvePoint, LatencySummary } from "./histogram.js";
 import type { BenchReport } from "./report.js";
-import { describeLoad } from "./report-text.js";
+import { describeLoad, invalidLatencyWarning } from "./report-text.js";
 import { type Series, barChart, escapeXml, lineChart, niceTicks } from "./svg-chart.js";
 
 const CORRECTED_COLOR = "#d62728";
@@ -31,7 +31,7 @@ th:first-child,td:first-child{text-align:left}h2{margin-top:1.6em;font-size:1.1e
 </style></head><body>
 <h1>${escapeXml(title)}</h1>
 <p>${escapeXml(report.options.target)} · ${escapeXml(describeLoad(report))} · ${escapeXml(report.date)}</p>
-${summaryTable(report)}
+${invalidBanner(report)}${summaryTable(report)}
 <h2>Latency by percentile</h2>
 ${percentileChart(report)}
 <p class="note">${
@@ -48,6 +48,12 @@ ${rateChart(report)}
 `;
 }
 
+function invalidBanner(report: BenchReport): string {
+  const lines = invalidLatencyWarning(report);
+  if (lines.length === 0) return "";
+  return `<p style="border:2px solid ${CORRECTED_COLOR};padding:.6em;font-weight:bold">${escapeXml(lines.join(" "))}</p>\n`;
+}
+
 function summaryTable(report: BenchReport): string {
   const failures = Object.entries(report.statusCodes).filter(([name]) => name !== "OK");
   const rows: Array<[string, string]> = [
@@ -56,6 +62,14 @@ function summaryTable(report: BenchReport): string {
     ["offered rate", report.offeredRate === null ? "closed loop" : `${formatRate(report.offeredRate)} calls/s`],
     ["client CPU", `${report.cpu.cores.toFixed(2)} cores, ${report.cpu.perCallUs.toFixed(1)} us per call`],
   ];
+  const lag = report.generatorLag;
+  if (lag !== null && lag !== undefined) {
+    rows.push([
+      "send lag",
+      `p50 ${formatLatency(lag.p50Us)}, p99 ${formatLatency(lag.p99Us)}, max ${formatLatency(lag.maxUs)}; ` +
+        `${formatCount(lag.late)} calls (${formatPercent(lag.lateFraction)}) more than ${lag.thresholdMs} ms late`,
+    ]);
+  }
   if (report.unfinished > 0) rows.push(["unanswered at the end", formatCount(report.unfinished)]);
   if (failures.length > 0) rows.push(["failures", failures.map(([name, n]) => `${name} ${formatCount(n)}`).join(", ")]);
   return `<table>${rows.map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`).join("")}</table>`;

@@ -47,6 +47,9 @@ Load (closed loop by default):
 Output:
   --json FILE           write the full report as JSON
   --html FILE           write a self-contained HTML page with the latency curve and the rate per second
+  --hgrm FILE           write HdrHistogram's percentile text (.hgrm, ms) of the latency; in the open loop the
+                        corrected latency goes to FILE and the service time to FILE's .service.hgrm sibling
+  --compare A.json B.json   print two --json reports side by side with the change of each figure, and exit
   --max-error-rate X    exit 3 when failed/total exceeds X (a fraction such as 0.01, or 1%)
   --probe               make one call, report whether it succeeded, and exit
   -h, --help            show this help
