@@ -72,8 +72,9 @@ describe("open loop at rate", () => {
   });
 
   it("an idle generator on schedule reports valid latency", async () => {
-    const result = await new LoadRun(batchCountingCaller(), open(500, 600)).run();
-    const parsed = parseCommandLine(["--target", "tcp://127.0.0.1:1", "--rate", "500"]);
+    // A threshold a shared, overloaded test machine does not reach by descheduling this process now and then.
+    const result = await new LoadRun(batchCountingCaller(), open(500, 600, { maxLagMs: 100 })).run();
+    const parsed = parseCommandLine(["--target", "tcp://127.0.0.1:1", "--rate", "500", "--max-lag", "100ms"]);
     if (parsed.help) throw new Error("unexpected help");
     const report = buildReport(parsed.options, mergeResults([result]), { path: "/x.Y/Z", requestBytes: 66 });
     assert.ok(report.generatorLag !== null && report.generatorLag.late <= 3, `late ${report.generatorLag?.late}`);
