@@ -25,8 +25,10 @@ export interface ThreadResult {
   readonly sendLagHistogram: string;
   /** Open loop: measured calls sent more than the lag threshold late. */
   readonly late: number;
-  /** Open loop: calls scheduled in the measured window (sent or not yet sent when the run stopped). */
+  /** Open loop: calls scheduled in the measured window and sent. */
   readonly scheduled: number;
+  /** Open loop: calls the schedule put in the measured window that the generator, behind, never sent. */
+  readonly unsent: number;
   /** Open loop: calls scheduled in each second of the measured window (the offered rate over time). */
   readonly scheduledPerSecond: readonly number[];
   /** Calls finished in each second of the measured window (by finish time). */
@@ -91,7 +93,7 @@ export class LoadRecorder {
     return this.open ? this.corrected : this.service;
   }
 
-  result(elapsedMs: number, unfinished: number, cpuStart: NodeJS.CpuUsage, cpuEnd: NodeJS.CpuUsage): ThreadResult {
+  result(elapsedMs: number, unfinished: number, cpuStart: NodeJS.CpuUsage, cpuEnd: NodeJS.CpuUsage, unsent = 0): ThreadResult {
     const failuresByCode: Record<string, number> = {};
     for (const [code, count] of this.failures) failuresByCode[String(code)] = count;
     const serviceHistogram = encodeHistogram(this.service);
@@ -109,6 +111,7 @@ export class LoadRecorder {
       sendLagHistogram: encodeHistogram(this.sendLag),
       late: this.late,
       scheduled: this.scheduledCount,
+      unsent,
       scheduledPerSecond: this.scheduledPerSecond.slice(),
       okPerSecond: this.okPerSecond.slice(),
       failedPerSecond: this.failedPerSecond.slice(),

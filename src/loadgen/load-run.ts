@@ -8,7 +8,7 @@
 import type { Caller, Completion } from "./caller.js";
 import { codeOfFailure } from "./caller.js";
 import { LoadRecorder, type ThreadResult } from "./load-recorder.js";
-import { constantRate, isConstant, type RateSchedule, rateAt } from "./rate-schedule.js";
+import { callsDue, constantRate, isConstant, type RateSchedule, rateAt } from "./rate-schedule.js";
 
 /** Open loop: calls sent in one turn of the event loop at most, so a backlog cannot starve the answers' I/O. */
 const MAX_CALLS_PER_TURN = 2048;
@@ -267,8 +267,19 @@ export class LoadRun {
     const windowEnd = Math.max(Math.min(this.stopAt, this.stopIssueAt), this.lastEndAt);
     const elapsedMs = Math.max(0, windowEnd - this.windowStart);
     const recorder = this.recorder ?? new LoadRecorder(this.open, this.windowStart, this.plan.maxLagMs ?? DEFAULT_MAX_LAG_MS);
-    const result = recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd);
+    const result = recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd, this.unsent());
     this.resolveRun?.(result);
+  }
+
+  /**
+   * Open loop, duration mode: calls the schedule put in the measured window that the generator never got to send
+   * (it was behind when the window closed). Zero when it kept up, or when the user stopped the run.
+   */
+  private unsent(): number {
+    if (!this.open || this.stopRequested || this.stopAt === Number.POSITIVE_INFINITY || this.nextDue >= this.stopAt) return 0;
+    const from = Math.max(0, this.nextDue - this.windowStart);
+    const to = this.stopAt - this.windowStart;
+    return Math.max(0, Math.round(callsDue(this.schedule, to) - callsDue(this.schedule, from)));
   }
 
   private clearTick(): void {

@@ -15,6 +15,7 @@ export interface MergedResults {
   readonly sendLag: Histogram;
   readonly late: number;
   readonly scheduled: number;
+  readonly unsent: number;
   readonly scheduledPerSecond: readonly number[];
   readonly okPerSecond: readonly number[];
   readonly failedPerSecond: readonly number[];
@@ -32,6 +33,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
   let maxSendLagUs = 0;
   let late = 0;
   let scheduled = 0;
+  let unsent = 0;
   const scheduledPerSecond: number[] = [];
   const okPerSecond: number[] = [];
   const failedPerSecond: number[] = [];
@@ -43,6 +45,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     maxSendLagUs = Math.max(maxSendLagUs, result.maxSendLagUs);
     late += result.late;
     scheduled += result.scheduled;
+    unsent += result.unsent;
     addSeries(scheduledPerSecond, result.scheduledPerSecond);
     for (const [code, count] of Object.entries(result.failuresByCode)) {
       failuresByCode.set(Number(code), (failuresByCode.get(Number(code)) ?? 0) + count);
@@ -65,6 +68,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     sendLag: mergeEncodedHistograms(results.map((r) => r.sendLagHistogram)),
     late,
     scheduled,
+    unsent,
     scheduledPerSecond,
     okPerSecond,
     failedPerSecond,

@@ -67,7 +67,7 @@ function summaryTable(report: BenchReport): string {
     rows.push([
       "send lag",
       `p50 ${formatLatency(lag.p50Us)}, p99 ${formatLatency(lag.p99Us)}, max ${formatLatency(lag.maxUs)}; ` +
-        `${formatCount(lag.late)} calls (${formatPercent(lag.lateFraction)}) more than ${lag.thresholdMs} ms late`,
+        `${formatCount(lag.late)} calls more than ${lag.thresholdMs} ms late, ${formatCount(lag.unsent)} due never sent`,
     ]);
   }
   if (report.unfinished > 0) rows.push(["unanswered at the end", formatCount(report.unfinished)]);

@@ -47,7 +47,8 @@ export function renderTable(report: BenchReport): string {
     lines.push("  (corrected: from the scheduled send time, stalls included; service: from the actual send)");
     lines.push(
       `  send lag   p50 ${formatLatency(lag.p50Us)}, p99 ${formatLatency(lag.p99Us)}, max ${formatLatency(lag.maxUs)};` +
-        ` ${formatCount(lag.late)} calls (${formatPercent(lag.lateFraction)}) sent more than ${lag.thresholdMs} ms late`,
+        ` ${formatCount(lag.late)} calls sent more than ${lag.thresholdMs} ms late` +
+        (lag.unsent > 0 ? `, ${formatCount(lag.unsent)} due never sent` : ""),
     );
     if (!report.latencyValid) lines.push(...invalidLatencyWarning(report).map((line) => `  ${line}`));
   }
@@ -67,9 +68,9 @@ export function invalidLatencyWarning(report: BenchReport): string[] {
   const lag = report.generatorLag;
   if (lag === null || report.latencyValid) return [];
   return [
-    `LATENCY INVALID: the generator fell behind its schedule (${formatPercent(lag.lateFraction)} of calls sent more than`,
-    `${lag.thresholdMs} ms late, up to ${formatLatency(lag.maxUs)}): the corrected latency is the generator's backlog, not`,
-    "the server's. Lower --rate or add --threads.",
+    `LATENCY INVALID: the generator fell behind its schedule (${formatPercent(lag.lateFraction)} of the calls due were`,
+    `sent more than ${lag.thresholdMs} ms late or never, up to ${formatLatency(lag.maxUs)} late): the corrected latency is`,
+    "the generator's backlog, not the server's. Lower --rate or add --threads.",
   ];
 }
 

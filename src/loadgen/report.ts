@@ -20,6 +20,9 @@ export interface GeneratorLag {
   /** The threshold (--max-lag) and the calls sent later than it. */
   readonly thresholdMs: number;
   readonly late: number;
+  /** Calls of the measured window the generator never sent (it was still behind when the window closed). */
+  readonly unsent: number;
+  /** (late + unsent) / (ended + unsent). */
   readonly lateFraction: number;
 }
 
@@ -94,7 +97,8 @@ export function buildReport(
   for (const [code, n] of [...merged.failuresByCode].sort((a, b) => b[1] - a[1])) statusCodes[codeName(code)] = n;
   const cpuUs = merged.cpuUserUs + merged.cpuSystemUs;
   const open = options.mode === "open";
-  const lateFraction = count === 0 ? 0 : merged.late / count;
+  const due = count + merged.unsent;
+  const lateFraction = due === 0 ? 0 : (merged.late + merged.unsent) / due;
   const generatorLag: GeneratorLag | null = open
     ? {
         p50Us: merged.sendLag.totalCount === 0 ? 0 : merged.sendLag.getValueAtPercentile(50),
@@ -102,6 +106,7 @@ export function buildReport(
         maxUs: merged.maxSendLagUs,
         thresholdMs: options.maxLagMs,
         late: merged.late,
+        unsent: merged.unsent,
         lateFraction: round(lateFraction, 6),
       }
     : null;

@@ -71,6 +71,23 @@ describe("open loop at rate", () => {
     assert.ok((report.generatorLag?.lateFraction ?? 0) > 0.15);
   });
 
+  it("counts the calls a generator still behind at the end never sent, and marks the latency invalid", async () => {
+    // 40,000/s for 300 ms (12,000 calls due) through a caller that takes 50 us of this thread per call: the
+    // generator can send about 20,000/s, so it is behind all along and half the window's calls never go out.
+    const slowCaller: Caller = (completion) => {
+      stallEventLoop(0.05);
+      setImmediate(completion.ok);
+    };
+    const result = await new LoadRun(slowCaller, open(40_000, 300)).run();
+    assert.ok(result.unsent > 1_000, `unsent ${result.unsent}`);
+    assert.ok(Math.abs(result.scheduled + result.unsent - 12_000) <= 3, `sent ${result.scheduled} + unsent ${result.unsent} = the 12,000 due`);
+    const parsed = parseCommandLine(["--target", "tcp://127.0.0.1:1", "--rate", "40000", "--duration", "300ms"]);
+    if (parsed.help) throw new Error("unexpected help");
+    const report = buildReport(parsed.options, mergeResults([result]), { path: "/x.Y/Z", requestBytes: 66 });
+    assert.equal(report.generatorLag?.unsent, result.unsent);
+    assert.equal(report.latencyValid, false);
+  });
+
   it("an idle generator on schedule reports valid latency", async () => {
     // A threshold a shared, overloaded test machine does not reach by descheduling this process now and then.
     const result = await new LoadRun(batchCountingCaller(), open(500, 600, { maxLagMs: 100 })).run();
