@@ -67,7 +67,7 @@ bench-vs-h2load: build
 	for attempt in $$(seq 1 100); do grep -q "listening on" "$$log" && break; sleep 0.1; done; \
 	echo "load average: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	for round in $$(seq 1 $(COMPARE_ROUNDS)); do \
-	  /usr/bin/time -f "%e %U %S" -o "$$dir/time" $(COMPARE_H2LOAD) -m100 --log-file="$$dir/h2.log" $(COMPARE_URL) >"$$dir/h2.out" 2>&1; \
+	  rm -f "$$dir/h2.log" "$$dir/h2low.log"; /usr/bin/time -f "%e %U %S" -o "$$dir/time" $(COMPARE_H2LOAD) -m100 --log-file="$$dir/h2.log" $(COMPARE_URL) >"$$dir/h2.out" 2>&1; \
 	  echo "h2load closed, 100 streams: $$(grep -o 'finished in .*req/s' "$$dir/h2.out")"; \
 	  $(COMPARE_SHOW_H2LOAD) "$$dir/h2.log" "$$dir/time" "  h2load closed"; \
 	  $(COMPARE_BENCH) --concurrency 100 --json "$$dir/closed.json" >/dev/null 2>&1; $(COMPARE_SHOW_BENCH) "$$dir/closed.json" "fastgrpc-bench closed, 100 in flight"; \
