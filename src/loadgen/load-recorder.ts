@@ -29,6 +29,8 @@ export interface ThreadResult {
   readonly scheduled: number;
   /** Open loop: calls the schedule put in the measured window that the generator, behind, never sent. */
   readonly unsent: number;
+  /** Open loop: calls of the measured window not sent because --max-in-flight calls were in flight. */
+  readonly dropped: number;
   /** Open loop: calls scheduled in each second of the measured window (the offered rate over time). */
   readonly scheduledPerSecond: readonly number[];
   /** Calls finished in each second of the measured window (by finish time). */
@@ -46,6 +48,7 @@ export class LoadRecorder {
   ok = 0;
   failed = 0;
   late = 0;
+  droppedCount = 0;
   maxSendLagMs = 0;
   private scheduledCount = 0;
   private readonly scheduledPerSecond: number[] = [];
@@ -65,6 +68,11 @@ export class LoadRecorder {
   scheduled(dueAt: number): void {
     this.scheduledCount++;
     bump(this.scheduledPerSecond, Math.floor((dueAt - this.windowStart) / 1000));
+  }
+
+  /** Open loop: a call of the measured window was due while the in-flight cap was reached: not sent. */
+  dropped(): void {
+    this.droppedCount++;
   }
 
   /** Times are performance.now() milliseconds. */
@@ -112,6 +120,7 @@ export class LoadRecorder {
       late: this.late,
       scheduled: this.scheduledCount,
       unsent,
+      dropped: this.droppedCount,
       scheduledPerSecond: this.scheduledPerSecond.slice(),
       okPerSecond: this.okPerSecond.slice(),
       failedPerSecond: this.failedPerSecond.slice(),

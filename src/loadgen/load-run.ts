@@ -25,6 +25,8 @@ export interface ThreadPlan {
   readonly schedule?: RateSchedule;
   /** Open loop: sends later than this (ms) count as late; default DEFAULT_MAX_LAG_MS. */
   readonly maxLagMs?: number;
+  /** Open loop: calls due while this many are in flight are not sent but counted as dropped; default unbounded. */
+  readonly maxInFlight?: number;
   /** Open loop: delay of this thread's first call, so several threads interleave their schedules. */
   readonly phaseMs: number;
   /** Exactly one of durationMs and requests is set: how long, or how many calls, to measure. */
@@ -72,6 +74,7 @@ export class LoadRun {
   private readonly schedule: RateSchedule;
   private readonly constantRate: boolean;
   private readonly intervalMs: number;
+  private readonly maxInFlight: number;
   private behindMs = 0;
   private readonly free: CallSlot[] = [];
   private windowStart = 0;
@@ -101,6 +104,7 @@ export class LoadRun {
     this.schedule = plan.schedule ?? constantRate(plan.rate);
     this.constantRate = isConstant(this.schedule);
     this.intervalMs = this.open ? 1000 / this.schedule.start : 0;
+    this.maxInFlight = plan.maxInFlight ?? Number.POSITIVE_INFINITY;
   }
 
   /** Runs the warm-up and the measured window; resolves when every call has ended or the drain time is over. */
@@ -231,7 +235,9 @@ export class LoadRun {
         this.beginStop();
         return;
       }
-      this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, now);
+      // A server that stopped answering must not make the generator hold calls until memory runs out.
+      if (this.inFlight < this.maxInFlight) this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, now);
+      else if (this.nextDue >= this.windowStart) this.recorder?.dropped();
       this.nextDue += this.constantRate ? this.intervalMs : 1000 / rateAt(this.schedule, this.nextDue - this.windowStart);
       sent++;
     }

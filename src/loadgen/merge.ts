@@ -16,6 +16,7 @@ export interface MergedResults {
   readonly late: number;
   readonly scheduled: number;
   readonly unsent: number;
+  readonly dropped: number;
   readonly scheduledPerSecond: readonly number[];
   readonly okPerSecond: readonly number[];
   readonly failedPerSecond: readonly number[];
@@ -34,6 +35,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
   let late = 0;
   let scheduled = 0;
   let unsent = 0;
+  let dropped = 0;
   const scheduledPerSecond: number[] = [];
   const okPerSecond: number[] = [];
   const failedPerSecond: number[] = [];
@@ -46,6 +48,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     late += result.late;
     scheduled += result.scheduled;
     unsent += result.unsent;
+    dropped += result.dropped;
     addSeries(scheduledPerSecond, result.scheduledPerSecond);
     for (const [code, count] of Object.entries(result.failuresByCode)) {
       failuresByCode.set(Number(code), (failuresByCode.get(Number(code)) ?? 0) + count);
@@ -69,6 +72,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     late,
     scheduled,
     unsent,
+    dropped,
     scheduledPerSecond,
     okPerSecond,
     failedPerSecond,

@@ -53,6 +53,8 @@ export interface BenchOptions {
   readonly rateSchedule: RateSchedule | undefined;
   /** Open loop: a call sent more than this many ms after its scheduled time is late (the generator fell behind). */
   readonly maxLagMs: number;
+  /** Open loop: calls in flight at most (all threads); calls due beyond it are dropped, not sent. */
+  readonly maxInFlight: number;
   readonly connections: number;
   readonly threads: number;
   /** Exactly one of durationMs and requests is set. */
@@ -84,6 +86,7 @@ export const DEFAULTS = {
   durationMs: 10_000,
   warmupMs: 1_000,
   maxLagMs: 10,
+  maxInFlight: 100_000,
 } as const;
 
 const MAX_THREADS = 256;
@@ -111,6 +114,7 @@ const OPTION_SPEC = {
   concurrency: { type: "string" },
   rate: { type: "string" },
   "max-lag": { type: "string" },
+  "max-in-flight": { type: "string" },
   connections: { type: "string" },
   threads: { type: "string" },
   duration: { type: "string" },
@@ -185,7 +189,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const mode = rate === undefined ? "closed" : "open";
   const maxLagMs = values["max-lag"] === undefined ? DEFAULTS.maxLagMs : durationValue("--max-lag", values["max-lag"]);
   if (values["max-lag"] !== undefined && mode === "closed") throw new UsageError("--max-lag applies to the open loop (--rate)");
+  if (values["max-in-flight"] !== undefined && mode === "closed") throw new UsageError("--max-in-flight applies to the open loop (--rate)");
   const threads = optionalInteger("--threads", values.threads, 1, MAX_THREADS) ?? DEFAULTS.threads;
+  const maxInFlight = optionalInteger("--max-in-flight", values["max-in-flight"], 1, 100_000_000) ?? DEFAULTS.maxInFlight;
+  if (maxInFlight < threads) throw new UsageError(`--max-in-flight ${maxInFlight} is lower than --threads ${threads}`);
   const concurrency = optionalInteger("--concurrency", values.concurrency, 1, 1_000_000) ?? DEFAULTS.concurrency;
   if (mode === "closed" && concurrency < threads) {
     throw new UsageError(`--concurrency ${concurrency} is lower than --threads ${threads}: each thread needs a call in flight`);
@@ -240,6 +247,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       rate,
       rateSchedule,
       maxLagMs,
+      maxInFlight,
       connections,
       threads,
       durationMs,

@@ -3,7 +3,7 @@ import { formatDuration } from "./duration.js";
 import { formatCount, formatLatency, formatPercent, formatRate } from "./format.js";
 import type { LatencySummary } from "./histogram.js";
 import { describeSchedule } from "./rate-schedule.js";
-import type { BenchReport } from "./report.js";
+import { type BenchReport, MAX_LATE_FRACTION } from "./report.js";
 
 const COLUMNS: ReadonlyArray<[string, (s: LatencySummary) => number]> = [
   ["min", (s) => s.minUs],
@@ -48,7 +48,8 @@ export function renderTable(report: BenchReport): string {
     lines.push(
       `  send lag   p50 ${formatLatency(lag.p50Us)}, p99 ${formatLatency(lag.p99Us)}, max ${formatLatency(lag.maxUs)};` +
         ` ${formatCount(lag.late)} calls sent more than ${lag.thresholdMs} ms late` +
-        (lag.unsent > 0 ? `, ${formatCount(lag.unsent)} due never sent` : ""),
+        (lag.unsent > 0 ? `, ${formatCount(lag.unsent)} due never sent` : "") +
+        (lag.dropped > 0 ? `, ${formatCount(lag.dropped)} dropped at --max-in-flight` : ""),
     );
     if (!report.latencyValid) lines.push(...invalidLatencyWarning(report).map((line) => `  ${line}`));
   }
@@ -67,6 +68,13 @@ export function renderTable(report: BenchReport): string {
 export function invalidLatencyWarning(report: BenchReport): string[] {
   const lag = report.generatorLag;
   if (lag === null || report.latencyValid) return [];
+  if (lag.dropped > 0 && lag.lateFraction <= MAX_LATE_FRACTION) {
+    return [
+      `LATENCY INVALID: ${formatCount(lag.dropped)} calls were not sent because ${formatCount(lag.maxInFlight)} were`,
+      "in flight (--max-in-flight): the server did not keep up with --rate, and the latency leaves out the calls",
+      "that would have waited longest.",
+    ];
+  }
   return [
     `LATENCY INVALID: the generator fell behind its schedule (${formatPercent(lag.lateFraction)} of the calls due were`,
     `sent more than ${lag.thresholdMs} ms late or never, up to ${formatLatency(lag.maxUs)} late): the corrected latency is`,

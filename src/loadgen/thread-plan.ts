@@ -20,6 +20,7 @@ export function threadPlan(options: BenchOptions, index: number): ThreadPlan {
     rate: rate / threads,
     ...(options.rateSchedule === undefined ? {} : { schedule: scaleSchedule(options.rateSchedule, 1 / threads) }),
     maxLagMs: options.maxLagMs,
+    maxInFlight: shareOf(options.maxInFlight, threads, index),
     // Thread i's calls fall between thread i-1's, so together they keep the fixed interval 1/rate.
     phaseMs: rate > 0 ? (index * 1000) / rate : 0,
     durationMs: options.durationMs,

@@ -10,6 +10,7 @@ import { LoadRun, type ThreadPlan } from "../../src/loadgen/load-run.js";
 import { mergeResults } from "../../src/loadgen/merge.js";
 import { parseCommandLine } from "../../src/loadgen/options.js";
 import { buildReport } from "../../src/loadgen/report.js";
+import { invalidLatencyWarning } from "../../src/loadgen/report-text.js";
 import { stallEventLoop } from "./fake-callers.js";
 
 function open(rate: number, durationMs: number, extra: Partial<ThreadPlan> = {}): ThreadPlan {
@@ -86,6 +87,19 @@ describe("open loop at rate", () => {
     const report = buildReport(parsed.options, mergeResults([result]), { path: "/x.Y/Z", requestBytes: 66 });
     assert.equal(report.generatorLag?.unsent, result.unsent);
     assert.equal(report.latencyValid, false);
+  });
+
+  it("drops calls due while --max-in-flight calls are in flight, and marks the latency invalid", async () => {
+    // A server that never answers: only the first 50 calls go out; the other ~250 due in 300 ms are dropped.
+    const result = await new LoadRun(() => {}, open(1_000, 300, { maxInFlight: 50, drainMs: 50 })).run();
+    assert.equal(result.unfinished, 50);
+    assert.ok(Math.abs(result.dropped - 250) <= 3, `dropped ${result.dropped}`);
+    const parsed = parseCommandLine(["--target", "tcp://127.0.0.1:1", "--rate", "1000", "--max-in-flight", "50"]);
+    if (parsed.help) throw new Error("unexpected help");
+    const report = buildReport(parsed.options, mergeResults([result]), { path: "/x.Y/Z", requestBytes: 66 });
+    assert.equal(report.generatorLag?.dropped, result.dropped);
+    assert.equal(report.latencyValid, false);
+    assert.match(invalidLatencyWarning(report).join(" "), /calls were not sent because 50 were in flight/);
   });
 
   it("an idle generator on schedule reports valid latency", async () => {
