@@ -86,7 +86,8 @@ export const DEFAULTS = {
   durationMs: 10_000,
   warmupMs: 1_000,
   maxLagMs: 10,
-  maxInFlight: 100_000,
+  /** Per connection: fastgrpc-server's SETTINGS_MAX_CONCURRENT_STREAMS, so open-loop calls rarely wait in the pool. */
+  maxInFlightPerConnection: 1_000,
 } as const;
 
 const MAX_THREADS = 256;
@@ -191,8 +192,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (values["max-lag"] !== undefined && mode === "closed") throw new UsageError("--max-lag applies to the open loop (--rate)");
   if (values["max-in-flight"] !== undefined && mode === "closed") throw new UsageError("--max-in-flight applies to the open loop (--rate)");
   const threads = optionalInteger("--threads", values.threads, 1, MAX_THREADS) ?? DEFAULTS.threads;
-  const maxInFlight = optionalInteger("--max-in-flight", values["max-in-flight"], 1, 100_000_000) ?? DEFAULTS.maxInFlight;
-  if (maxInFlight < threads) throw new UsageError(`--max-in-flight ${maxInFlight} is lower than --threads ${threads}`);
+  const maxInFlightText = values["max-in-flight"];
   const concurrency = optionalInteger("--concurrency", values.concurrency, 1, 1_000_000) ?? DEFAULTS.concurrency;
   if (mode === "closed" && concurrency < threads) {
     throw new UsageError(`--concurrency ${concurrency} is lower than --threads ${threads}: each thread needs a call in flight`);
@@ -201,6 +201,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (connections < threads) {
     throw new UsageError(`--connections ${connections} is lower than --threads ${threads}: each thread has its own connections`);
   }
+  const maxInFlight =
+    optionalInteger("--max-in-flight", maxInFlightText, 1, 100_000_000) ?? DEFAULTS.maxInFlightPerConnection * connections * targets.length;
+  if (maxInFlight < threads) throw new UsageError(`--max-in-flight ${maxInFlight} is lower than --threads ${threads}`);
 
   if (values.duration !== undefined && values.requests !== undefined) {
     throw new UsageError("--duration and --requests cannot be used together");

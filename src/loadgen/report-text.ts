@@ -72,7 +72,7 @@ export function invalidLatencyWarning(report: BenchReport): string[] {
     return [
       `LATENCY INVALID: ${formatCount(lag.dropped)} calls were not sent because ${formatCount(lag.maxInFlight)} were`,
       "in flight (--max-in-flight): the server did not keep up with --rate, and the latency leaves out the calls",
-      "that would have waited longest.",
+      "that would have waited longest. Lower --rate, or raise --connections or --max-in-flight if the server allows.",
     ];
   }
   return [

@@ -37,7 +37,7 @@ Load (closed loop by default):
   --max-lag D           open loop: a call sent more than D after its time is late; when over 1% are, the report
                         marks the latency invalid (the generator fell behind) (default ${DEFAULTS.maxLagMs}ms)
   --max-in-flight N     open loop: calls in flight at most; calls due beyond it are dropped, not sent, and the
-                        latency is marked invalid (a stuck server must not exhaust memory) (default ${DEFAULTS.maxInFlight})
+                        latency is marked invalid: the server did not keep up (default ${DEFAULTS.maxInFlightPerConnection} per connection)
   --connections C       HTTP/2 connections in total, shared out among the threads (default: one per thread)
   --threads T           load threads (worker_threads), each with its own event loop and connections (default 1)
   --duration D          measure for D: 10s, 500ms, 1m (default 10s)

@@ -39,6 +39,9 @@ describe("fastgrpc-bench options", () => {
     assert.equal(o.rate, 1000);
     assert.equal(o.mode, "open");
     assert.equal(o.maxLagMs, 20);
+    assert.equal(o.maxInFlight, 2_000, "1,000 per connection, one connection to each of two targets");
+    assert.equal(parse(...T, "--rate", "10", "--connections", "3").maxInFlight, 3_000);
+    assert.equal(parse(...T, "--rate", "10", "--max-in-flight", "50").maxInFlight, 50);
     assert.deepEqual(parse(...T, "--call", "a.B/C", "--stream-duration", "2s").stream, { messages: undefined, intervalMs: 0, durationMs: 2000 });
   });
 
