@@ -47,7 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (options.probeOnly) {
     await probeOnly(options);
-    process.stdout.write(`${options.target} answered ${options.service}\n`);
+    process.stdout.write(`${options.target} answered ${options.call ?? options.service}\n`);
     return EXIT_OK;
   }
 
