@@ -72,8 +72,10 @@ bench-vs-h2load: build
 	  $(COMPARE_SHOW_H2LOAD) "$$dir/h2.log" "$$dir/time" "  h2load closed"; \
 	  $(COMPARE_BENCH) --concurrency 100 --json "$$dir/closed.json" >/dev/null 2>&1; $(COMPARE_SHOW_BENCH) "$$dir/closed.json" "fastgrpc-bench closed, 100 in flight"; \
 	  $(COMPARE_BENCH) --rate $(COMPARE_OPEN_RATE) --json "$$dir/open.json" >/dev/null 2>&1; $(COMPARE_SHOW_BENCH) "$$dir/open.json" "fastgrpc-bench open $(COMPARE_OPEN_RATE)/s"; \
-	  /usr/bin/time -f "%e %U %S" -o "$$dir/time" $(COMPARE_H2LOAD) -m100 --rps $(COMPARE_LOW_RATE) --log-file="$$dir/h2low.log" $(COMPARE_URL) >/dev/null 2>&1; \
-	  $(COMPARE_SHOW_H2LOAD) "$$dir/h2low.log" "$$dir/time" "h2load --rps $(COMPARE_LOW_RATE)"; \
+	  rm -f "$$dir/h2low.log"; /usr/bin/time -f "%e %U %S" -o "$$dir/time" $(COMPARE_H2LOAD) -m100 --rps $(COMPARE_LOW_RATE) --log-file="$$dir/h2low.log" $(COMPARE_URL) >/dev/null 2>&1; \
+	  $(COMPARE_SHOW_H2LOAD) "$$dir/h2low.log" "$$dir/time" "h2load -m100 --rps $(COMPARE_LOW_RATE)"; \
+	  rm -f "$$dir/h2low.log"; /usr/bin/time -f "%e %U %S" -o "$$dir/time" $(COMPARE_H2LOAD) -m1 --rps $(COMPARE_LOW_RATE) --log-file="$$dir/h2low.log" $(COMPARE_URL) >/dev/null 2>&1; \
+	  $(COMPARE_SHOW_H2LOAD) "$$dir/h2low.log" "$$dir/time" "h2load -m1 --rps $(COMPARE_LOW_RATE)"; \
 	  $(COMPARE_BENCH) --rate $(COMPARE_LOW_RATE) --json "$$dir/low.json" >/dev/null 2>&1; $(COMPARE_SHOW_BENCH) "$$dir/low.json" "fastgrpc-bench open $(COMPARE_LOW_RATE)/s"; \
 	done; \
 	echo "load average: $$(cut -d' ' -f1-3 /proc/loadavg)"
