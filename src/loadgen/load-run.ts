@@ -1,9 +1,10 @@
 /**
  * One thread's load loop. Closed loop: `concurrency` slots, each starting its next call when the last one ends.
- * Open loop: calls scheduled every 1/rate s from a fixed origin, each timed from its scheduled send time (so a
- * stall that keeps the generator from sending is charged to the calls it delayed, as wrk2 does) and from its actual
- * send time (service time). Calls that end are recorded only when they were due inside the measured window, which
- * starts after the warm-up.
+ * Open loop: calls scheduled at 1/rate(t) intervals from a fixed origin (rate-schedule.ts: constant, steps, ramp),
+ * sent in batches at timer wake-ups, each timed from its scheduled send time (so a stall that keeps the generator
+ * from sending is charged to the calls it delayed, as wrk2 does) and from its actual send time (service time); how
+ * late each went out is recorded too, so a generator that falls behind is caught. Calls that end are recorded only
+ * when they were due inside the measured window, which starts after the warm-up.
  */
 import type { Caller, Completion } from "./caller.js";
 import { codeOfFailure } from "./caller.js";
