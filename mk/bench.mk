@@ -42,6 +42,8 @@ benchmark: build
 # core 0 (one process), the load generators on core 1, runs alternating; prints one line per run.
 #   make bench-vs-h2load                             # 5 s runs, 2 rounds
 #   make bench-vs-h2load COMPARE_DURATION=10 COMPARE_ROUNDS=3 COMPARE_TARGET_PORT=50152
+#   make bench-vs-h2load COMPARE_SERVER=cpp          # Google's C++ gRPC echo (make cpp-echo builds it)
+COMPARE_SERVER ?= fastgrpc
 COMPARE_DURATION ?= 5
 COMPARE_ROUNDS ?= 2
 COMPARE_TARGET_PORT ?= 50152
@@ -62,10 +64,15 @@ bench-vs-h2load: build
 	command -v h2load >/dev/null || { echo "bench-vs-h2load: needs h2load (apt-get install nghttp2-client)" >&2; exit 1; }; \
 	dir=$$(mktemp -d); log="$$dir/server.log"; \
 	python3 -c "import sys;m=b'\x0a\x40'+b'a'*64;sys.stdout.buffer.write(b'\0'+len(m).to_bytes(4,'big')+m)" > "$$dir/echo-64.bin"; \
-	taskset -c 0 $(NODE) dist/src/cli/server.js --listen tcp://127.0.0.1:$(COMPARE_TARGET_PORT) --workers 1 --log-level warn >"$$log" 2>&1 & server=$$!; \
+	if [ "$(COMPARE_SERVER)" = cpp ]; then \
+	  bash perf/compare/cpp/build.sh >&2; \
+	  taskset -c 0 perf/compare/cpp/build/echo-server $(COMPARE_TARGET_PORT) >"$$log" 2>&1 & server=$$!; \
+	else \
+	  taskset -c 0 $(NODE) dist/src/cli/server.js --listen tcp://127.0.0.1:$(COMPARE_TARGET_PORT) --workers 1 --log-level warn >"$$log" 2>&1 & server=$$!; \
+	fi; \
 	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
-	for attempt in $$(seq 1 100); do grep -q "listening on" "$$log" && break; sleep 0.1; done; \
-	echo "load average: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	for attempt in $$(seq 1 100); do grep -q "listening" "$$log" && break; sleep 0.1; done; \
+	echo "server $(COMPARE_SERVER); load average: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	for round in $$(seq 1 $(COMPARE_ROUNDS)); do \
 	  rm -f "$$dir/h2.log" "$$dir/h2low.log"; /usr/bin/time -f "%e %U %S" -o "$$dir/time" $(COMPARE_H2LOAD) -m100 --log-file="$$dir/h2.log" $(COMPARE_URL) >"$$dir/h2.out" 2>&1; \
 	  echo "h2load closed, 100 streams: $$(grep -o 'finished in .*req/s' "$$dir/h2.out")"; \
