@@ -4,8 +4,10 @@ import { writeFile } from "node:fs/promises";
 import { parseCommandLine, UsageError, type BenchOptions } from "../loadgen/options.js";
 import { ProgressLine } from "../loadgen/progress-line.js";
 import { BenchRuntimeError } from "../loadgen/probe.js";
+import { readReport, renderComparison } from "../loadgen/compare.js";
 import { renderHtml } from "../loadgen/report-html.js";
-import { renderTable } from "../loadgen/report-text.js";
+import { hgrmFiles, renderHgrm } from "../loadgen/report-hgrm.js";
+import { invalidLatencyWarning, renderTable } from "../loadgen/report-text.js";
 import { probeOnly, runBench } from "../loadgen/run-bench.js";
 import { USAGE } from "../loadgen/usage.js";
 
@@ -18,6 +20,15 @@ const EXIT_ERROR_RATE = 3;
 const EXIT_INTERRUPTED = 130;
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "--compare") {
+    if (argv.length !== 3) {
+      process.stderr.write(`${NAME}: --compare takes two JSON reports: --compare A.json B.json\n`);
+      return EXIT_USAGE;
+    }
+    const [a = "", b = ""] = argv.slice(1);
+    process.stdout.write(renderComparison(await readReport(a), await readReport(b), [a, b]));
+    return EXIT_OK;
+  }
   let options: BenchOptions;
   try {
     const parsed = parseCommandLine(argv);
@@ -36,7 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (options.probeOnly) {
     await probeOnly(options);
-    process.stdout.write(`${options.target} answered ${options.service}\n`);
+    process.stdout.write(`${options.target} answered ${options.call ?? options.service}\n`);
     return EXIT_OK;
   }
 
@@ -61,8 +72,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   process.stdout.write(renderTable(report));
+  for (const line of invalidLatencyWarning(report)) process.stderr.write(`${NAME}: ${line}\n`);
   if (options.jsonFile !== undefined) await writeOutput(options.jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   if (options.htmlFile !== undefined) await writeOutput(options.htmlFile, renderHtml(report));
+  if (options.hgrmFile !== undefined) {
+    for (const { file, which } of hgrmFiles(options.hgrmFile, report)) await writeOutput(file, renderHgrm(report, which));
+  }
   if (report.maxErrorRateExceeded) {
     process.stderr.write(`${NAME}: error rate ${(report.errorRate * 100).toFixed(2)}% exceeds --max-error-rate\n`);
     return EXIT_ERROR_RATE;

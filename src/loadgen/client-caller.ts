@@ -1,28 +1,38 @@
-/** A Caller on fastgrpc's GrpcClient: one pre-encoded request, the same call options object for every call. */
-import { GrpcClient } from "../client/client.js";
-import { clientEngine } from "../engine/registry.js";
+/**
+ * A Caller on fastgrpc's GrpcClient for the run's CallSpec: unary calls on pre-encoded bytes (or per-call bytes
+ * from a template) with one shared call options object, or streams (stream-caller.ts).
+ */
+import type { GrpcClient } from "../client/client.js";
+import { createBenchClient, sharedCallOptions } from "./bench-client.js";
 import type { Caller } from "./caller.js";
+import { type CallSpec, requestSource } from "./call-spec.js";
 import type { BenchOptions } from "./options.js";
-import { encodeRequest } from "./request-message.js";
-
-const CONNECT_TIMEOUT_MS = 10_000;
+import { streamingCaller } from "./stream-caller.js";
 
 export interface ClientCaller {
   readonly caller: Caller;
   readonly client: GrpcClient;
 }
 
-export function createClientCaller(options: BenchOptions, connections: number): ClientCaller {
-  const client = new GrpcClient(options.target, {
-    connections,
-    ...(options.engine === undefined ? {} : { engine: clientEngine(options.engine) }),
-    connectTimeoutMs: Math.min(options.timeoutMs ?? CONNECT_TIMEOUT_MS, CONNECT_TIMEOUT_MS),
-  });
-  const { path, message } = encodeRequest(options);
-  // No options object without a deadline: the client then skips the grpc-timeout header and the timer.
-  const callOptions = options.timeoutMs === undefined ? undefined : { timeoutMs: options.timeoutMs };
+export function createClientCaller(options: BenchOptions, spec: CallSpec, connections: number, threadIndex: number): ClientCaller {
+  const client = createBenchClient(options, connections);
+  const callOptions = sharedCallOptions(options);
+  const path = spec.path;
+  if (spec.kind !== "unary") {
+    const next = requestSource(spec, threadIndex, options.threads);
+    return { client, caller: streamingCaller(client, path, spec.kind, next, callOptions, options.stream) };
+  }
+  if (spec.template === undefined) {
+    const message = spec.request;
+    const caller: Caller = (completion) => {
+      client.callRaw(path, message, callOptions).then(completion.ok, completion.fail);
+    };
+    return { caller, client };
+  }
+  const next = requestSource(spec, threadIndex, options.threads);
+  let n = 0;
   const caller: Caller = (completion) => {
-    client.callRaw(path, message, callOptions).then(completion.ok, completion.fail);
+    client.callRaw(path, next(n++), callOptions).then(completion.ok, completion.fail);
   };
   return { caller, client };
 }

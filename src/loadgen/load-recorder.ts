@@ -21,6 +21,18 @@ export interface ThreadResult {
   readonly serviceHistogram: string;
   /** Open loop: how late the generator itself sent calls (actual minus scheduled), at most. */
   readonly maxSendLagUs: number;
+  /** Open loop: encoded histogram of every measured call's send lag (actual minus scheduled send), microseconds. */
+  readonly sendLagHistogram: string;
+  /** Open loop: measured calls sent more than the lag threshold late. */
+  readonly late: number;
+  /** Open loop: calls scheduled in the measured window and sent. */
+  readonly scheduled: number;
+  /** Open loop: calls the schedule put in the measured window that the generator, behind, never sent. */
+  readonly unsent: number;
+  /** Open loop: calls of the measured window not sent because --max-in-flight calls were in flight. */
+  readonly dropped: number;
+  /** Open loop: calls scheduled in each second of the measured window (the offered rate over time). */
+  readonly scheduledPerSecond: readonly number[];
   /** Calls finished in each second of the measured window (by finish time). */
   readonly okPerSecond: readonly number[];
   readonly failedPerSecond: readonly number[];
@@ -32,9 +44,14 @@ export interface ThreadResult {
 export class LoadRecorder {
   readonly corrected: Histogram = createLatencyHistogram();
   readonly service: Histogram = createLatencyHistogram();
+  readonly sendLag: Histogram = createLatencyHistogram();
   ok = 0;
   failed = 0;
+  late = 0;
+  droppedCount = 0;
   maxSendLagMs = 0;
+  private scheduledCount = 0;
+  private readonly scheduledPerSecond: number[] = [];
   private readonly failures = new Map<number, number>();
   private readonly okPerSecond: number[] = [];
   private readonly failedPerSecond: number[] = [];
@@ -43,20 +60,35 @@ export class LoadRecorder {
     private readonly open: boolean,
     /** The measured window's start, performance.now() clock. */
     readonly windowStart: number,
+    /** Open loop: a send later than this (ms) is late. */
+    private readonly maxLagMs: number = Number.POSITIVE_INFINITY,
   ) {}
+
+  /** Open loop: a call due at `dueAt` (inside the measured window) is being sent. */
+  scheduled(dueAt: number): void {
+    this.scheduledCount++;
+    bump(this.scheduledPerSecond, Math.floor((dueAt - this.windowStart) / 1000));
+  }
+
+  /** Open loop: a call of the measured window was due while the in-flight cap was reached: not sent. */
+  dropped(): void {
+    this.droppedCount++;
+  }
 
   /** Times are performance.now() milliseconds. */
   record(scheduledAt: number, sentAt: number, endedAt: number, code: number): void {
     const second = Math.floor((endedAt - this.windowStart) / 1000);
+    if (this.open) {
+      const lag = sentAt - scheduledAt;
+      this.sendLag.recordValue(Math.round(lag * 1000));
+      if (lag > this.maxSendLagMs) this.maxSendLagMs = lag;
+      if (lag > this.maxLagMs) this.late++;
+    }
     if (code === 0) {
       this.ok++;
       bump(this.okPerSecond, second);
       this.service.recordValue(Math.round((endedAt - sentAt) * 1000));
-      if (this.open) {
-        this.corrected.recordValue(Math.round((endedAt - scheduledAt) * 1000));
-        const lag = sentAt - scheduledAt;
-        if (lag > this.maxSendLagMs) this.maxSendLagMs = lag;
-      }
+      if (this.open) this.corrected.recordValue(Math.round((endedAt - scheduledAt) * 1000));
     } else {
       this.failed++;
       bump(this.failedPerSecond, second);
@@ -69,7 +101,7 @@ export class LoadRecorder {
     return this.open ? this.corrected : this.service;
   }
 
-  result(elapsedMs: number, unfinished: number, cpuStart: NodeJS.CpuUsage, cpuEnd: NodeJS.CpuUsage): ThreadResult {
+  result(elapsedMs: number, unfinished: number, cpuStart: NodeJS.CpuUsage, cpuEnd: NodeJS.CpuUsage, unsent = 0): ThreadResult {
     const failuresByCode: Record<string, number> = {};
     for (const [code, count] of this.failures) failuresByCode[String(code)] = count;
     const serviceHistogram = encodeHistogram(this.service);
@@ -84,6 +116,12 @@ export class LoadRecorder {
       correctedHistogram: this.open ? encodeHistogram(this.corrected) : serviceHistogram,
       serviceHistogram,
       maxSendLagUs: Math.round(this.maxSendLagMs * 1000),
+      sendLagHistogram: encodeHistogram(this.sendLag),
+      late: this.late,
+      scheduled: this.scheduledCount,
+      unsent,
+      dropped: this.droppedCount,
+      scheduledPerSecond: this.scheduledPerSecond.slice(),
       okPerSecond: this.okPerSecond.slice(),
       failedPerSecond: this.failedPerSecond.slice(),
       cpuStart,

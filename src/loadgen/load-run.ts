@@ -1,20 +1,33 @@
 /**
  * One thread's load loop. Closed loop: `concurrency` slots, each starting its next call when the last one ends.
- * Open loop: calls scheduled every 1/rate s from a fixed origin, each timed from its scheduled send time (so a
- * stall that keeps the generator from sending is charged to the calls it delayed, as wrk2 does) and from its actual
- * send time (service time). Calls that end are recorded only when they were due inside the measured window, which
- * starts after the warm-up.
+ * Open loop: calls scheduled at 1/rate(t) intervals from a fixed origin (rate-schedule.ts: constant, steps, ramp),
+ * sent in batches at timer wake-ups, each timed from its scheduled send time (so a stall that keeps the generator
+ * from sending is charged to the calls it delayed, as wrk2 does) and from its actual send time (service time); how
+ * late each went out is recorded too, so a generator that falls behind is caught. Calls that end are recorded only
+ * when they were due inside the measured window, which starts after the warm-up.
  */
 import type { Caller, Completion } from "./caller.js";
 import { codeOfFailure } from "./caller.js";
 import { LoadRecorder, type ThreadResult } from "./load-recorder.js";
+import { callsDue, constantRate, isConstant, type RateSchedule, rateAt } from "./rate-schedule.js";
+
+/** Open loop: calls sent in one turn of the event loop at most, so a backlog cannot starve the answers' I/O. */
+const MAX_CALLS_PER_TURN = 2048;
+/** Open loop: a call sent this much later than scheduled counts as late (the generator, not the server, held it). */
+export const DEFAULT_MAX_LAG_MS = 10;
 
 export interface ThreadPlan {
   readonly mode: "closed" | "open";
   /** Closed loop: calls in flight. */
   readonly concurrency: number;
-  /** Open loop: calls per second for this thread. */
+  /** Open loop: calls per second for this thread (constant rate; `schedule` overrides it). */
   readonly rate: number;
+  /** Open loop: this thread's rate over time (steps, ramp); default the constant `rate`. */
+  readonly schedule?: RateSchedule;
+  /** Open loop: sends later than this (ms) count as late; default DEFAULT_MAX_LAG_MS. */
+  readonly maxLagMs?: number;
+  /** Open loop: calls due while this many are in flight are not sent but counted as dropped; default unbounded. */
+  readonly maxInFlight?: number;
   /** Open loop: delay of this thread's first call, so several threads interleave their schedules. */
   readonly phaseMs: number;
   /** Exactly one of durationMs and requests is set: how long, or how many calls, to measure. */
@@ -32,6 +45,10 @@ export interface ProgressSnapshot {
   readonly p99Us: number;
   /** False during the warm-up. */
   readonly measuring: boolean;
+  /** Open loop: how far behind schedule the generator was at its last wake-up (ms; 0 when on time). */
+  readonly behindMs: number;
+  /** Open loop: measured calls sent more than the lag threshold late. */
+  readonly late: number;
 }
 
 /** A reusable call record; its bound callbacks are created once, not per call. */
@@ -55,7 +72,11 @@ class CallSlot implements Completion {
 
 export class LoadRun {
   private readonly open: boolean;
+  private readonly schedule: RateSchedule;
+  private readonly constantRate: boolean;
   private readonly intervalMs: number;
+  private readonly maxInFlight: number;
+  private behindMs = 0;
   private readonly free: CallSlot[] = [];
   private windowStart = 0;
   private stopAt = Number.POSITIVE_INFINITY;
@@ -81,7 +102,10 @@ export class LoadRun {
     private readonly plan: ThreadPlan,
   ) {
     this.open = plan.mode === "open";
-    this.intervalMs = this.open ? 1000 / plan.rate : 0;
+    this.schedule = plan.schedule ?? constantRate(plan.rate);
+    this.constantRate = isConstant(this.schedule);
+    this.intervalMs = this.open ? 1000 / this.schedule.start : 0;
+    this.maxInFlight = plan.maxInFlight ?? Number.POSITIVE_INFINITY;
   }
 
   /** Runs the warm-up and the measured window; resolves when every call has ended or the drain time is over. */
@@ -93,7 +117,7 @@ export class LoadRun {
     const now = performance.now();
     this.windowStart = now + this.plan.warmupMs;
     if (this.plan.durationMs !== undefined) this.stopAt = this.windowStart + this.plan.durationMs;
-    this.recorder = new LoadRecorder(this.open, this.windowStart);
+    this.recorder = new LoadRecorder(this.open, this.windowStart, this.plan.maxLagMs ?? DEFAULT_MAX_LAG_MS);
 
     if (this.plan.warmupMs > 0) {
       this.phaseTimers.push(setTimeout(() => (this.cpuStart = process.cpuUsage()), this.plan.warmupMs));
@@ -125,13 +149,15 @@ export class LoadRun {
 
   progress(): ProgressSnapshot {
     const recorder = this.recorder;
-    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false };
+    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0 };
     const histogram = recorder.primary;
     return {
       ok: recorder.ok,
       failed: recorder.failed,
       p99Us: histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(99),
       measuring: performance.now() >= this.windowStart,
+      behindMs: this.behindMs,
+      late: recorder.late,
     };
   }
 
@@ -174,6 +200,7 @@ export class LoadRun {
     if (dueAt >= this.windowStart) {
       this.issuedMeasured++;
       this.inFlightMeasured++;
+      if (this.open) this.recorder?.scheduled(dueAt);
     }
     try {
       this.caller(slot);
@@ -192,28 +219,37 @@ export class LoadRun {
     } while (slot.relaunch);
   }
 
+  /**
+   * One wake-up of the open loop: sends every call due by now in one go (the engine writes them together at the end
+   * of the turn), then sleeps on a timer until the next one is due. Timers have millisecond granularity, so a call
+   * may go out up to about a millisecond after its time; that wait is in its corrected latency, as in wrk2. When more
+   * calls are due than one turn may send, the loop yields to I/O and continues: the generator is behind.
+   */
   private onTick(): void {
     this.tickTimeout = undefined;
     this.tickImmediate = undefined;
     if (this.stopping) return;
     const now = performance.now();
-    while (this.nextDue <= now) {
+    let sent = 0;
+    while (this.nextDue <= now && sent < MAX_CALLS_PER_TURN) {
       if (!this.shouldIssue(this.nextDue)) {
         this.beginStop();
         return;
       }
-      this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, performance.now());
-      this.nextDue += this.intervalMs;
+      // A server that stopped answering must not make the generator hold calls until memory runs out.
+      if (this.inFlight < this.maxInFlight) this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, now);
+      else if (this.nextDue >= this.windowStart) this.recorder?.dropped();
+      this.nextDue += this.constantRate ? this.intervalMs : 1000 / rateAt(this.schedule, this.nextDue - this.windowStart);
+      sent++;
     }
+    this.behindMs = this.nextDue < now ? now - this.nextDue : 0;
     if (!this.shouldIssue(this.nextDue)) {
       this.beginStop(); // the schedule is over
       return;
     }
-    // Timers have millisecond granularity: sleep when the next call is a millisecond or more away, else yield
-    // to I/O and come straight back.
     const delay = this.nextDue - performance.now();
-    if (delay >= 1) this.tickTimeout = setTimeout(this.tick, Math.floor(delay));
-    else this.tickImmediate = setImmediate(this.tick);
+    if (delay <= 0) this.tickImmediate = setImmediate(this.tick);
+    else this.tickTimeout = setTimeout(this.tick, Math.max(1, Math.floor(delay)));
   }
 
   private beginStop(): void {
@@ -237,9 +273,20 @@ export class LoadRun {
     const cpuEnd = process.cpuUsage();
     const windowEnd = Math.max(Math.min(this.stopAt, this.stopIssueAt), this.lastEndAt);
     const elapsedMs = Math.max(0, windowEnd - this.windowStart);
-    const recorder = this.recorder ?? new LoadRecorder(this.open, this.windowStart);
-    const result = recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd);
+    const recorder = this.recorder ?? new LoadRecorder(this.open, this.windowStart, this.plan.maxLagMs ?? DEFAULT_MAX_LAG_MS);
+    const result = recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd, this.unsent());
     this.resolveRun?.(result);
+  }
+
+  /**
+   * Open loop, duration mode: calls the schedule put in the measured window that the generator never got to send
+   * (it was behind when the window closed). Zero when it kept up, or when the user stopped the run.
+   */
+  private unsent(): number {
+    if (!this.open || this.stopRequested || this.stopAt === Number.POSITIVE_INFINITY || this.nextDue >= this.stopAt) return 0;
+    const from = Math.max(0, this.nextDue - this.windowStart);
+    const to = this.stopAt - this.windowStart;
+    return Math.max(0, Math.round(callsDue(this.schedule, to) - callsDue(this.schedule, from)));
   }
 
   private clearTick(): void {

@@ -2,12 +2,12 @@
  * One load thread's whole life, the same in the main thread (--threads 1) and in a worker: its own client and
  * connections, a probe call (which also opens the first connection), then the load run on "go".
  */
+import type { CallSpec } from "./call-spec.js";
 import { createClientCaller } from "./client-caller.js";
 import { LoadRun, type ProgressSnapshot } from "./load-run.js";
 import type { ThreadResult } from "./load-recorder.js";
 import type { BenchOptions } from "./options.js";
-import { probe } from "./probe.js";
-import { encodeRequest } from "./request-message.js";
+import { probe, probeWithCaller } from "./probe.js";
 import { threadConnections, threadPlan } from "./thread-plan.js";
 
 export interface PreparedThread {
@@ -19,11 +19,11 @@ export interface PreparedThread {
 }
 
 /** Connects and probes; throws BenchRuntimeError when the target does not answer the first call. */
-export async function prepareThread(options: BenchOptions, index: number): Promise<PreparedThread> {
-  const { caller, client } = createClientCaller(options, threadConnections(options, index));
+export async function prepareThread(options: BenchOptions, spec: CallSpec, index: number): Promise<PreparedThread> {
+  const { caller, client } = createClientCaller(options, spec, threadConnections(options, index), index);
   try {
-    const { path, message } = encodeRequest(options);
-    await probe(client, options.target, path, message, options.timeoutMs);
+    if (spec.kind === "unary") await probe(client, options.target, spec.path, spec.request, options.timeoutMs, options.metadata);
+    else await probeWithCaller(caller, options.target, spec.path, options.timeoutMs);
   } catch (error) {
     await client.close(true);
     throw error;

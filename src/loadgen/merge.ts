@@ -12,6 +12,12 @@ export interface MergedResults {
   readonly corrected: Histogram;
   readonly service: Histogram;
   readonly maxSendLagUs: number;
+  readonly sendLag: Histogram;
+  readonly late: number;
+  readonly scheduled: number;
+  readonly unsent: number;
+  readonly dropped: number;
+  readonly scheduledPerSecond: readonly number[];
   readonly okPerSecond: readonly number[];
   readonly failedPerSecond: readonly number[];
   /** Process CPU over the union of the threads' windows, microseconds. */
@@ -26,6 +32,11 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
   let unfinished = 0;
   let elapsedMs = 0;
   let maxSendLagUs = 0;
+  let late = 0;
+  let scheduled = 0;
+  let unsent = 0;
+  let dropped = 0;
+  const scheduledPerSecond: number[] = [];
   const okPerSecond: number[] = [];
   const failedPerSecond: number[] = [];
   for (const result of results) {
@@ -34,6 +45,11 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     unfinished += result.unfinished;
     elapsedMs = Math.max(elapsedMs, result.elapsedMs);
     maxSendLagUs = Math.max(maxSendLagUs, result.maxSendLagUs);
+    late += result.late;
+    scheduled += result.scheduled;
+    unsent += result.unsent;
+    dropped += result.dropped;
+    addSeries(scheduledPerSecond, result.scheduledPerSecond);
     for (const [code, count] of Object.entries(result.failuresByCode)) {
       failuresByCode.set(Number(code), (failuresByCode.get(Number(code)) ?? 0) + count);
     }
@@ -52,6 +68,12 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     corrected: mergeEncodedHistograms(results.map((r) => r.correctedHistogram)),
     service: mergeEncodedHistograms(results.map((r) => r.serviceHistogram)),
     maxSendLagUs,
+    sendLag: mergeEncodedHistograms(results.map((r) => r.sendLagHistogram)),
+    late,
+    scheduled,
+    unsent,
+    dropped,
+    scheduledPerSecond,
     okPerSecond,
     failedPerSecond,
     cpuUserUs,

@@ -4,8 +4,10 @@
  */
 import { parseArgs } from "node:util";
 import { ENGINE_NAMES, type EngineName, isEngineName } from "../engine/registry.js";
+import { isReservedHeader } from "../protocol/metadata.js";
 import { AddressError, parseAddress } from "../transport/address.js";
 import { parseDuration } from "./duration.js";
+import { type RateSchedule, parseRateSchedule } from "./rate-schedule.js";
 import {
   DEFAULT_ALGORITHM_FOR_KEY_TYPE,
   DEFAULT_SIGN_ALGORITHM,
@@ -21,8 +23,23 @@ export class UsageError extends Error {
 export type BenchService = "echo" | "sign";
 
 export interface BenchOptions {
+  /** The first --target; `targets` has them all (calls are spread over them). */
   readonly target: string;
+  readonly targets: readonly string[];
   readonly service: BenchService;
+  /** --call package.Service/Method: any method, its schema from reflection or --proto; undefined = `service`. */
+  readonly call: string | undefined;
+  /** --call's request: JSON (protobuf JSON mapping, with {{counter}}/{{random}}/{{uuid}}), or a binary file. */
+  readonly data: string | undefined;
+  readonly dataFile: string | undefined;
+  readonly protoFiles: readonly string[];
+  readonly importPaths: readonly string[];
+  /** Sent with every call (--metadata "key: value"). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Streaming methods: requests per stream, their spacing, and when to close the stream. */
+  readonly stream: { readonly messages: number | undefined; readonly intervalMs: number; readonly durationMs: number | undefined };
+  /** tls:// targets: CA, client certificate and key files; insecure = accept any server certificate. */
+  readonly tls: { readonly ca: string | undefined; readonly cert: string | undefined; readonly key: string | undefined; readonly insecure: boolean };
   /** Sign only: command-line names (resolved, so both are set for sign). */
   readonly keyType: string | undefined;
   readonly algorithm: string | undefined;
@@ -30,7 +47,14 @@ export interface BenchOptions {
   /** "closed": `concurrency` calls in flight; "open": `rate` calls/s scheduled at fixed intervals. */
   readonly mode: "closed" | "open";
   readonly concurrency: number;
+  /** Open loop: calls/s at the start (the whole run for a constant rate). */
   readonly rate: number | undefined;
+  /** Open loop: the rate over time (constant, steps or ramp). */
+  readonly rateSchedule: RateSchedule | undefined;
+  /** Open loop: a call sent more than this many ms after its scheduled time is late (the generator fell behind). */
+  readonly maxLagMs: number;
+  /** Open loop: calls in flight at most (all threads); calls due beyond it are dropped, not sent. */
+  readonly maxInFlight: number;
   readonly connections: number;
   readonly threads: number;
   /** Exactly one of durationMs and requests is set. */
@@ -41,6 +65,8 @@ export interface BenchOptions {
   readonly timeoutMs: number | undefined;
   readonly jsonFile: string | undefined;
   readonly htmlFile: string | undefined;
+  /** HdrHistogram percentile text (.hgrm): the corrected latency here, the service time beside it (open loop). */
+  readonly hgrmFile: string | undefined;
   /** A fraction (0.01 = 1 %); undefined = never fail on errors. */
   readonly maxErrorRate: number | undefined;
   /** The client's HTTP/2 engine, by registry name; undefined = the client's default. */
@@ -59,19 +85,37 @@ export const DEFAULTS = {
   threads: 1,
   durationMs: 10_000,
   warmupMs: 1_000,
+  maxLagMs: 10,
+  /** Per connection: fastgrpc-server's SETTINGS_MAX_CONCURRENT_STREAMS, so open-loop calls rarely wait in the pool. */
+  maxInFlightPerConnection: 1_000,
 } as const;
 
 const MAX_THREADS = 256;
 const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 const OPTION_SPEC = {
-  target: { type: "string" },
+  target: { type: "string", multiple: true },
   service: { type: "string" },
+  call: { type: "string" },
+  data: { type: "string" },
+  "data-file": { type: "string" },
+  proto: { type: "string", multiple: true },
+  "import-path": { type: "string", multiple: true },
+  metadata: { type: "string", multiple: true },
+  "stream-messages": { type: "string" },
+  "stream-interval": { type: "string" },
+  "stream-duration": { type: "string" },
+  ca: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  insecure: { type: "boolean" },
   "key-type": { type: "string" },
   algorithm: { type: "string" },
   "payload-bytes": { type: "string" },
   concurrency: { type: "string" },
   rate: { type: "string" },
+  "max-lag": { type: "string" },
+  "max-in-flight": { type: "string" },
   connections: { type: "string" },
   threads: { type: "string" },
   duration: { type: "string" },
@@ -80,6 +124,7 @@ const OPTION_SPEC = {
   timeout: { type: "string" },
   json: { type: "string" },
   html: { type: "string" },
+  hgrm: { type: "string" },
   "max-error-rate": { type: "string" },
   engine: { type: "string" },
   probe: { type: "boolean" },
@@ -96,27 +141,58 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   if (values.help === true) return { help: true };
 
-  const target = values.target;
-  if (target === undefined) throw new UsageError("--target is required (tcp://HOST:PORT or vsock://CID:PORT)");
-  try {
-    parseAddress(target);
-  } catch (error) {
-    if (error instanceof AddressError) throw new UsageError(`--target: ${error.message}`);
-    throw error;
+  const targets = values.target ?? [];
+  const target = targets[0];
+  if (target === undefined) throw new UsageError("--target is required (tcp://HOST:PORT, tls://HOST:PORT or vsock://CID:PORT)");
+  for (const each of targets) {
+    try {
+      parseAddress(each);
+    } catch (error) {
+      if (error instanceof AddressError) throw new UsageError(`--target: ${error.message}`);
+      throw error;
+    }
   }
 
+  const call = values.call;
+  if (call !== undefined) {
+    for (const builtIn of ["service", "key-type", "algorithm", "payload-bytes"] as const) {
+      if (values[builtIn] !== undefined) throw new UsageError(`--${builtIn} is for the built-in services; --call sends --data instead`);
+    }
+    if (values.data !== undefined && values["data-file"] !== undefined) throw new UsageError("--data and --data-file cannot be used together");
+  } else {
+    for (const callOnly of ["data", "data-file", "proto", "import-path"] as const) {
+      if (values[callOnly] !== undefined) throw new UsageError(`--${callOnly} needs --call package.Service/Method`);
+    }
+  }
   const service = values.service ?? DEFAULTS.service;
   if (service !== "echo" && service !== "sign") throw new UsageError(`--service must be echo or sign, not "${service}"`);
   const { keyType, algorithm } = resolveSignChoice(service, values["key-type"], values.algorithm);
+  const metadata = metadataValue(values.metadata ?? []);
+  const stream = {
+    messages: optionalInteger("--stream-messages", values["stream-messages"], 1, Number.MAX_SAFE_INTEGER) ??
+      (values["stream-duration"] === undefined ? 1 : undefined),
+    intervalMs: values["stream-interval"] === undefined ? 0 : durationValue("--stream-interval", values["stream-interval"]),
+    durationMs: values["stream-duration"] === undefined ? undefined : durationValue("--stream-duration", values["stream-duration"]),
+  };
+  const tls = { ca: values.ca, cert: values.cert, key: values.key, insecure: values.insecure === true };
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new UsageError("--cert and --key go together");
+  if ((tls.ca !== undefined || tls.cert !== undefined || tls.insecure) && !targets.every((t) => t.startsWith("tls://"))) {
+    throw new UsageError("--ca, --cert, --key and --insecure apply to tls:// targets only");
+  }
 
   const payloadBytes = optionalInteger("--payload-bytes", values["payload-bytes"], 0, MAX_PAYLOAD_BYTES) ?? DEFAULTS.payloadBytes;
 
   if (values.concurrency !== undefined && values.rate !== undefined) {
     throw new UsageError("--concurrency (closed loop) and --rate (open loop) cannot be used together");
   }
-  const rate = values.rate === undefined ? undefined : positiveNumber("--rate", values.rate);
+  const rateSchedule = values.rate === undefined ? undefined : rateScheduleValue(values.rate);
+  const rate = rateSchedule?.start;
   const mode = rate === undefined ? "closed" : "open";
+  const maxLagMs = values["max-lag"] === undefined ? DEFAULTS.maxLagMs : durationValue("--max-lag", values["max-lag"]);
+  if (values["max-lag"] !== undefined && mode === "closed") throw new UsageError("--max-lag applies to the open loop (--rate)");
+  if (values["max-in-flight"] !== undefined && mode === "closed") throw new UsageError("--max-in-flight applies to the open loop (--rate)");
   const threads = optionalInteger("--threads", values.threads, 1, MAX_THREADS) ?? DEFAULTS.threads;
+  const maxInFlightText = values["max-in-flight"];
   const concurrency = optionalInteger("--concurrency", values.concurrency, 1, 1_000_000) ?? DEFAULTS.concurrency;
   if (mode === "closed" && concurrency < threads) {
     throw new UsageError(`--concurrency ${concurrency} is lower than --threads ${threads}: each thread needs a call in flight`);
@@ -125,6 +201,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (connections < threads) {
     throw new UsageError(`--connections ${connections} is lower than --threads ${threads}: each thread has its own connections`);
   }
+  const maxInFlight =
+    optionalInteger("--max-in-flight", maxInFlightText, 1, 100_000_000) ?? DEFAULTS.maxInFlightPerConnection * connections * targets.length;
+  if (maxInFlight < threads) throw new UsageError(`--max-in-flight ${maxInFlight} is lower than --threads ${threads}`);
 
   if (values.duration !== undefined && values.requests !== undefined) {
     throw new UsageError("--duration and --requests cannot be used together");
@@ -153,13 +232,25 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     help: false,
     options: {
       target,
+      targets,
       service,
+      call,
+      data: values.data,
+      dataFile: nonEmptyPath("--data-file", values["data-file"]),
+      protoFiles: values.proto ?? [],
+      importPaths: values["import-path"] ?? [],
+      metadata,
+      stream,
+      tls,
       keyType,
       algorithm,
       payloadBytes,
       mode,
       concurrency,
       rate,
+      rateSchedule,
+      maxLagMs,
+      maxInFlight,
       connections,
       threads,
       durationMs,
@@ -168,6 +259,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       timeoutMs,
       jsonFile: nonEmptyPath("--json", values.json),
       htmlFile: nonEmptyPath("--html", values.html),
+      hgrmFile: nonEmptyPath("--hgrm", values.hgrm),
       maxErrorRate,
       engine,
       probeOnly: values.probe === true,
@@ -238,10 +330,10 @@ function optionalInteger(name: string, text: string | undefined, min: number, ma
   return value;
 }
 
-function positiveNumber(name: string, text: string): number {
-  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${name} must be a number above zero, not "${text}"`);
-  return value;
+function rateScheduleValue(text: string): RateSchedule {
+  const schedule = parseRateSchedule(text);
+  if (typeof schedule === "string") throw new UsageError(`--rate ${schedule}`);
+  return schedule;
 }
 
 function durationValue(name: string, text: string): number {
@@ -268,6 +360,21 @@ function errorRateValue(text: string): number {
     throw new UsageError(`--max-error-rate must be a fraction from 0 to 1 (or a percentage such as 1%), not "${text}"`);
   }
   return value;
+}
+
+/** --metadata "key: value" (or key=value), repeatable; keys are lower-cased as HTTP/2 requires. */
+function metadataValue(entries: readonly string[]): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^\s*([^:=\s]+)\s*[:=]\s?(.*)$/.exec(entry);
+    const key = match?.[1]?.toLowerCase();
+    if (match === null || key === undefined || !/^[0-9a-z_.-]+$/.test(key)) {
+      throw new UsageError(`--metadata must be "key: value" with a key of a-z 0-9 _ . -, not "${entry}"`);
+    }
+    if (isReservedHeader(key)) throw new UsageError(`--metadata ${key} is reserved by gRPC or HTTP/2`);
+    metadata[key] = match[2] ?? "";
+  }
+  return metadata;
 }
 
 function nonEmptyPath(name: string, text: string | undefined): string | undefined {

@@ -2,6 +2,8 @@
 import { formatCount, formatLatency, formatPercent } from "./format.js";
 import type { ProgressSnapshot } from "./load-run.js";
 
+const BEHIND_SHOWN_MS = 5;
+
 export class ProgressLine {
   private lastCount = 0;
   private lastAt: number | undefined;
@@ -30,7 +32,9 @@ export class ProgressLine {
     this.lastAt = now;
     const p99 = count === 0 ? "-" : formatLatency(snapshot.p99Us);
     const errors = count === 0 ? "0" : `${formatCount(snapshot.failed)} (${formatPercent(snapshot.failed / count)})`;
-    return `${elapsedS}s  ${rate} calls/s  p99 ${p99}  errors ${errors}`;
+    // Behind by more than a timer tick or two: the generator, not the server, is the limit right now.
+    const behind = snapshot.behindMs >= BEHIND_SHOWN_MS ? `  GENERATOR ${formatLatency(snapshot.behindMs * 1000)} BEHIND` : "";
+    return `${elapsedS}s  ${rate} calls/s  p99 ${p99}  errors ${errors}${behind}`;
   }
 
   /** Erases the line so the final table starts clean. */

@@ -6,7 +6,7 @@ import { formatDuration } from "./duration.js";
 import { formatCount, formatLatency, formatPercent, formatRate } from "./format.js";
 import type { CurvePoint, LatencySummary } from "./histogram.js";
 import type { BenchReport } from "./report.js";
-import { describeLoad } from "./report-text.js";
+import { describeLoad, invalidLatencyWarning } from "./report-text.js";
 import { type Series, barChart, escapeXml, lineChart, niceTicks } from "./svg-chart.js";
 
 const CORRECTED_COLOR = "#d62728";
@@ -31,7 +31,7 @@ th:first-child,td:first-child{text-align:left}h2{margin-top:1.6em;font-size:1.1e
 </style></head><body>
 <h1>${escapeXml(title)}</h1>
 <p>${escapeXml(report.options.target)} · ${escapeXml(describeLoad(report))} · ${escapeXml(report.date)}</p>
-${summaryTable(report)}
+${invalidBanner(report)}${summaryTable(report)}
 <h2>Latency by percentile</h2>
 ${percentileChart(report)}
 <p class="note">${
@@ -42,10 +42,17 @@ ${percentileChart(report)}
 ${latencyTable(report)}
 <h2>Calls ended per second</h2>
 ${rateChart(report)}
+${offeredChart(report)}
 <h2>Options</h2>
 <pre>${escapeXml(JSON.stringify(report.options, null, 2))}</pre>
 </body></html>
 `;
+}
+
+function invalidBanner(report: BenchReport): string {
+  const lines = invalidLatencyWarning(report);
+  if (lines.length === 0) return "";
+  return `<p style="border:2px solid ${CORRECTED_COLOR};padding:.6em;font-weight:bold">${escapeXml(lines.join(" "))}</p>\n`;
 }
 
 function summaryTable(report: BenchReport): string {
@@ -56,6 +63,14 @@ function summaryTable(report: BenchReport): string {
     ["offered rate", report.offeredRate === null ? "closed loop" : `${formatRate(report.offeredRate)} calls/s`],
     ["client CPU", `${report.cpu.cores.toFixed(2)} cores, ${report.cpu.perCallUs.toFixed(1)} us per call`],
   ];
+  const lag = report.generatorLag;
+  if (lag !== null && lag !== undefined) {
+    rows.push([
+      "send lag",
+      `p50 ${formatLatency(lag.p50Us)}, p99 ${formatLatency(lag.p99Us)}, max ${formatLatency(lag.maxUs)}; ` +
+        `${formatCount(lag.late)} calls more than ${lag.thresholdMs} ms late, ${formatCount(lag.unsent)} due never sent`,
+    ]);
+  }
   if (report.unfinished > 0) rows.push(["unanswered at the end", formatCount(report.unfinished)]);
   if (failures.length > 0) rows.push(["failures", failures.map(([name, n]) => `${name} ${formatCount(n)}`).join(", ")]);
   return `<table>${rows.map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`).join("")}</table>`;
@@ -108,26 +123,38 @@ function percentileChart(report: BenchReport): string {
 
 /** Calls per second, bar by bar; the last second is usually partial, so each bar is its count over its length. */
 function rateChart(report: BenchReport): string {
-  const ok = report.perSecond.ok;
-  const failed = report.perSecond.failed;
-  const buckets = Math.max(ok.length, failed.length, 1);
+  return perSecondChart(report, "calls ended per second", [
+    { label: "OK", color: SERVICE_COLOR, counts: report.perSecond.ok },
+    { label: "failed", color: FAILED_COLOR, counts: report.perSecond.failed },
+  ]);
+}
+
+/** Open loop: the calls the schedule put in each second (the offered rate over time, steps and ramps included). */
+function offeredChart(report: BenchReport): string {
+  if (report.mode !== "open") return "";
+  const chart = perSecondChart(report, "calls due per second", [{ label: "scheduled", color: CORRECTED_COLOR, counts: report.perSecond.scheduled }]);
+  return `<h2>Calls due per second (offered)</h2>\n${chart}`;
+}
+
+function perSecondChart(
+  report: BenchReport,
+  title: string,
+  series: ReadonlyArray<{ label: string; color: string; counts: readonly number[] }>,
+): string {
+  const buckets = Math.max(1, ...series.map((s) => s.counts.length));
   const lengthOf = (i: number) => Math.min(1, Math.max(0.001, (report.elapsedMs - i * 1000) / 1000));
   const toBars = (counts: readonly number[]) => counts.map((n, i) => ({ x: i, width: lengthOf(i), value: n / lengthOf(i) }));
-  const okBars = toBars(ok);
-  const failedBars = toBars(failed);
-  const maxRate = Math.max(1, ...Array.from({ length: buckets }, (_, i) => (okBars[i]?.value ?? 0) + (failedBars[i]?.value ?? 0)));
+  const bars = series.map((s) => ({ label: s.label, color: s.color, bars: toBars(s.counts) }));
+  const maxRate = Math.max(1, ...Array.from({ length: buckets }, (_, i) => bars.reduce((sum, s) => sum + (s.bars[i]?.value ?? 0), 0)));
   const yTicks = niceTicks(maxRate, (v) => formatCount(v));
   const span = Math.max(report.elapsedMs / 1000, buckets - 1 + lengthOf(buckets - 1));
   const step = Math.max(1, Math.ceil(span / 10));
   const xTicks: Array<[number, string]> = [];
   for (let s = 0; s <= span; s += step) xTicks.push([s, `${s}s`]);
   return barChart(
-    "calls ended per second",
+    title,
     { min: 0, max: span, ticks: xTicks, title: "second of the measured window" },
     { min: 0, max: yTicks[yTicks.length - 1]?.[0] ?? maxRate, ticks: yTicks, title: "calls/s" },
-    [
-      { label: "OK", color: SERVICE_COLOR, bars: okBars },
-      { label: "failed", color: FAILED_COLOR, bars: failedBars },
-    ],
+    bars,
   );
 }

@@ -2,7 +2,8 @@
 import { formatDuration } from "./duration.js";
 import { formatCount, formatLatency, formatPercent, formatRate } from "./format.js";
 import type { LatencySummary } from "./histogram.js";
-import type { BenchReport } from "./report.js";
+import { describeSchedule } from "./rate-schedule.js";
+import { type BenchReport, MAX_LATE_FRACTION } from "./report.js";
 
 const COLUMNS: ReadonlyArray<[string, (s: LatencySummary) => number]> = [
   ["min", (s) => s.minUs],
@@ -41,9 +42,16 @@ export function renderTable(report: BenchReport): string {
     rows.push(["per call", ...COLUMNS.map(([, pick]) => formatLatency(pick(report.latency.service)))]);
   }
   lines.push(...alignColumns(rows).map((row) => `  ${row}`));
-  if (report.mode === "open") {
+  const lag = report.generatorLag;
+  if (lag !== null) {
     lines.push("  (corrected: from the scheduled send time, stalls included; service: from the actual send)");
-    if (report.maxSendLagUs >= 1000) lines.push(`  the generator sent up to ${formatLatency(report.maxSendLagUs)} behind schedule`);
+    lines.push(
+      `  send lag   p50 ${formatLatency(lag.p50Us)}, p99 ${formatLatency(lag.p99Us)}, max ${formatLatency(lag.maxUs)};` +
+        ` ${formatCount(lag.late)} calls sent more than ${lag.thresholdMs} ms late` +
+        (lag.unsent > 0 ? `, ${formatCount(lag.unsent)} due never sent` : "") +
+        (lag.dropped > 0 ? `, ${formatCount(lag.dropped)} dropped at --max-in-flight` : ""),
+    );
+    if (!report.latencyValid) lines.push(...invalidLatencyWarning(report).map((line) => `  ${line}`));
   }
   const failures = Object.entries(report.statusCodes).filter(([name]) => name !== "OK");
   if (failures.length > 0) {
@@ -56,11 +64,37 @@ export function renderTable(report: BenchReport): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Why the corrected latency of an open loop that fell behind must not be read as the server's. */
+export function invalidLatencyWarning(report: BenchReport): string[] {
+  const lag = report.generatorLag;
+  if (lag === null || report.latencyValid) return [];
+  if (lag.dropped > 0 && lag.lateFraction <= MAX_LATE_FRACTION) {
+    return [
+      `LATENCY INVALID: ${formatCount(lag.dropped)} calls were not sent because ${formatCount(lag.maxInFlight)} were`,
+      "in flight (--max-in-flight): the server did not keep up with --rate, and the latency leaves out the calls",
+      "that would have waited longest. Lower --rate, or raise --connections or --max-in-flight if the server allows.",
+    ];
+  }
+  return [
+    `LATENCY INVALID: the generator fell behind its schedule (${formatPercent(lag.lateFraction)} of the calls due were`,
+    `sent more than ${lag.thresholdMs} ms late or never, up to ${formatLatency(lag.maxUs)} late): the corrected latency is`,
+    "the generator's backlog, not the server's. Lower --rate or add --threads.",
+  ];
+}
+
 export function describeLoad(report: BenchReport): string {
   const o = report.options;
-  const load = o.mode === "open" ? `open loop at ${formatRate(o.rate ?? 0)} calls/s` : `closed loop, ${o.concurrency} in flight`;
+  const load =
+    o.mode === "open"
+      ? `open loop at ${o.rateSchedule === undefined ? `${formatRate(o.rate ?? 0)} calls/s` : describeSchedule(o.rateSchedule)}`
+      : `closed loop, ${o.concurrency} in flight`;
   const extent = o.requests !== undefined ? `${formatCount(o.requests)} calls` : formatDuration(o.durationMs ?? 0);
-  const what = o.service === "sign" ? `sign ${o.algorithm ?? ""} (${o.payloadBytes} B)` : `echo ${o.payloadBytes} B`;
+  const what =
+    o.call !== undefined
+      ? `${(report.call.kind ?? "unary").replace("_", " ")} ${o.call} (${report.call.requestBytes} B request)`
+      : o.service === "sign"
+        ? `sign ${o.algorithm ?? ""} (${o.payloadBytes} B)`
+        : `echo ${o.payloadBytes} B`;
   return (
     `${what}, ${load}, ${plural(o.connections, "connection")}, ${plural(o.threads, "thread")}, ` +
     `${extent} after ${formatDuration(o.warmupMs)} warm-up`

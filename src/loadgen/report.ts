@@ -4,15 +4,37 @@
  */
 import { codeName } from "../errors/codes.js";
 import { type CurvePoint, encodeHistogram, type LatencySummary, percentileCurve, summarize } from "./histogram.js";
+import type { MethodKind } from "./call-spec.js";
 import type { MergedResults } from "./merge.js";
 import type { BenchOptions } from "./options.js";
+import { callsDue, isConstant } from "./rate-schedule.js";
+
+/** Open loop: latency is reported invalid when more than this share of the calls were sent late by the generator. */
+export const MAX_LATE_FRACTION = 0.01;
+
+export interface GeneratorLag {
+  /** Send lag (actual minus scheduled send) of the measured calls, microseconds. */
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly maxUs: number;
+  /** The threshold (--max-lag) and the calls sent later than it. */
+  readonly thresholdMs: number;
+  readonly late: number;
+  /** Calls of the measured window the generator never sent (it was still behind when the window closed). */
+  readonly unsent: number;
+  /** (late + unsent) / (ended + unsent). */
+  readonly lateFraction: number;
+  /** Calls not sent because --max-in-flight calls were already in flight (the server did not keep up). */
+  readonly dropped: number;
+  readonly maxInFlight: number;
+}
 
 export interface BenchReport {
   readonly tool: "fastgrpc-bench";
   /** When the run ended, ISO 8601. */
   readonly date: string;
   readonly options: BenchOptions;
-  readonly call: { readonly path: string; readonly requestBytes: number };
+  readonly call: { readonly path: string; readonly requestBytes: number; readonly kind?: MethodKind };
   readonly mode: "closed" | "open";
   /** The measured window, warm-up excluded (ms). */
   readonly elapsedMs: number;
@@ -37,10 +59,19 @@ export interface BenchReport {
   readonly latency: { readonly corrected: LatencySummary; readonly service: LatencySummary };
   /** Open loop: how far behind schedule the generator sent a call, at most (us); 0 in the closed loop. */
   readonly maxSendLagUs: number;
+  /** Open loop: how late the generator sent calls; null in the closed loop. */
+  readonly generatorLag: GeneratorLag | null;
+  /**
+   * False when the generator fell behind its schedule (more than MAX_LATE_FRACTION of the calls sent more than
+   * --max-lag late): the corrected latency then measures the generator's backlog, not the server. False too when
+   * calls were dropped at --max-in-flight: the latency leaves out the calls that would have waited longest.
+   */
+  readonly latencyValid: boolean;
   /** The percentile curves, p0 to p99.99 on the log axis x = log10(1/(1-p)). */
   readonly percentileCurves: { readonly corrected: CurvePoint[]; readonly service: CurvePoint[] };
   /** Calls that ended in each second of the measured window. */
-  readonly perSecond: { readonly ok: readonly number[]; readonly failed: readonly number[] };
+  /** Calls that ended in each second of the measured window; open loop: calls scheduled in each second too. */
+  readonly perSecond: { readonly ok: readonly number[]; readonly failed: readonly number[]; readonly scheduled: readonly number[] };
   /** Client process CPU (all threads) during the measured window. */
   readonly cpu: {
     readonly userMs: number;
@@ -59,7 +90,7 @@ export interface BenchReport {
 export function buildReport(
   options: BenchOptions,
   merged: MergedResults,
-  call: { path: string; requestBytes: number },
+  call: { path: string; requestBytes: number; kind?: MethodKind },
   endedAt: Date = new Date(),
 ): BenchReport {
   const count = merged.ok + merged.failed;
@@ -69,6 +100,22 @@ export function buildReport(
   if (merged.ok > 0) statusCodes.OK = merged.ok;
   for (const [code, n] of [...merged.failuresByCode].sort((a, b) => b[1] - a[1])) statusCodes[codeName(code)] = n;
   const cpuUs = merged.cpuUserUs + merged.cpuSystemUs;
+  const open = options.mode === "open";
+  const due = count + merged.unsent;
+  const lateFraction = due === 0 ? 0 : (merged.late + merged.unsent) / due;
+  const generatorLag: GeneratorLag | null = open
+    ? {
+        p50Us: merged.sendLag.totalCount === 0 ? 0 : merged.sendLag.getValueAtPercentile(50),
+        p99Us: merged.sendLag.totalCount === 0 ? 0 : merged.sendLag.getValueAtPercentile(99),
+        maxUs: merged.maxSendLagUs,
+        thresholdMs: options.maxLagMs,
+        late: merged.late,
+        unsent: merged.unsent,
+        lateFraction: round(lateFraction, 6),
+        dropped: merged.dropped,
+        maxInFlight: options.maxInFlight,
+      }
+    : null;
   return {
     tool: "fastgrpc-bench",
     date: endedAt.toISOString(),
@@ -81,13 +128,16 @@ export function buildReport(
     failed: merged.failed,
     unfinished: merged.unfinished,
     errorRate,
-    offeredRate: options.mode === "open" ? (options.rate ?? null) : null,
+    offeredRate: open ? offeredRate(options) : null,
     achievedRate: seconds > 0 ? round(count / seconds, 1) : 0,
     statusCodes,
     latency: { corrected: summarize(merged.corrected), service: summarize(merged.service) },
     maxSendLagUs: merged.maxSendLagUs,
+    generatorLag,
+    // Dropped calls would have had the worst latencies: without them the corrected figures are too good.
+    latencyValid: !open || (lateFraction <= MAX_LATE_FRACTION && merged.dropped === 0),
     percentileCurves: { corrected: percentileCurve(merged.corrected), service: percentileCurve(merged.service) },
-    perSecond: { ok: merged.okPerSecond, failed: merged.failedPerSecond },
+    perSecond: { ok: merged.okPerSecond, failed: merged.failedPerSecond, scheduled: merged.scheduledPerSecond },
     cpu: {
       userMs: round(merged.cpuUserUs / 1000, 1),
       systemMs: round(merged.cpuSystemUs / 1000, 1),
@@ -97,6 +147,14 @@ export function buildReport(
     histograms: { corrected: encodeHistogram(merged.corrected), service: encodeHistogram(merged.service) },
     maxErrorRateExceeded: options.maxErrorRate !== undefined && errorRate > options.maxErrorRate,
   };
+}
+
+/** The mean rate asked for over the measured window (the rate itself when constant). */
+function offeredRate(options: BenchOptions): number | null {
+  const schedule = options.rateSchedule;
+  if (schedule === undefined) return options.rate ?? null;
+  if (isConstant(schedule) || options.durationMs === undefined) return schedule.start;
+  return round((callsDue(schedule, options.durationMs) * 1000) / options.durationMs, 1);
 }
 
 function round(value: number, digits: number): number {

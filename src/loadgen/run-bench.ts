@@ -10,7 +10,9 @@ import { mergeResults } from "./merge.js";
 import type { BenchOptions } from "./options.js";
 import { BenchRuntimeError } from "./probe.js";
 import { type BenchReport, buildReport } from "./report.js";
-import { encodeRequest } from "./request-message.js";
+import type { GrpcClient } from "../client/client.js";
+import { createBenchClient } from "./bench-client.js";
+import { type CallSpec, resolveCallSpec } from "./call-spec.js";
 import type { FromWorker, ToWorker, WorkerInput } from "./worker-protocol.js";
 
 export interface RunHooks {
@@ -23,19 +25,30 @@ export interface RunHooks {
 const PROGRESS_INTERVAL_MS = 1_000;
 
 export async function runBench(options: BenchOptions, hooks: RunHooks = {}): Promise<BenchReport> {
-  const results = options.threads === 1 ? await runInThisThread(options, hooks) : await runInWorkers(options, hooks);
-  const { path, message } = encodeRequest(options);
-  return buildReport(options, mergeResults(results), { path, requestBytes: message.length });
+  const spec = await resolveSpec(options);
+  const results = options.threads === 1 ? await runInThisThread(options, spec, hooks) : await runInWorkers(options, spec, hooks);
+  return buildReport(options, mergeResults(results), { path: spec.path, requestBytes: spec.request.length, kind: spec.kind });
 }
 
 /** Makes only the probe call (--probe). Throws BenchRuntimeError when it fails. */
 export async function probeOnly(options: BenchOptions): Promise<void> {
-  const thread = await prepareThread({ ...options, threads: 1, connections: 1 }, 0);
+  const single = { ...options, threads: 1, connections: 1 };
+  const thread = await prepareThread(single, await resolveSpec(single), 0);
   await thread.close();
 }
 
-async function runInThisThread(options: BenchOptions, hooks: RunHooks): Promise<ThreadResult[]> {
-  const thread = await prepareThread(options, 0);
+/** The call every thread makes; a schema lookup through reflection uses a client of its own, closed after. */
+async function resolveSpec(options: BenchOptions): Promise<CallSpec> {
+  let client: GrpcClient | undefined;
+  try {
+    return await resolveCallSpec(options, () => (client ??= createBenchClient(options, 1)));
+  } finally {
+    await client?.close(true);
+  }
+}
+
+async function runInThisThread(options: BenchOptions, spec: CallSpec, hooks: RunHooks): Promise<ThreadResult[]> {
+  const thread = await prepareThread(options, spec, 0);
   const onAbort = () => thread.stop();
   hooks.signal?.addEventListener("abort", onAbort);
   const onProgress = hooks.onProgress;
@@ -50,13 +63,13 @@ async function runInThisThread(options: BenchOptions, hooks: RunHooks): Promise<
   }
 }
 
-async function runInWorkers(options: BenchOptions, hooks: RunHooks): Promise<ThreadResult[]> {
+async function runInWorkers(options: BenchOptions, spec: CallSpec, hooks: RunHooks): Promise<ThreadResult[]> {
   const workers: Worker[] = [];
   for (let index = 0; index < options.threads; index++) {
-    const workerData: WorkerInput = { options, index };
+    const workerData: WorkerInput = { options, spec, index };
     workers.push(new Worker(new URL("./worker-main.js", import.meta.url), { workerData }));
   }
-  const latest: ProgressSnapshot[] = workers.map(() => ({ ok: 0, failed: 0, p99Us: 0, measuring: false }));
+  const latest: ProgressSnapshot[] = workers.map(() => ({ ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0 }));
   const send = (message: ToWorker) => {
     for (const worker of workers) worker.postMessage(message);
   };
@@ -117,11 +130,15 @@ function sumProgress(snapshots: readonly ProgressSnapshot[]): ProgressSnapshot {
   let failed = 0;
   let p99Us = 0;
   let measuring = false;
+  let behindMs = 0;
+  let late = 0;
   for (const s of snapshots) {
+    behindMs = Math.max(behindMs, s.behindMs);
+    late += s.late;
     ok += s.ok;
     failed += s.failed;
     p99Us = Math.max(p99Us, s.p99Us);
     measuring ||= s.measuring;
   }
-  return { ok, failed, p99Us, measuring };
+  return { ok, failed, p99Us, measuring, behindMs, late };
 }

@@ -1,6 +1,7 @@
 /** How the run's totals (concurrency, rate, requests, connections) are shared out among the threads. */
 import type { BenchOptions } from "./options.js";
 import type { ThreadPlan } from "./load-run.js";
+import { scaleSchedule } from "./rate-schedule.js";
 
 /** Thread `index`'s share of `total` when split as evenly as possible over `parts`. */
 /** How long calls without a deadline may take to answer after the last send. */
@@ -17,6 +18,9 @@ export function threadPlan(options: BenchOptions, index: number): ThreadPlan {
     mode: options.mode,
     concurrency: shareOf(options.concurrency, threads, index),
     rate: rate / threads,
+    ...(options.rateSchedule === undefined ? {} : { schedule: scaleSchedule(options.rateSchedule, 1 / threads) }),
+    maxLagMs: options.maxLagMs,
+    maxInFlight: shareOf(options.maxInFlight, threads, index),
     // Thread i's calls fall between thread i-1's, so together they keep the fixed interval 1/rate.
     phaseMs: rate > 0 ? (index * 1000) / rate : 0,
     durationMs: options.durationMs,

@@ -5,11 +5,25 @@ import { KEY_TYPES, SIGNATURE_ALGORITHMS } from "./sign-algorithms.js";
 
 export const USAGE = `Usage: fastgrpc-bench --target URL [options]
 
-Load generator for fastgrpc servers (and any gRPC server with fastgrpc's Echo or Crypto service).
+Load generator for any gRPC server: fastgrpc's Echo and Sign built in, any other method with --call.
 
 Target and call:
-  --target URL          tcp://HOST:PORT or vsock://CID:PORT (required)
-  --service NAME        echo | sign (default ${DEFAULTS.service})
+  --target URL          tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT (required; repeat it to spread the
+                        connections over several targets)
+  --call SVC/METHOD     any method, package.Service/Method; its schema from server reflection (v1, then v1alpha)
+                        or from --proto. Unary, server, client and bidi streaming
+  --data JSON           --call's request in protobuf's JSON mapping (default {}); strings may hold {{counter}},
+                        {{random}} or {{uuid}}, filled per call
+  --data-file FILE      --call's request as binary protobuf, sent as it is
+  --proto FILE          .proto file that defines --call's service (repeatable; needs the optional protobufjs)
+  --import-path DIR     where --proto's imports are looked for (repeatable)
+  --metadata "K: V"     sent with every call (repeatable)
+  --stream-messages N   client/bidi streams: requests per stream (default 1; unlimited with --stream-duration)
+  --stream-interval D   streams: pause between two requests (default 0)
+  --stream-duration D   streams: close each stream after D (server streams are cancelled then, and count as OK)
+  --ca FILE, --cert FILE, --key FILE   tls:// targets: CA to trust, client certificate and key
+  --insecure            tls:// targets: accept any server certificate (testing only)
+  --service NAME        built-in call: echo | sign (default ${DEFAULTS.service})
   --key-type NAME       sign: ${[...KEY_TYPES.keys()].join(" | ")} (default: the algorithm's)
   --algorithm NAME      sign: ${[...SIGNATURE_ALGORITHMS.keys()].join(" | ")}
                         (default ecdsa-p256-sha256-asn1, or the key type's first)
@@ -18,7 +32,12 @@ Target and call:
 Load (closed loop by default):
   --concurrency N       closed loop: N calls in flight in total (default ${DEFAULTS.concurrency})
   --rate R              open loop: R calls/s in total at fixed intervals; latency is timed from each call's
-                        scheduled send (coordinated omission corrected, as wrk2) and the service time beside it
+                        scheduled send (coordinated omission corrected, as wrk2) and the service time beside it.
+                        Steps: A:B:S/D (from A, +S every D up to B); ramp: A:B/D (A to B over D); then B is held
+  --max-lag D           open loop: a call sent more than D after its time is late; when over 1% are, the report
+                        marks the latency invalid (the generator fell behind) (default ${DEFAULTS.maxLagMs}ms)
+  --max-in-flight N     open loop: calls in flight at most; calls due beyond it are dropped, not sent, and the
+                        latency is marked invalid: the server did not keep up (default ${DEFAULTS.maxInFlightPerConnection} per connection)
   --connections C       HTTP/2 connections in total, shared out among the threads (default: one per thread)
   --threads T           load threads (worker_threads), each with its own event loop and connections (default 1)
   --duration D          measure for D: 10s, 500ms, 1m (default 10s)
@@ -30,6 +49,9 @@ Load (closed loop by default):
 Output:
   --json FILE           write the full report as JSON
   --html FILE           write a self-contained HTML page with the latency curve and the rate per second
+  --hgrm FILE           write HdrHistogram's percentile text (.hgrm, ms) of the latency; in the open loop the
+                        corrected latency goes to FILE and the service time to FILE's .service.hgrm sibling
+  --compare A.json B.json   print two --json reports side by side with the change of each figure, and exit
   --max-error-rate X    exit 3 when failed/total exceeds X (a fraction such as 0.01, or 1%)
   --probe               make one call, report whether it succeeded, and exit
   -h, --help            show this help

@@ -12,7 +12,7 @@ function post(message: FromWorker): void {
 async function main(input: WorkerInput): Promise<void> {
   let thread: PreparedThread;
   try {
-    thread = await prepareThread(input.options, input.index);
+    thread = await prepareThread(input.options, input.spec, input.index);
   } catch (error) {
     post({ type: "error", message: error instanceof Error ? error.message : String(error) });
     return;

@@ -32,6 +32,8 @@ export interface TlsClientOptions {
   key?: Pem;
   /** The name the server certificate must carry (default: the target's host). */
   servername?: string;
+  /** false: accept any server certificate (load generators' --insecure; never for real clients). Default true. */
+  rejectUnauthorized?: boolean;
 }
 
 const MIN_VERSION = "TLSv1.2";
@@ -101,6 +103,7 @@ export function tlsTransport(options: { server?: TlsServerOptions; client?: TlsC
           ...(client.ca !== undefined ? { ca: client.ca } : {}),
           ...(client.cert !== undefined ? { cert: client.cert } : {}),
           ...(client.key !== undefined ? { key: client.key } : {}),
+          ...(client.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
         });
       } catch (error) {
         return Promise.reject(error);

@@ -164,4 +164,26 @@ describe("fastgrpc-bench command line", () => {
       await signer.shutdown(0);
     }
   });
+
+  it("an open loop writes .hgrm files and --compare prints two JSON reports side by side", async () => {
+    const a = join(dir, "a.json");
+    const b = join(dir, "b.json");
+    const hgrm = join(dir, "a.hgrm");
+    const first = await bench("--target", target, "--rate", "200", "--duration", "500ms", "--warmup", "0s", "--json", a, "--hgrm", hgrm);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /send lag\s+p50 .* sent more than 10 ms late/);
+    assert.match(await readFile(hgrm, "utf8"), /Value\s+Percentile\s+TotalCount/);
+    assert.match(await readFile(join(dir, "a.service.hgrm"), "utf8"), /#\[Max\s+=/);
+    const second = await bench("--target", target, "--rate", "400", "--duration", "500ms", "--warmup", "0s", "--json", b);
+    assert.equal(second.code, 0, second.stderr);
+    const compared = await bench("--compare", a, b);
+    assert.equal(compared.code, 0, compared.stderr);
+    assert.match(compared.stdout, /achieved calls\/s\s+\S+\s+\S+\s+\+\d/);
+    assert.match(compared.stdout, /corrected p99\.99/);
+    const missing = await bench("--compare", a, join(dir, "nope.json"));
+    assert.equal(missing.code, 1);
+    assertOneLineError(missing.stderr, /cannot read .*nope\.json/);
+    const arity = await bench("--compare", a);
+    assert.equal(arity.code, 2);
+  });
 });

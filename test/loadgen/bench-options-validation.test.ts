@@ -21,6 +21,30 @@ function rejects(argv: string[], message: RegExp): void {
 const T = ["--target", "tcp://127.0.0.1:50051"];
 
 describe("fastgrpc-bench options", () => {
+  it("takes any method, several targets, metadata, stream shapes, TLS and a rate schedule", () => {
+    const o = parse(
+      "--target", "tls://a.example:443", "--target", "tls://b.example:443", "--call", "pkg.v1.Svc/Do", "--data", '{"x":1}',
+      "--proto", "svc.proto", "--import-path", "protos", "--metadata", "X-Tenant: blue", "--metadata", "trace=1",
+      "--stream-messages", "5", "--stream-interval", "10ms", "--insecure", "--rate", "1000:5000:1000/10s", "--max-lag", "20ms",
+    );
+    assert.deepEqual(o.targets, ["tls://a.example:443", "tls://b.example:443"]);
+    assert.equal(o.target, "tls://a.example:443");
+    assert.equal(o.call, "pkg.v1.Svc/Do");
+    assert.deepEqual(o.protoFiles, ["svc.proto"]);
+    assert.deepEqual(o.importPaths, ["protos"]);
+    assert.deepEqual(o.metadata, { "x-tenant": "blue", trace: "1" });
+    assert.deepEqual(o.stream, { messages: 5, intervalMs: 10, durationMs: undefined });
+    assert.equal(o.tls.insecure, true);
+    assert.deepEqual(o.rateSchedule, { start: 1000, end: 5000, step: 1000, periodMs: 10_000 });
+    assert.equal(o.rate, 1000);
+    assert.equal(o.mode, "open");
+    assert.equal(o.maxLagMs, 20);
+    assert.equal(o.maxInFlight, 2_000, "1,000 per connection, one connection to each of two targets");
+    assert.equal(parse(...T, "--rate", "10", "--connections", "3").maxInFlight, 3_000);
+    assert.equal(parse(...T, "--rate", "10", "--max-in-flight", "50").maxInFlight, 50);
+    assert.deepEqual(parse(...T, "--call", "a.B/C", "--stream-duration", "2s").stream, { messages: undefined, intervalMs: 0, durationMs: 2000 });
+  });
+
   it("has documented defaults: echo, 64 B, closed loop of 50, 1 connection, 10 s after 1 s warm-up", () => {
     const o = parse(...T);
     assert.equal(o.service, "echo");
@@ -131,6 +155,17 @@ describe("fastgrpc-bench options", () => {
     ["error rate above 100%", [...T, "--max-error-rate", "150%"], /--max-error-rate/],
     ["unknown engine", [...T, "--engine", "quic"], /--engine must be one of/],
     ["empty json path", [...T, "--json", ""], /--json needs a file name/],
+    ["rate steps without a period", [...T, "--rate", "100:200:50"], /--rate must be a rate \(5000\), steps/],
+    ["max-lag in the closed loop", [...T, "--max-lag", "5ms"], /--max-lag applies to the open loop/],
+    ["data without call", [...T, "--data", "{}"], /--data needs --call/],
+    ["proto without call", [...T, "--proto", "x.proto"], /--proto needs --call/],
+    ["service with call", [...T, "--call", "a.B/C", "--service", "sign"], /--service is for the built-in services/],
+    ["data and data-file", [...T, "--call", "a.B/C", "--data", "{}", "--data-file", "x.bin"], /cannot be used together/],
+    ["metadata without a value separator", [...T, "--metadata", "novalue"], /--metadata must be "key: value"/],
+    ["reserved metadata", [...T, "--metadata", "grpc-timeout: 1S"], /--metadata grpc-timeout is reserved/],
+    ["tls options on tcp", [...T, "--insecure"], /apply to tls:\/\/ targets only/],
+    ["cert without key", ["--target", "tls://localhost:1", "--cert", "c.pem"], /--cert and --key go together/],
+    ["bad second target", [...T, "--target", "tcp://nowhere"], /--target: invalid address/],
   ];
   for (const [name, argv, message] of bad) {
     it(`rejects ${name}`, () => rejects(argv, message));
