@@ -101,7 +101,8 @@ export function buildReport(
   for (const [code, n] of [...merged.failuresByCode].sort((a, b) => b[1] - a[1])) statusCodes[codeName(code)] = n;
   const cpuUs = merged.cpuUserUs + merged.cpuSystemUs;
   const open = options.mode === "open";
-  const due = count + merged.unsent;
+  // Every call the schedule made due: answered, still in flight at the end, dropped by --max-in-flight, or never sent.
+  const due = count + merged.unfinished + merged.dropped + merged.unsent;
   const lateFraction = due === 0 ? 0 : (merged.late + merged.unsent) / due;
   const generatorLag: GeneratorLag | null = open
     ? {
