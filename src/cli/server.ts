@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { coresPerWorker, workerPoolEnv } from "./threadpool.js";
+import { processCores } from "./cpu-quota.js";
 import { parseArgs } from "node:util";
 import { isEngineName, serverEngine, ENGINE_NAMES, DEFAULT_ENGINE } from "../engine/registry.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from "../log/logger.js";
@@ -13,7 +14,7 @@ import { createCryptoService } from "../services/crypto.js";
 import { UsageError, describe, positiveInteger } from "./args.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { Logger } from "../log/logger.js";
-import { defaultWorkerCount, isWorkerProcess, runPrimary, runWorker } from "../server/workers/index.js";
+import { isWorkerProcess, runPrimary, runWorker } from "../server/workers/index.js";
 import { ServerMetrics } from "../server/metrics.js";
 import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
 import { parseCidList } from "../server/cid-allowlist.js";
@@ -45,8 +46,8 @@ Options:
   --shutdown-grace-ms N    how long calls in flight may finish on SIGTERM/SIGINT (default ${DEFAULT_SHUTDOWN_GRACE_MS})
   --rsa-bits N             RSA key size: ${RSA_KEY_BITS.join("|")} (default 2048)
   --engine NAME            HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
-  --workers N              worker processes sharing the listeners and keys (default: cores, ${defaultWorkerCount()} here;
-                           1 = serve in this process); with more, /metrics (served by the primary) sums
+  --workers N              worker processes sharing the listeners and keys (default: cores, capped by the
+                           cgroup CPU quota: ${processCores()} here; 1 = serve in this process); with more, /metrics (served by the primary) sums
                            the workers' counts and shows CPU and memory per process
   --signing-threads N      threads that sign, per serving process (default: cores / workers, at least 1);
                            0 = sign on libuv's thread pool, one job per signature (node:crypto's callback form)
@@ -132,7 +133,7 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   }
   const metricsListen = values["metrics-listen"];
   if (metricsListen !== undefined) parseAddress(metricsListen, true);
-  const workers = positiveInteger("workers", values.workers, defaultWorkerCount());
+  const workers = positiveInteger("workers", values.workers, processCores());
   const signingThreads = positiveInteger("signing-threads", values["signing-threads"], coresPerWorker(workers), true);
   if (signingThreads > 256) throw new UsageError(`--signing-threads out of range: ${signingThreads} (at most 256)`);
   return {
