@@ -159,15 +159,9 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
  */
 function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
   if (config.signingThreads > 0) {
-    // Jobs queued before a thread is up wait in its port, so the server need not wait for them to listen.
-    try {
-      keyring.startSigningThreads({ threads: config.signingThreads, nice: configuredNice(log), log }).then(
-        (threads) => log.debug({ threads }, "signing threads started"),
-        (error: unknown) => log.error({ err: error }, "signing threads failed to start"),
-      );
-    } catch (error) {
-      log.error({ err: error }, "cannot start the signing threads; signing on libuv's pool");
-    }
+    // Started by the first Sign (signed on libuv's pool while they start): a server that never signs keeps ~10 MB
+    // per thread (docs/scaling.md, footprint).
+    keyring.startSigningThreadsOnFirstSign({ threads: config.signingThreads, nice: configuredNice(log), log });
   }
   const server = new GrpcServer({
     log,
