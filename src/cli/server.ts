@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { coresPerWorker, workerPoolEnv } from "./threadpool.js";
 import { processCores } from "./cpu-quota.js";
+import { trimIdleHeap } from "./trim-idle-heap.js";
 import { parseArgs } from "node:util";
 import { isEngineName, serverEngine, ENGINE_NAMES, DEFAULT_ENGINE } from "../engine/registry.js";
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from "../log/logger.js";
@@ -207,7 +208,16 @@ async function main(argv: string[]): Promise<number> {
   // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
   // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
   if (isWorkerProcess()) {
-    return runWorker({ log, graceMs: config.graceMs, createServer: (keyring, metrics) => buildServer(config, log, keyring, metrics) });
+    return runWorker({
+      log,
+      graceMs: config.graceMs,
+      createServer: (keyring, metrics) => {
+        const server = buildServer(config, log, keyring, metrics);
+        // Start-up's garbage (modules, the key hand-over) is behind us: give its memory back (docs/scaling.md).
+        setImmediate(trimIdleHeap);
+        return server;
+      },
+    });
   }
   // Every key exists before the first listen, so no call can arrive before its key. Key ids only, never key material.
   const keyring = await generateKeyring({ rsaBits: config.rsaBits });
@@ -232,6 +242,7 @@ async function main(argv: string[]): Promise<number> {
           log.info({ url, engine: config.engine, workers: config.workers }, "listening");
           process.stdout.write(`fastgrpc-server listening on ${url} (engine ${config.engine}, ${config.workers} workers)\n`);
         }
+        trimIdleHeap();
       },
       onStartFailure: (reason) => process.stderr.write(`fastgrpc-server: ${reason}\n`),
     }).catch((error: unknown) => {
@@ -266,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  trimIdleHeap();
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
