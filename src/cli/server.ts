@@ -20,7 +20,7 @@ import { ServerMetrics } from "../server/metrics.js";
 import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
 import { parseCidList } from "../server/cid-allowlist.js";
 import { type ListenOptions } from "../server/server.js";
-import { readPem, type TlsServerOptions } from "../transport/tls.js";
+import type { TlsServerOptions } from "../transport/tls.js";
 import { configuredNice, yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
 import { algorithmName } from "../crypto/algorithms.js";
 import { parseAddress } from "../transport/address.js";
@@ -78,7 +78,7 @@ interface ServerConfig {
   signingThreads: number;
 }
 
-function parseConfig(argv: string[]): ServerConfig | "help" {
+async function parseConfig(argv: string[]): Promise<ServerConfig | "help"> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -120,7 +120,9 @@ function parseConfig(argv: string[]): ServerConfig | "help" {
   const clientCa = values["tls-client-ca"];
   // Read once, by the process that starts (a worker gets the PEM from the primary): every worker, a replacement
   // forked later too, serves what was read at start-up, whatever happens to the files meanwhile.
-  const tls: TlsServerOptions | undefined = certFile !== undefined && keyFile !== undefined && !isWorkerProcess()
+  // node:tls is loaded only for TLS (~3 MB of RSS otherwise: docs/scaling.md, footprint).
+  const readPem = certFile !== undefined && !isWorkerProcess() ? (await import("../transport/tls.js")).readPem : undefined;
+  const tls: TlsServerOptions | undefined = certFile !== undefined && keyFile !== undefined && readPem !== undefined
     ? { cert: readPem(certFile, "--tls-cert"), key: readPem(keyFile, "--tls-key"), ...(clientCa !== undefined ? { clientCa: readPem(clientCa, "--tls-client-ca") } : {}) }
     : undefined;
   let allowCids: number[] | undefined;
@@ -189,7 +191,7 @@ function listenOptions(config: ServerConfig, url: string, log: Logger): ListenOp
 async function main(argv: string[]): Promise<number> {
   let config: ServerConfig | "help";
   try {
-    config = parseConfig(argv);
+    config = await parseConfig(argv);
   } catch (error) {
     process.stderr.write(`fastgrpc-server: ${describe(error)} (fastgrpc-server --help lists the options)\n`);
     return 2;
