@@ -5,7 +5,7 @@
  * `npm ci`), else from the registry.
  */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,8 +49,9 @@ export function packRepository(): PackedInstall {
   symlinkSync(process.execPath, join(binDir, "node"));
   const npm = npmCli();
   writeFileSync(join(binDir, "npm"), `#!/bin/sh\nexec "${process.execPath}" "${npm}" "$@"\n`, { mode: 0o755 });
-  // Proxy and registry settings pass through (CI behind a proxy); nothing else does.
-  const passed = Object.entries(process.env).filter(([key]) => /proxy$|^npm_config_(registry|cache|.*proxy)$/i.test(key));
+  // Proxy, registry and CA settings pass through (CI behind a TLS-inspecting proxy); nothing else does.
+  const passed = Object.entries(process.env).filter(([key]) =>
+    /proxy$|^npm_config_(registry|cache|cafile|.*proxy)$|^NODE_EXTRA_CA_CERTS$|^SSL_CERT_(FILE|DIR)$/i.test(key));
   const env: NodeJS.ProcessEnv = {
     ...Object.fromEntries(passed),
     PATH: binDir,
@@ -78,4 +79,18 @@ export function installInto(packed: PackedInstall, name: string, packageJson: ob
   if (result.status !== 0 && /ENOTCACHED/.test(result.stderr)) result = run(join(packed.binDir, "npm"), [...args, "--prefer-offline", "--fetch-timeout=60000"], project, packed.env, 300_000);
   if (result.status !== 0) throw new Error(describeRun("npm install", result));
   return project;
+}
+
+/** A Node 22 fetched by `make node22` (.tools/node-22.*), if any. */
+export function node22(): string | undefined {
+  const tools = join(REPO_ROOT, ".tools");
+  let entries: string[];
+  try {
+    entries = readdirSync(tools).filter((entry) => entry.startsWith("node-22."));
+  } catch {
+    return undefined;
+  }
+  const dir = entries.sort().pop();
+  const node = dir === undefined ? undefined : join(tools, dir, "node_modules", `node-linux-${process.arch}`, "bin", "node");
+  return node !== undefined && existsSync(node) ? node : undefined;
 }

@@ -5,10 +5,10 @@
  * and the program run on it too.
  */
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { REPO_ROOT, describeRun, installInto, packRepository, run, type PackedInstall } from "./packed-install.js";
+import { REPO_ROOT, describeRun, installInto, node22, packRepository, run, type PackedInstall } from "./packed-install.js";
 
 const PROGRAM = `
 import { GrpcServer } from "fastgrpc/server";
@@ -56,19 +56,6 @@ function tarFiles(tarball: string, env: NodeJS.ProcessEnv): string[] {
   const listing = run("tar", ["-tzf", tarball], REPO_ROOT, { ...env, PATH: `${env.PATH}:/usr/bin:/bin` });
   assert.equal(listing.status, 0, describeRun("tar", listing));
   return listing.stdout.split("\n").filter((line) => line !== "").map((line) => line.replace(/^package\//, ""));
-}
-
-/** A Node 22 fetched by `make node22` (.tools/node-22.*), if any. */
-function node22(): string | undefined {
-  const tools = join(REPO_ROOT, ".tools");
-  let entries: string[];
-  try {
-    entries = readdirSync(tools).filter((entry) => entry.startsWith("node-22."));
-  } catch {
-    return undefined;
-  }
-  const dir = entries.sort().pop();
-  return dir === undefined ? undefined : join(tools, dir, "node_modules", `node-linux-${process.arch}`, "bin", "node");
 }
 
 describe("the packed tarball", () => {
