@@ -2,20 +2,22 @@
 # Memory footprint of fastgrpc-server: resident memory (VmRSS from /proc/PID/status) of the primary and of each
 # worker, idle after start-up, then with N idle HTTP/2 connections held open on loopback.
 #
-#   bash perf/footprint.sh [--connections N] [--settle S] [-- SERVER OPTIONS...]
+#   bash perf/footprint.sh [--connections N] [--settle S] [--sign-first] [-- SERVER OPTIONS...]
 #   bash perf/footprint.sh -- --workers 1                     # one serving process
 #   bash perf/footprint.sh -- --workers 2                     # the default server on 2 cores
 #   bash perf/footprint.sh -- --workers 1 --signing-threads 0
 #
+# --sign-first makes one Sign call before the idle reading (the signing threads start at the first Sign).
 # Prints one line per process (pid, role, RSS idle, RSS with the connections, the difference) and the totals.
 # Also prints a bare `node -e` process's RSS for reference. Linux only; needs a build (make build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-connections=1000 settle=2
+connections=1000 settle=2 sign_first=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --connections) connections=$2; shift 2 ;;
     --settle) settle=$2; shift 2 ;;
+    --sign-first) sign_first=1; shift ;;
     --) shift; break ;;
     *) echo "footprint: unknown option $1 (server options go after --)" >&2; exit 2 ;;
   esac
@@ -45,6 +47,9 @@ for _ in $(seq 1 300); do
 done
 grep -q "listening on" "$work/log" || { echo "footprint: the server did not start" >&2; exit 1; }
 target=$(grep -o "listening on tcp://[^ ]*" "$work/log" | head -1 | cut -d" " -f3)
+if [ -n "$sign_first" ]; then
+  node dist/src/cli/client.js sign --target "$target" --key-type ec-p256 --algorithm ecdsa-p256-sha256-asn1 --data footprint >/dev/null
+fi
 sleep "$settle"
 mapfile -t pids < <(processes)
 declare -A idle
@@ -72,4 +77,4 @@ for pid in "${pids[@]}"; do
 done
 awk -v a="$total_idle" -v b="$total_busy" 'BEGIN { printf "%-8s %-8s %10.1f %14.1f %+8.1f\n", "", "total", a/1024, b/1024, (b-a)/1024 }'
 awk -v k="$(cat "$work/bare")" 'BEGIN { printf "bare node: %.1f MB\n", k/1024 }'
-echo "options: $*"
+echo "options: $*${sign_first:+ (after one Sign)}"
