@@ -3,7 +3,7 @@
  * called for it. Shared by the server (signing, Verify) and the client (local verification).
  */
 import { constants } from "node:crypto";
-import { KeyType, KeyTypeSchema, SignatureAlgorithm, SignatureAlgorithmSchema } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { KEY_TYPE_PROTO_NAMES, KeyType, SIGNATURE_ALGORITHM_PROTO_NAMES, SignatureAlgorithm } from "./enum-values.js";
 
 export type DigestName = "sha256" | "sha384" | "sha512";
 
@@ -71,5 +71,5 @@ export function algorithmName(algorithm: number): string {
   return algorithmNames.get(algorithm) ?? String(algorithm);
 }
 
-const keyTypeNames = new Map<number, string>(KeyTypeSchema.values.map((value) => [value.number, value.name]));
-const algorithmNames = new Map<number, string>(SignatureAlgorithmSchema.values.map((value) => [value.number, value.name]));
+const keyTypeNames = KEY_TYPE_PROTO_NAMES;
+const algorithmNames = SIGNATURE_ALGORITHM_PROTO_NAMES;

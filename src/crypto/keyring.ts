@@ -5,7 +5,7 @@
  */
 import { createHash, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { inspect, promisify } from "node:util";
-import { KeyType } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { KeyType } from "./enum-values.js";
 import { ALL_ALGORITHMS, keyTypeName, type AlgorithmSpec } from "./algorithms.js";
 import { cryptoErrors } from "./errors.js";
 import { describeKey, isRsaKeyBits, keyTypeOf, type RsaKeyBits } from "./key-types.js";

@@ -1,0 +1,101 @@
+/**
+ * A serving process of fastgrpc-server: the GrpcServer with Echo and Crypto (the only one with --workers 1, else each
+ * worker's), and serving in this process until SIGTERM/SIGINT. Loaded only by processes that serve, not by a
+ * multi-worker server's primary.
+ */
+import { serverEngine } from "../engine/registry.js";
+import type { Logger } from "../log/logger.js";
+import { GrpcServer, type ListenOptions } from "../server/server.js";
+import { createEchoService, EchoService } from "../services/echo.js";
+import type { Keyring } from "../crypto/keyring.js";
+import { CryptoService } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { createCryptoService } from "../services/crypto.js";
+import { ServerMetrics } from "../server/metrics.js";
+import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
+import { configuredNice } from "../crypto/thread-pool-priority.js";
+import { algorithmName } from "../crypto/algorithms.js";
+import { describe } from "./args.js";
+import type { ServerConfig } from "./server-config.js";
+import { trimIdleHeap } from "./trim-idle-heap.js";
+
+/**
+ * The server of one process (the only one with --workers 1, else each worker's), services added, not listening.
+ * With metrics, it counts calls, connections and signatures into them.
+ */
+export function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
+  if (config.signingThreads > 0) {
+    // Started by the first Sign (signed on libuv's pool while they start): a server that never signs keeps ~10 MB
+    // per thread (docs/scaling.md, footprint).
+    keyring.startSigningThreadsOnFirstSign({ threads: config.signingThreads, nice: configuredNice(log), log });
+  }
+  const server = new GrpcServer({
+    log,
+    maxMessageBytes: config.maxMessageBytes,
+    maxConcurrentStreams: config.maxConcurrentStreams,
+    engine: serverEngine(config.engine),
+    reflection: config.reflection,
+    ...(metrics ? { metrics } : {}),
+  });
+  server.addService(EchoService, createEchoService(log));
+  const signatures = metrics?.indexedCounter("fastgrpc_signatures_total", "Signatures made, by algorithm.", "algorithm", algorithmName);
+  server.addService(CryptoService, createCryptoService(keyring, signatures ? { onSigned: (algorithm) => signatures.inc(algorithm) } : {}));
+  return server;
+}
+
+function listenOptions(config: ServerConfig, url: string, log: Logger): ListenOptions {
+  if (url.startsWith("tls://") && config.tls) {
+    return { tls: { ...config.tls, onHandshakeError: (error: Error, remote: string) => log.warn({ err: error, remote }, "TLS handshake refused") } };
+  }
+  if (url.startsWith("vsock://") && config.allowCids) return { allowCids: config.allowCids };
+  return {};
+}
+
+/** Serves in this process (--workers 1) until SIGTERM/SIGINT; resolves the exit code. */
+export async function serveInProcess(config: ServerConfig, log: Logger, keyring: Keyring): Promise<number> {
+  const metrics = config.metricsListen !== undefined ? new ServerMetrics() : undefined;
+  const server = buildServer(config, log, keyring, metrics);
+  let metricsEndpoint: MetricsEndpoint | undefined;
+
+  for (const url of config.listen) {
+    try {
+      const listener = await server.listen(url, listenOptions(config, url, log));
+      log.info({ url: listener.url, engine: server.engineName }, "listening");
+      process.stdout.write(`fastgrpc-server listening on ${listener.url} (engine ${server.engineName})\n`);
+    } catch (error) {
+      process.stderr.write(`fastgrpc-server: cannot listen on ${url}: ${describe(error)}\n`);
+      await server.shutdown(0);
+      return 1;
+    }
+  }
+  if (metrics && config.metricsListen !== undefined) {
+    try {
+      metricsEndpoint = await serveMetrics(config.metricsListen, metrics);
+      log.info({ url: metricsEndpoint.url }, "metrics");
+      process.stdout.write(`fastgrpc-server metrics on ${metricsEndpoint.url}\n`);
+    } catch (error) {
+      process.stderr.write(`fastgrpc-server: cannot serve metrics on ${config.metricsListen}: ${describe(error)}\n`);
+      await server.shutdown(0);
+      return 1;
+    }
+  }
+
+  trimIdleHeap();
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, "second signal: exiting now");
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      log.info({ signal, graceMs: config.graceMs }, "shutting down");
+      Promise.all([server.shutdown(config.graceMs), metricsEndpoint?.close()]).then(
+        () => { log.info("stopped"); resolve(0); },
+        (error: unknown) => { log.error({ err: error }, "shutdown failed"); resolve(1); },
+      );
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
