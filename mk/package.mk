@@ -6,6 +6,7 @@
 #   make pack              npm pack (prepack builds dist/) into the repository root
 #   make node22            fetch Node 22 from the npm registry into .tools/ (the packaging test then runs on it too)
 #   make test-packaging    pack, install into temp projects, run the CLIs, a program and the example (Node 24 and 22)
+#   make check-vsock-prebuilds  rebuild the prebuilt addons and fail if they differ from the committed ones
 
 NODE22_VERSION := 22.23.5
 NODE22_BIN := $(TOOLS)/node-$(NODE22_VERSION)/node_modules/node-linux-$(NODE_ARCH)/bin/node
@@ -30,3 +31,9 @@ $(NODE22_BIN):
 ## test-packaging: the packed tarball installs into fresh projects without a compiler and runs (Node 24, and 22)
 test-packaging: build node22
 	$(NODE) --test --test-reporter=spec --test-timeout=600000 'dist/test/packaging/*.test.js'
+
+.PHONY: check-vsock-prebuilds
+## check-vsock-prebuilds: the committed prebuilt addons are what vsock.c builds to (byte for byte, same Debian gcc)
+check-vsock-prebuilds:
+	bash native/vsock/prebuild.sh
+	@git diff --exit-code --stat -- native/vsock/prebuilds || { echo "native/vsock/prebuilds differ from vsock.c's build: run 'make vsock-prebuilds' and commit them (or this gcc is not Debian 12's: $$(gcc -dumpfullversion))" >&2; exit 1; }
