@@ -48,6 +48,8 @@ Options:
                            the workers' counts and shows CPU and memory per process
   --signing-threads N      threads that sign, per serving process (default: cores / workers, at least 1);
                            0 = sign on libuv's thread pool, one job per signature (node:crypto's callback form)
+  --low-memory             once started, one compacting GC per process gives back the ~10 MB of young generation
+                           start-up grew (docs/scaling.md, footprint)
   -h, --help               show this help
 
 Environment:
@@ -72,6 +74,8 @@ export interface ServerConfig {
   allowCids: number[] | undefined;
   /** Per serving process; 0 = libuv's pool. */
   signingThreads: number;
+  /** --low-memory: compact each process's heap once it is ready (trim-idle-heap.ts). */
+  lowMemory: boolean;
 }
 
 export async function parseConfig(argv: string[]): Promise<ServerConfig | "help"> {
@@ -95,6 +99,7 @@ export async function parseConfig(argv: string[]): Promise<ServerConfig | "help"
       "tls-client-ca": { type: "string" },
       "allow-cid": { type: "string" },
       "signing-threads": { type: "string" },
+      "low-memory": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -137,6 +142,7 @@ export async function parseConfig(argv: string[]): Promise<ServerConfig | "help"
   if (signingThreads > 256) throw new UsageError(`--signing-threads out of range: ${signingThreads} (at most 256)`);
   return {
     signingThreads,
+    lowMemory: values["low-memory"] === true,
     rsaBits,
     listen,
     workers,

@@ -9,6 +9,10 @@ import { yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
 import { describe } from "./args.js";
 import { USAGE, parseConfig, type ServerConfig } from "./server-config.js";
 import { trimIdleHeap } from "./trim-idle-heap.js";
+// Imported statically although a multi-worker primary never serves (~2.5 MB it need not hold): loaded lazily, after
+// the keys and the thread pool, the same server code served the 64-byte echo measurably slower in A/B runs here
+// (docs/scaling.md, footprint), and the echo path must not get slower.
+import { buildServer, serveInProcess } from "./serving-process.js";
 
 async function main(argv: string[]): Promise<number> {
   let config: ServerConfig | "help";
@@ -32,14 +36,13 @@ async function main(argv: string[]): Promise<number> {
   // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
   // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
   if (isWorkerProcess()) {
-    const { buildServer } = await import("./serving-process.js");
     return runWorker({
       log,
       graceMs: config.graceMs,
       createServer: (keyring, metrics) => {
         const server = buildServer(config, log, keyring, metrics);
         // Start-up's garbage (modules, the key hand-over) is behind us: give its memory back (docs/scaling.md).
-        setImmediate(trimIdleHeap);
+        if (config.lowMemory) setImmediate(trimIdleHeap);
         return server;
       },
     });
@@ -67,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
           log.info({ url, engine: config.engine, workers: config.workers }, "listening");
           process.stdout.write(`fastgrpc-server listening on ${url} (engine ${config.engine}, ${config.workers} workers)\n`);
         }
-        trimIdleHeap();
+        if (config.lowMemory) trimIdleHeap();
       },
       onStartFailure: (reason) => process.stderr.write(`fastgrpc-server: ${reason}\n`),
     }).catch((error: unknown) => {
@@ -75,8 +78,6 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     });
   }
-  // Only a serving process loads the server (the primary above never does).
-  const { serveInProcess } = await import("./serving-process.js");
   return serveInProcess(config, log, keyring);
 }
 

@@ -79,7 +79,7 @@ export async function serveInProcess(config: ServerConfig, log: Logger, keyring:
     }
   }
 
-  trimIdleHeap();
+  if (config.lowMemory) trimIdleHeap();
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
