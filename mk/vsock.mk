@@ -1,7 +1,7 @@
 # VSOCK: the native addon and the tests that run inside the qemu test VM (test/vm). Included by the main Makefile,
 # which exports PATH with Node 24 first and defines NODE and the build target.
 #
-#   make vsock-addon   build native/vsock/build/Release/vsock.node (fails loudly; `npm ci` only warns)
+#   make vsock-addon   build a local native/vsock/build/Release/vsock.node (fails loudly; the package ships prebuilt ones)
 #   make vm-setup      install qemu/busybox/socat (apt) and build the guest images in test/vm/images (idempotent)
 #   make test-vsock    build, then run dist/test/vsock/*.test.js inside the VM; skipped with a clear message when
 #                      qemu or the images are missing, unless VSOCK_TESTS_REQUIRED=1 (CI), which makes that a failure

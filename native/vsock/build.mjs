@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds native/vsock/build/Release/vsock.node with node-gyp. Run by `npm install` (package.json "install") and
-// by `make vsock-addon` (with --strict).
-// Without --strict a failed build is a warning, not an error: `npm ci` must succeed on machines that cannot build
-// the addon (no compiler, not Linux); fastgrpc then reports vsock as unavailable with the reason.
+// Builds native/vsock/build/Release/vsock.node with node-gyp: a local build, for working on vsock.c (`make vsock-addon`
+// runs it with --strict) or for a platform the package has no prebuilt addon for. Installing fastgrpc never runs it:
+// the package ships native/vsock/prebuilds/linux-{x64,arm64}/vsock.node (prebuild.sh), and the loader
+// (src/transport/vsock-native.ts) prefers this local build when it exists.
+// Without --strict a failed build is a warning, not an error; fastgrpc then reports vsock as unavailable with the reason.
 // node-gyp is the copy bundled with npm (no download): npm passes its path in npm_config_node_gyp; outside npm we
 // look for it beside the npm on PATH. Node's headers come from npm_config_nodedir, else from the running node's
 // own include/node (the official tarballs ship them), so node-gyp never needs the network.

@@ -1,193 +1,24 @@
 #!/usr/bin/env node
-import { coresPerWorker, workerPoolEnv } from "./threadpool.js";
-import { parseArgs } from "node:util";
-import { isEngineName, serverEngine, ENGINE_NAMES, DEFAULT_ENGINE } from "../engine/registry.js";
-import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from "../log/logger.js";
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SHUTDOWN_GRACE_MS, GrpcServer } from "../server/server.js";
-import { createEchoService, EchoService } from "../services/echo.js";
+// fastgrpc-server. threadpool.js first: it sizes libuv's pool before anything starts it.
+import { workerPoolEnv } from "./threadpool.js";
+import { createLogger } from "../log/logger.js";
 import { keyTypeName } from "../crypto/algorithms.js";
 import { generateKeyring } from "../crypto/keyring.js";
 import { keyringFromStartPayload, keyringStartPayload } from "../crypto/keyring-start-payload.js";
-import { RSA_KEY_BITS, isRsaKeyBits, type RsaKeyBits } from "../crypto/key-types.js";
-import { CryptoService } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
-import { createCryptoService } from "../services/crypto.js";
-import { UsageError, describe, positiveInteger } from "./args.js";
-import type { Keyring } from "../crypto/keyring.js";
-import type { Logger } from "../log/logger.js";
-import { defaultWorkerCount, isWorkerProcess, runPrimary, runWorker } from "../server/workers/index.js";
-import { ServerMetrics } from "../server/metrics.js";
-import { serveMetrics, type MetricsEndpoint } from "../server/metrics-http.js";
-import { parseCidList } from "../server/cid-allowlist.js";
-import { AcceptPolicy } from "../server/accept-policy.js";
-import { SignalDrain } from "../server/signal-drain.js";
-import { readPem, type TlsServerOptions } from "../transport/tls.js";
-import { configuredNice, yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
-import { algorithmName } from "../crypto/algorithms.js";
-import { parseAddress } from "../transport/address.js";
-
-const DEFAULT_LISTEN = "tcp://127.0.0.1:50051";
-
-const USAGE = `Usage: fastgrpc-server [options]
-
-Serves fastgrpc.echo.v1.EchoService and fastgrpc.crypto.v1.CryptoService over gRPC. The signing keys are
-generated at start-up, before the server listens, and live in memory only.
-
-Options:
-  --listen URL             where to listen; repeatable (default ${DEFAULT_LISTEN})
-                           tcp://HOST:PORT, tcp://[::1]:PORT, tls://HOST:PORT, vsock://CID:PORT (CID may be "any")
-  --tls-cert FILE          PEM certificate chain for tls:// listeners (with --tls-key)
-  --tls-key FILE           PEM private key for tls:// listeners
-  --tls-client-ca FILE     PEM CA: tls:// clients must present a certificate it signed (mutual TLS)
-  --allow-cid LIST         vsock:// listeners accept only these peer CIDs (comma-separated)
-  --metrics-listen URL     serve Prometheus metrics at URL/metrics, e.g. tcp://127.0.0.1:9464 (default off)
-  --no-reflection          do not serve grpc.reflection (on by default)
-  --log-level LEVEL        ${LOG_LEVELS.join("|")} (default info; or LOG_LEVEL)
-  --max-message-bytes N    largest request message accepted (default ${DEFAULT_MAX_MESSAGE_BYTES})
-  --max-concurrent-streams N  per connection (default 1000)
-  --shutdown-grace-ms N    how long calls in flight may finish on SIGTERM/SIGINT (default ${DEFAULT_SHUTDOWN_GRACE_MS})
-  --rsa-bits N             RSA key size: ${RSA_KEY_BITS.join("|")} (default 2048)
-  --engine NAME            HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
-  --workers N              worker processes sharing the listeners and keys (default: cores, ${defaultWorkerCount()} here;
-                           1 = serve in this process); with more, /metrics (served by the primary) sums
-                           the workers' counts and shows CPU and memory per process
-  --signing-threads N      threads that sign, per serving process (default: cores / workers, at least 1);
-                           0 = sign on libuv's thread pool, one job per signature (node:crypto's callback form)
-  -h, --help               show this help
-
-Environment:
-  UV_THREADPOOL_SIZE       libuv's pool per process: Verify, key generation, --signing-threads 0
-                           (default: cores, shared out between the workers)
-  FASTGRPC_POOL_NICE       nice value of the signing threads and of libuv's pool, 0..19 (default 19: the event
-                           loop goes first, so other calls keep their latency; 0 = unchanged)
-`;
-
-interface ServerConfig {
-  listen: string[];
-  logLevel: LogLevel;
-  maxMessageBytes: number;
-  maxConcurrentStreams: number;
-  graceMs: number;
-  rsaBits: RsaKeyBits;
-  engine: (typeof ENGINE_NAMES)[number];
-  workers: number;
-  reflection: boolean;
-  metricsListen: string | undefined;
-  tls: TlsServerOptions | undefined;
-  allowCids: number[] | undefined;
-  /** Per serving process; 0 = libuv's pool. */
-  signingThreads: number;
-}
-
-function parseConfig(argv: string[]): ServerConfig | "help" {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      listen: { type: "string", multiple: true },
-      "log-level": { type: "string" },
-      "max-message-bytes": { type: "string" },
-      "max-concurrent-streams": { type: "string" },
-      "shutdown-grace-ms": { type: "string" },
-      "rsa-bits": { type: "string" },
-      engine: { type: "string" },
-      workers: { type: "string" },
-      "no-reflection": { type: "boolean" },
-      "metrics-listen": { type: "string" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      "tls-client-ca": { type: "string" },
-      "allow-cid": { type: "string" },
-      "signing-threads": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) return "help";
-  const logLevel = values["log-level"] ?? process.env.LOG_LEVEL ?? "info";
-  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join("|")}, got "${logLevel}"`);
-  const engine = values.engine ?? DEFAULT_ENGINE;
-  if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}, got "${engine}"`);
-  const rsaBits = positiveInteger("rsa-bits", values["rsa-bits"], 2048);
-  if (!isRsaKeyBits(rsaBits)) throw new UsageError(`--rsa-bits must be one of ${RSA_KEY_BITS.join("|")}, got ${rsaBits}`);
-  const listen = values.listen ?? [DEFAULT_LISTEN];
-  for (const url of listen) parseAddress(url, true); // a bad URL is a usage error, before keys are generated
-  const wantsTls = listen.some((url) => url.startsWith("tls://"));
-  const certFile = values["tls-cert"];
-  const keyFile = values["tls-key"];
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
-  if (wantsTls && certFile === undefined) throw new UsageError("a tls:// listener needs --tls-cert and --tls-key");
-  if (!wantsTls && (certFile !== undefined || values["tls-client-ca"] !== undefined)) throw new UsageError("--tls-cert, --tls-key and --tls-client-ca need a tls:// listener");
-  const clientCa = values["tls-client-ca"];
-  // Read once, by the process that starts (a worker gets the PEM from the primary): every worker, a replacement
-  // forked later too, serves what was read at start-up, whatever happens to the files meanwhile.
-  const tls: TlsServerOptions | undefined = certFile !== undefined && keyFile !== undefined && !isWorkerProcess()
-    ? { cert: readPem(certFile, "--tls-cert"), key: readPem(keyFile, "--tls-key"), ...(clientCa !== undefined ? { clientCa: readPem(clientCa, "--tls-client-ca") } : {}) }
-    : undefined;
-  let allowCids: number[] | undefined;
-  if (values["allow-cid"] !== undefined) {
-    if (!listen.some((url) => url.startsWith("vsock://"))) throw new UsageError("--allow-cid needs a vsock:// listener");
-    try {
-      allowCids = parseCidList(values["allow-cid"]);
-    } catch (error) {
-      throw new UsageError(`--allow-cid: ${describe(error)}`);
-    }
-  }
-  const metricsListen = values["metrics-listen"];
-  if (metricsListen !== undefined) parseAddress(metricsListen, true);
-  const workers = positiveInteger("workers", values.workers, defaultWorkerCount());
-  const signingThreads = positiveInteger("signing-threads", values["signing-threads"], coresPerWorker(workers), true);
-  if (signingThreads > 256) throw new UsageError(`--signing-threads out of range: ${signingThreads} (at most 256)`);
-  return {
-    signingThreads,
-    rsaBits,
-    listen,
-    workers,
-    reflection: values["no-reflection"] !== true,
-    metricsListen,
-    tls,
-    allowCids,
-    logLevel,
-    maxMessageBytes: positiveInteger("max-message-bytes", values["max-message-bytes"], DEFAULT_MAX_MESSAGE_BYTES),
-    maxConcurrentStreams: positiveInteger("max-concurrent-streams", values["max-concurrent-streams"], 1000),
-    graceMs: positiveInteger("shutdown-grace-ms", values["shutdown-grace-ms"], DEFAULT_SHUTDOWN_GRACE_MS, true),
-    engine,
-  };
-}
-
-/**
- * The server of one process (the only one with --workers 1, else each worker's), services added, not listening.
- * With metrics, it counts calls, connections and signatures into them.
- */
-function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
-  if (config.signingThreads > 0) {
-    // Jobs queued before a thread is up wait in its port, so the server need not wait for them to listen.
-    try {
-      keyring.startSigningThreads({ threads: config.signingThreads, nice: configuredNice(log), log }).then(
-        (threads) => log.debug({ threads }, "signing threads started"),
-        (error: unknown) => log.error({ err: error }, "signing threads failed to start"),
-      );
-    } catch (error) {
-      log.error({ err: error }, "cannot start the signing threads; signing on libuv's pool");
-    }
-  }
-  const server = new GrpcServer({
-    log,
-    maxMessageBytes: config.maxMessageBytes,
-    maxConcurrentStreams: config.maxConcurrentStreams,
-    engine: serverEngine(config.engine),
-    reflection: config.reflection,
-    ...(metrics ? { metrics } : {}),
-  });
-  server.addService(EchoService, createEchoService(log));
-  const signatures = metrics?.indexedCounter("fastgrpc_signatures_total", "Signatures made, by algorithm.", "algorithm", algorithmName);
-  server.addService(CryptoService, createCryptoService(keyring, signatures ? { onSigned: (algorithm) => signatures.inc(algorithm) } : {}));
-  return server;
-}
+import { isWorkerProcess, runPrimary, runWorker } from "../server/workers/index.js";
+import { yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
+import { describe } from "./args.js";
+import { USAGE, parseConfig, type ServerConfig } from "./server-config.js";
+import { trimIdleHeap } from "./trim-idle-heap.js";
+// Imported statically although a multi-worker primary never serves (~2.5 MB it need not hold): loaded lazily, after
+// the keys and the thread pool, the same server code served the 64-byte echo measurably slower in A/B runs here
+// (docs/scaling.md, footprint), and the echo path must not get slower.
+import { buildServer, serveInProcess } from "./serving-process.js";
 
 async function main(argv: string[]): Promise<number> {
   let config: ServerConfig | "help";
   try {
-    config = parseConfig(argv);
+    config = await parseConfig(argv);
   } catch (error) {
     process.stderr.write(`fastgrpc-server: ${describe(error)} (fastgrpc-server --help lists the options)\n`);
     return 2;
@@ -207,7 +38,14 @@ async function main(argv: string[]): Promise<number> {
   // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
   if (isWorkerProcess()) {
     return runWorker({
-      log, graceMs: config.graceMs, createServer: (payload, metrics) => buildServer(config, log, keyringFromStartPayload(payload), metrics),
+      log,
+      graceMs: config.graceMs,
+      createServer: (payload, metrics) => {
+        const server = buildServer(config, log, keyringFromStartPayload(payload), metrics);
+        // Start-up's garbage (modules, the key hand-over) is behind us: give its memory back (docs/scaling.md).
+        if (config.lowMemory) setImmediate(trimIdleHeap);
+        return server;
+      },
     });
   }
   // Every key exists before the first listen, so no call can arrive before its key. Key ids only, never key material.
@@ -233,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
           log.info({ url, engine: config.engine, workers: config.workers }, "listening");
           process.stdout.write(`fastgrpc-server listening on ${url} (engine ${config.engine}, ${config.workers} workers)\n`);
         }
+        if (config.lowMemory) trimIdleHeap();
       },
       onStartFailure: (reason) => process.stderr.write(`fastgrpc-server: ${reason}\n`),
     }).catch((error: unknown) => {
@@ -240,46 +79,7 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     });
   }
-  const metrics = config.metricsListen !== undefined ? new ServerMetrics() : undefined;
-  const server = buildServer(config, log, keyring, metrics);
-  // The same accept policy (TLS, CID allowlist, their logs) as each worker applies.
-  const policy = new AcceptPolicy({ ...(config.tls !== undefined ? { tls: config.tls } : {}), ...(config.allowCids !== undefined ? { allowCids: config.allowCids } : {}) }, log, metrics);
-  let metricsEndpoint: MetricsEndpoint | undefined;
-
-  for (const url of config.listen) {
-    try {
-      const listener = await server.listen(url, policy.listenOptions(url));
-      log.info({ url: listener.url, engine: server.engineName }, "listening");
-      process.stdout.write(`fastgrpc-server listening on ${listener.url} (engine ${server.engineName})\n`);
-    } catch (error) {
-      process.stderr.write(`fastgrpc-server: cannot listen on ${url}: ${describe(error)}\n`);
-      await server.shutdown(0);
-      return 1;
-    }
-  }
-  if (metrics && config.metricsListen !== undefined) {
-    try {
-      metricsEndpoint = await serveMetrics(config.metricsListen, metrics);
-      log.info({ url: metricsEndpoint.url }, "metrics");
-      process.stdout.write(`fastgrpc-server metrics on ${metricsEndpoint.url}\n`);
-    } catch (error) {
-      process.stderr.write(`fastgrpc-server: cannot serve metrics on ${config.metricsListen}: ${describe(error)}\n`);
-      await server.shutdown(0);
-      return 1;
-    }
-  }
-
-  // The same signal-driven drain as each worker runs.
-  const drain = new SignalDrain({
-    log,
-    graceMs: config.graceMs,
-    message: "shutting down",
-    drain: async (graceMs) => {
-      await Promise.all([server.shutdown(graceMs), metricsEndpoint?.close()]);
-      log.info("stopped");
-    },
-  });
-  return drain.exitCode;
+  return serveInProcess(config, log, keyring);
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {

@@ -2,18 +2,19 @@
  * Imported first by the server entry: libuv sizes its thread pool (used by crypto.sign callbacks) from
  * UV_THREADPOOL_SIZE when the pool first starts, so it must be set before any asynchronous crypto or fs call.
  */
-import os from "node:os";
+import { processCores } from "./cpu-quota.js";
 
 /** The user chose the pool size: workers inherit it as it is. */
 export const POOL_SIZE_FROM_USER = process.env.UV_THREADPOOL_SIZE !== undefined;
-process.env.UV_THREADPOOL_SIZE ??= String(os.availableParallelism());
+// The cores: CPU affinity capped by the container's CPU quota (cpu-quota.ts).
+process.env.UV_THREADPOOL_SIZE ??= String(processCores());
 
 /**
  * The cores shared out between the serving processes (at least one each): each worker's signing threads and libuv
  * pool threads, so that N workers do not start N x cores of them.
  */
 export function coresPerWorker(workers: number): number {
-  return Math.max(1, Math.ceil(os.availableParallelism() / workers));
+  return Math.max(1, Math.ceil(processCores() / workers));
 }
 
 /** The environment that sizes each worker's libuv pool (coresPerWorker); empty when the user set UV_THREADPOOL_SIZE. */

@@ -5,7 +5,7 @@
  * crypto commands, fastgrpc-bench's --key-type/--algorithm).
  */
 import { constants } from "node:crypto";
-import { KeyType, KeyTypeSchema, SignatureAlgorithm, SignatureAlgorithmSchema } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { KEY_TYPE_PROTO_NAMES, KeyType, SIGNATURE_ALGORITHM_PROTO_NAMES, SignatureAlgorithm } from "./enum-values.js";
 
 export type DigestName = "sha256" | "sha384" | "sha512";
 
@@ -50,7 +50,7 @@ const specs: readonly AlgorithmSpec[] = ([
   { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_ASN1, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: undefined },
   { algorithm: SignatureAlgorithm.ECDSA_P384_SHA384_FIXED, keyType: KeyType.EC_P384, digest: "sha384", keyOptions: undefined, fixedHalfBytes: 48 },
   { algorithm: SignatureAlgorithm.ED25519, keyType: KeyType.ED25519, digest: null, keyOptions: undefined },
-] satisfies ReadonlyArray<Omit<AlgorithmSpec, "name">>).map((spec) => ({ ...spec, name: cliName(SignatureAlgorithmSchema, spec.algorithm) }));
+] satisfies ReadonlyArray<Omit<AlgorithmSpec, "name">>).map((spec) => ({ ...spec, name: cliName(SignatureAlgorithm, spec.algorithm) }));
 
 export interface KeyTypeSpec {
   readonly keyType: KeyType;
@@ -65,14 +65,14 @@ const keyTypeSpecs: readonly KeyTypeSpec[] = ([
   { keyType: KeyType.EC_P256, defaultAlgorithm: SignatureAlgorithm.ECDSA_P256_SHA256_ASN1 },
   { keyType: KeyType.EC_P384, defaultAlgorithm: SignatureAlgorithm.ECDSA_P384_SHA384_ASN1 },
   { keyType: KeyType.ED25519, defaultAlgorithm: SignatureAlgorithm.ED25519 },
-] satisfies ReadonlyArray<Omit<KeyTypeSpec, "name">>).map((spec) => ({ ...spec, name: cliName(KeyTypeSchema, spec.keyType) }));
+] satisfies ReadonlyArray<Omit<KeyTypeSpec, "name">>).map((spec) => ({ ...spec, name: cliName(KeyType, spec.keyType) }));
 
 /** The algorithm a command uses when it names neither an algorithm nor a key type. */
 export const DEFAULT_ALGORITHM: SignatureAlgorithm = SignatureAlgorithm.ECDSA_P256_SHA256_ASN1;
 
 // CLI names are the enum's local names in lower case with dashes: EC_P256 -> "ec-p256", RSA_PSS_SHA256 -> "rsa-pss-sha256".
-function cliName(schema: { readonly values: ReadonlyArray<{ readonly number: number; readonly localName: string }> }, value: number): string {
-  const localName = schema.values.find((entry) => entry.number === value)?.localName ?? String(value);
+function cliName(values: Readonly<Record<string, number>>, value: number): string {
+  const localName = Object.keys(values).find((name) => values[name] === value) ?? String(value);
   return localName.toLowerCase().replaceAll("_", "-");
 }
 
@@ -121,5 +121,5 @@ export function algorithmName(algorithm: number): string {
   return algorithmNames.get(algorithm) ?? String(algorithm);
 }
 
-const keyTypeNames = new Map<number, string>(KeyTypeSchema.values.map((value) => [value.number, value.name]));
-const algorithmNames = new Map<number, string>(SignatureAlgorithmSchema.values.map((value) => [value.number, value.name]));
+const keyTypeNames = KEY_TYPE_PROTO_NAMES;
+const algorithmNames = SIGNATURE_ALGORITHM_PROTO_NAMES;

@@ -1,6 +1,6 @@
 /** What each KeyType is in node:crypto terms: how to generate it and how to recognise an existing KeyObject. */
 import type { KeyObject } from "node:crypto";
-import { KeyType } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { KeyType } from "./enum-values.js";
 
 export const RSA_KEY_BITS = [2048, 3072, 4096] as const;
 export type RsaKeyBits = (typeof RSA_KEY_BITS)[number];

@@ -4,7 +4,7 @@
  * by the worker. Both sides zero their copies of the bytes as soon as they are done with them.
  */
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { KeyType } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { KeyType } from "./enum-values.js";
 import { Keyring } from "./keyring.js";
 
 export interface TransferredKey {

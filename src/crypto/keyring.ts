@@ -5,7 +5,7 @@
  */
 import { createHash, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { inspect, promisify } from "node:util";
-import { KeyType } from "../gen/fastgrpc/crypto/v1/crypto_pb.js";
+import { KeyType } from "./enum-values.js";
 import { ALL_ALGORITHMS, keyTypeName, type AlgorithmSpec } from "./algorithms.js";
 import { cryptoErrors } from "./errors.js";
 import { describeKey, isRsaKeyBits, keyTypeOf, type RsaKeyBits } from "./key-types.js";
@@ -36,7 +36,13 @@ export type SigningThreadsConfig = Omit<SigningThreadsOptions, "fallback" | "ent
 
 export class Keyring {
   readonly #keys = new Map<KeyType, HeldKey>();
+  /** The signing threads, once they sign (set when started eagerly, or when deferred ones are ready). */
   #threads: SigningThreads | undefined;
+  /** Threads to start at the first Sign (startSigningThreadsOnFirstSign), until they are started. */
+  #deferred: SigningThreadsConfig | undefined;
+  /** Deferred threads that are starting or started, so close() stops them too. */
+  #starting: SigningThreads | undefined;
+  #closed = false;
 
   /**
    * Builds a keyring from private keys that already exist (generated here, or handed over by another process).
@@ -63,13 +69,15 @@ export class Keyring {
   }
 
   /**
-   * Signs off the event loop: on the signing threads once started, else on libuv's pool. The spec must come from
+   * Signs off the event loop: on the signing threads once started, else on libuv's pool (and, when threads are
+   * deferred, starts them). The spec must come from
    * validation (its key type decides the key).
    */
   async sign(spec: AlgorithmSpec, data: Uint8Array): Promise<{ signature: Uint8Array; keyId: string }> {
     const held = this.#held(spec.keyType);
     try {
       const threads = this.#threads;
+      if (threads === undefined && this.#deferred !== undefined) this.#startDeferredThreads(this.#deferred);
       const signature = threads !== undefined ? await threads.sign(spec, data) : await this.#signOnPool(spec, data);
       return { signature, keyId: held.info.keyId };
     } catch (error) {
@@ -82,15 +90,63 @@ export class Keyring {
    * keys, inside this process. Resolves with each thread's id and nice value once all have started. Once only.
    */
   startSigningThreads(config: SigningThreadsConfig): Promise<SigningThreadInfo[]> {
-    if (this.#threads !== undefined) throw new Error("the signing threads have already been started");
-    const keys = [...this.#keys].map(([keyType, held]) => [keyType, held.privateKey] as const);
-    this.#threads = new SigningThreads(keys, { ...config, fallback: (spec, data) => this.#signOnPool(spec, data) });
+    if (this.#threads !== undefined || this.#starting !== undefined || this.#deferred !== undefined) {
+      throw new Error("the signing threads have already been started");
+    }
+    this.#threads = this.#newThreads(config);
     return this.#threads.ready();
   }
 
-  /** Stops the signing threads (calls still signing there fail UNAVAILABLE). */
+  /**
+   * Starts the signing threads at the first Sign instead of now: a server that never signs never pays for them
+   * (each thread holds a V8 isolate, ~10 MB). Calls signed while they start go to libuv's pool, so the first
+   * calls do not wait for the threads; once every thread is up, signing moves to them. Once only.
+   */
+  startSigningThreadsOnFirstSign(config: SigningThreadsConfig): void {
+    if (this.#threads !== undefined || this.#starting !== undefined || this.#deferred !== undefined) {
+      throw new Error("the signing threads have already been started");
+    }
+    this.#deferred = config;
+  }
+
+  /** Whether signing threads exist (started, or starting after a first Sign). */
+  get signingThreadsStarted(): boolean {
+    return this.#threads !== undefined || this.#starting !== undefined;
+  }
+
+  /** Each thread's id and nice value once all are up; undefined while none exist (deferred and no Sign yet). */
+  signingThreadsReady(): Promise<SigningThreadInfo[]> | undefined {
+    return (this.#threads ?? this.#starting)?.ready();
+  }
+
+  #newThreads(config: SigningThreadsConfig): SigningThreads {
+    const keys = [...this.#keys].map(([keyType, held]) => [keyType, held.privateKey] as const);
+    return new SigningThreads(keys, { ...config, fallback: (spec, data) => this.#signOnPool(spec, data) });
+  }
+
+  #startDeferredThreads(config: SigningThreadsConfig): void {
+    this.#deferred = undefined;
+    if (this.#closed) return;
+    let threads: SigningThreads;
+    try {
+      threads = this.#newThreads(config);
+    } catch (error) {
+      config.log?.error({ err: error }, "cannot start the signing threads; signing on libuv's pool");
+      return;
+    }
+    this.#starting = threads;
+    threads.ready().then((started) => {
+      if (threads.closed) return;
+      this.#threads = threads;
+      config.log?.debug({ threads: started, startedBy: "first Sign" }, "signing threads started");
+    }, (error: unknown) => config.log?.error({ err: error }, "signing threads failed to start; signing on libuv's pool"));
+  }
+
+  /** Stops the signing threads (calls still signing there fail UNAVAILABLE); deferred ones will not start. */
   async close(): Promise<void> {
-    await this.#threads?.close();
+    this.#closed = true;
+    this.#deferred = undefined;
+    await Promise.all([this.#threads?.close(), this.#starting?.close()]);
   }
 
   #signOnPool(spec: AlgorithmSpec, data: Uint8Array): Promise<Uint8Array> {

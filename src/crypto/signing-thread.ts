@@ -2,16 +2,16 @@
  * A signing thread (worker_threads entry; the event loop's side is signing-threads.ts). It signs synchronously -
  * this thread has nothing else to do - and answers in batches (see drain()), so a saturated thread wakes the event
  * loop once per many signatures instead of once per signature (those wake-ups were what cost cheap algorithms
- * half their throughput on libuv's pool). It lowers its own priority first, so the event loop preempts it
- * whenever it has work.
+ * half their throughput on libuv's pool). It lowers its own priority first (Linux only: elsewhere that would lower
+ * the whole process), so the event loop preempts it whenever it has work.
  */
 import type { KeyObject } from "node:crypto";
 import { readlinkSync } from "node:fs";
-import os from "node:os";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
 import { algorithmSpec } from "./algorithms.js";
 import { BatchWriter, readBatch, ResultStatus, type SigningJob } from "./signing-batch.js";
 import { signKeyArguments, signNow, type SignKeyArgument } from "./sign.js";
+import { lowerOwnThreadPriority } from "./own-thread-priority.js";
 
 /** What the event loop hands a new signing thread. */
 export interface SigningThreadData {
@@ -41,16 +41,6 @@ for (const [keyType, privateKey] of data.keys) {
 
 const encoder = new TextEncoder();
 const failure = (message: string) => encoder.encode(message);
-
-function lowerPriority(nice: number): number {
-  try {
-    // setpriority(PRIO_PROCESS, 0) changes the calling thread only on Linux: the event loop keeps its priority.
-    if (nice > 0) os.setPriority(nice);
-    return os.getPriority();
-  } catch {
-    return os.getPriority();
-  }
-}
 
 function threadId(): number {
   try {
@@ -132,5 +122,5 @@ port.on("message", (message: unknown) => {
   if (message instanceof Uint8Array) drain(message);
 });
 
-const ready: SigningThreadReady = { type: "ready", tid: threadId(), nice: lowerPriority(data.nice) };
+const ready: SigningThreadReady = { type: "ready", tid: threadId(), nice: lowerOwnThreadPriority(data.nice).nice };
 parentPort?.postMessage(ready);

@@ -1,9 +1,10 @@
 /**
  * The /metrics endpoint: a node:http server that renders a MetricsSource on each GET — a ServerMetrics, or a
  * multi-worker primary's collector, which asks its workers first. Separate from the gRPC listeners (plain
- * HTTP/1.1, as Prometheus scrapes), and only started when asked (--metrics-listen).
+ * HTTP/1.1, as Prometheus scrapes), and only started when asked (--metrics-listen). node:http is loaded then too:
+ * importing it costs ~7 MB of RSS (measured, docs/scaling.md footprint), which a server without metrics never pays.
  */
-import http from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseAddress, formatAddress } from "../transport/address.js";
 
 /** What /metrics serves: the exposition text, now or once gathered (a ServerMetrics is one). */
@@ -20,10 +21,11 @@ export interface MetricsEndpoint {
 const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** Serves `metrics` at http://HOST:PORT/metrics for a tcp://HOST:PORT URL. */
-export function serveMetrics(url: string, metrics: MetricsSource): Promise<MetricsEndpoint> {
+export async function serveMetrics(url: string, metrics: MetricsSource): Promise<MetricsEndpoint> {
   const address = parseAddress(url, true);
-  if (address.scheme !== "tcp") return Promise.reject(new TypeError(`metrics listen on tcp://HOST:PORT, not ${url}`));
-  const server = http.createServer((request, response) => {
+  if (address.scheme !== "tcp") throw new TypeError(`metrics listen on tcp://HOST:PORT, not ${url}`);
+  const http = await import("node:http");
+  const server = http.createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? "").split("?", 1)[0];
     if (path !== "/metrics") {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics\n");

@@ -4,9 +4,10 @@
  * shared by the calls of one event-loop run), a few increments and a bucket search — no strings, no maps on the hot
  * path. When metrics are off the server holds no ServerMetrics at all and each call pays one null check.
  *
- * Names follow go-grpc-prometheus (grpc_server_started_total, grpc_server_handled_total,
- * grpc_server_handling_seconds) so existing gRPC dashboards work, plus fastgrpc_* for the rest and the usual
- * process_* / nodejs_* process metrics.
+ * Names and label values follow go-grpc-prometheus (grpc_server_started_total, grpc_server_handled_total,
+ * grpc_server_msg_received_total, grpc_server_msg_sent_total, grpc_server_handling_seconds; grpc_type is unary,
+ * client_stream, server_stream or bidi_stream) so existing gRPC dashboards work, plus fastgrpc_* for the rest and
+ * the usual process_* / nodejs_* process metrics.
  *
  * Rendering goes through a snapshot (plain data), so that a multi-worker server's primary can render the sum of
  * its workers' snapshots with the same code (workers/metrics-collector.ts).
@@ -20,6 +21,19 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
 ];
 const BOUNDS_MS = Float64Array.from(LATENCY_BUCKETS_SECONDS, (seconds) => seconds * 1000);
 const CODE_COUNT = 17;
+
+/** go-grpc-prometheus's grpc_type label values, by fastgrpc's method kinds (the router's names). */
+const GRPC_TYPE_LABELS: Readonly<Record<string, string>> = {
+  unary: "unary",
+  client_streaming: "client_stream",
+  server_streaming: "server_stream",
+  bidi_streaming: "bidi_stream",
+};
+
+/** The grpc_type label of a method kind, as go-grpc-prometheus writes it (an unknown kind is kept as it is). */
+export function grpcTypeLabel(kind: string): string {
+  return GRPC_TYPE_LABELS[kind] ?? kind;
+}
 
 /**
  * A call's start time is read once per synchronous run of the event loop: the calls of one socket chunk share the
@@ -58,7 +72,11 @@ export class MethodStats {
   /** Non-cumulative bucket counts; the last one is +Inf. */
   readonly buckets = new Float64Array(BOUNDS_MS.length + 1);
   latencySumMs = 0;
+  /** Request messages decoded and response messages encoded for sending (go-grpc-prometheus's msg counters). */
+  received = 0;
+  sent = 0;
 
+  /** `type` is the grpc_type label value (grpcTypeLabel). */
   constructor(readonly service: string, readonly method: string, readonly type: string) {}
 
   /** A call began; returns its start time for end(). */
@@ -120,6 +138,8 @@ export interface MethodSnapshot {
   /** Non-cumulative counts per LATENCY_BUCKETS_SECONDS bound, then +Inf. */
   readonly buckets: readonly number[];
   readonly latencySumMs: number;
+  readonly received: number;
+  readonly sent: number;
 }
 
 export interface ConnectionSnapshot {
@@ -175,7 +195,7 @@ export class ServerMetrics {
   forMethod(path: string, service: string, method: string, kind: string): MethodStats {
     let stats = this.methods.get(path);
     if (stats === undefined) {
-      stats = new MethodStats(service, method, kind);
+      stats = new MethodStats(service, method, grpcTypeLabel(kind));
       this.methods.set(path, stats);
     }
     return stats;
@@ -222,6 +242,7 @@ export class ServerMetrics {
       methods.push({
         service: stats.service, method: stats.method, type: stats.type, started: stats.started, inFlight: stats.inFlight,
         handled: Array.from(stats.handled), buckets: Array.from(stats.buckets), latencySumMs: stats.latencySumMs,
+        received: stats.received, sent: stats.sent,
       });
     }
     const connections: ConnectionSnapshot[] = [];
@@ -280,6 +301,10 @@ function renderCalls(out: string[], methods: readonly MethodSnapshot[]): void {
       if (count > 0) out.push(`grpc_server_handled_total{${labels(stats)},grpc_code="${codeName(code)}"} ${count}`);
     }
   }
+  out.push("# HELP grpc_server_msg_received_total Request messages received on the server.", "# TYPE grpc_server_msg_received_total counter");
+  for (const stats of methods) out.push(`grpc_server_msg_received_total{${labels(stats)}} ${stats.received}`);
+  out.push("# HELP grpc_server_msg_sent_total Response messages sent by the server.", "# TYPE grpc_server_msg_sent_total counter");
+  for (const stats of methods) out.push(`grpc_server_msg_sent_total{${labels(stats)}} ${stats.sent}`);
   out.push("# HELP fastgrpc_server_calls_in_flight Calls running now.", "# TYPE fastgrpc_server_calls_in_flight gauge");
   for (const stats of methods) out.push(`fastgrpc_server_calls_in_flight{${labels(stats)}} ${stats.inFlight}`);
   out.push(

@@ -95,7 +95,9 @@ export abstract class ServerCall<
   /** A response in its gRPC frame, or null when it cannot be encoded: the call has then failed INTERNAL. */
   protected encodeResponse(response: unknown): Uint8Array | null {
     try {
-      return encodeFramedWith(this.method.responseCodec, response);
+      const frame = encodeFramedWith(this.method.responseCodec, response);
+      if (this.method.stats !== null) this.method.stats.sent++;
+      return frame;
     } catch (error) {
       this.fail(errors.unencodableResponse(error));
       return null;

@@ -79,6 +79,7 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
     } catch (cause) {
       return this.fail(errors.undecodableRequest(cause));
     }
+    if (this.method.stats !== null) this.method.stats.received++;
     const requests = this.requests;
     if (requests === null) {
       if (this.singleSeen) return this.fail(errors.streamManyRequests());

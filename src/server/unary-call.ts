@@ -57,6 +57,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
     } catch (cause) {
       return this.fail(errors.undecodableRequest(cause));
     }
+    if (this.method.stats !== null) this.method.stats.received++;
     let result: unknown;
     try {
       result = this.method.handler(request, this);

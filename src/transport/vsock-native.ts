@@ -1,6 +1,7 @@
 /**
- * Loads the vsock addon (native/vsock, built by node-gyp at install) and gives it types. The addon only creates
- * AF_VSOCK sockets and hands back file descriptors; vsock-handle.ts turns them into libuv streams.
+ * Loads the vsock addon (native/vsock: prebuilt for linux-x64 and linux-arm64, or a local node-gyp build) and gives
+ * it types. The addon only creates AF_VSOCK sockets and hands back file descriptors; vsock-handle.ts turns them into
+ * libuv streams.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -43,14 +44,23 @@ function isAddon(value: unknown): value is VsockAddon {
   return FUNCTIONS.every((name) => typeof record[name] === "function") && typeof record.CID_ANY === "number";
 }
 
-/** Where the compiled addon is, seen from this module: dist/src/transport/ when built, src/transport/ when not. */
-function addonPath(): string | undefined {
-  const candidates = ["../../../native/vsock/build/Release/vsock.node", "../../native/vsock/build/Release/vsock.node"];
-  for (const relative of candidates) {
-    const url = new URL(relative, import.meta.url);
-    if (existsSync(url)) return fileURLToPath(url);
+/**
+ * Where the compiled addon is, seen from this module (dist/src/transport/ when built, src/transport/ when not): a
+ * local build (`make vsock-addon`, node-gyp) first, so that a changed vsock.c is what runs, then the prebuilt binary
+ * the package ships for this platform and CPU (native/vsock/prebuilds/linux-x64, linux-arm64: N-API, one binary
+ * for every Node version). Installing fastgrpc compiles nothing.
+ */
+export function addonCandidates(platform: string = process.platform, arch: string = process.arch): string[] {
+  const relative = ["build/Release/vsock.node", `prebuilds/${platform}-${arch}/vsock.node`];
+  const out: string[] = [];
+  for (const root of ["../../../native/vsock/", "../../native/vsock/"]) {
+    for (const path of relative) out.push(fileURLToPath(new URL(root + path, import.meta.url)));
   }
-  return undefined;
+  return out;
+}
+
+function addonPath(): string | undefined {
+  return addonCandidates().find((path) => existsSync(path));
 }
 
 type Loaded = { readonly addon: VsockAddon } | { readonly addon: undefined; readonly reason: string };
@@ -62,7 +72,8 @@ function load(): Loaded {
   if (!path) {
     return {
       addon: undefined,
-      reason: "the vsock addon is not built (native/vsock/build/Release/vsock.node is missing; run `make vsock-addon`)",
+      reason: `fastgrpc ships no vsock addon for linux-${process.arch} (prebuilt: linux-x64, linux-arm64); `
+        + "build one with `node native/vsock/build.mjs --strict` in fastgrpc's folder (needs a C compiler; node-gyp comes with npm)",
     };
   }
   let module: unknown;

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { writeFile, mkdtemp } from "node:fs/promises";
 import os from "node:os";
+import { usableCores } from "../../src/cli/cpu-quota.js";
 import path from "node:path";
 import { test } from "node:test";
 import { CLIENT_CLI, SERVER_CLI, runCli, serverLogLines, startServerCli } from "../support/cli.js";
@@ -99,15 +100,20 @@ test("fastgrpc-server refuses inconsistent TLS and allowlist options with exit c
 });
 
 test("fastgrpc-server signs on signing threads by default and on libuv's pool with --signing-threads 0", async () => {
-  // The default is one thread per core (this process serves alone with --workers 1).
-  const cases: Array<[string[], number]> = [[[], os.availableParallelism()], [["--signing-threads", "0"], 0], [["--signing-threads", "3"], 3]];
+  // The default is one thread per core (this process serves alone with --workers 1; cores capped by a cgroup quota).
+  const cases: Array<[string[], number]> = [[[], usableCores()], [["--signing-threads", "0"], 0], [["--signing-threads", "3"], 3]];
   for (const [args, threads] of cases) {
     const server = await startServerCli(["--listen", "tcp://127.0.0.1:0", "--log-level", "debug", "--workers", "1", ...args]);
     try {
       const url = server.urls[0] ?? "";
       const signed = await runCli(CLIENT_CLI, ["sign", "--target", url, "--key-type", "ec-p256", "--algorithm", "ecdsa-p256-sha256-fixed", "--data", "cli", "--verify"]);
       assert.equal(signed.code, 0, signed.stderr);
-      const started = serverLogLines(server).filter((line) => line.msg === "signing threads started");
+      // The threads start at the first Sign (that one is signed on libuv's pool meanwhile): wait for their log line.
+      let started = serverLogLines(server).filter((line) => line.msg === "signing threads started");
+      for (let waited = 0; threads > 0 && started.length === 0 && waited < 100; waited++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        started = serverLogLines(server).filter((line) => line.msg === "signing threads started");
+      }
       if (threads === 0) {
         assert.equal(started.length, 0, "no signing threads with --signing-threads 0");
       } else {

@@ -20,7 +20,7 @@ import { metricSample } from "../support/metrics-text.js";
 
 const ECHO = 'grpc_type="unary",grpc_service="fastgrpc.echo.v1.EchoService",grpc_method="Echo"';
 const CHECK = 'grpc_type="unary",grpc_service="grpc.health.v1.Health",grpc_method="Check"';
-const STREAM = 'grpc_type="bidi_streaming",grpc_service="fastgrpc.echo.v1.EchoService",grpc_method="EchoStream"';
+const STREAM = 'grpc_type="bidi_stream",grpc_service="fastgrpc.echo.v1.EchoService",grpc_method="EchoStream"';
 
 describe("metrics endpoint", () => {
   let server: GrpcServer;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { test } from "node:test";
-import { startServerCli } from "../support/cli.js";
+import { CLIENT_CLI, runCli, startServerCli } from "../support/cli.js";
 
 function childPids(pid: number): number[] {
   const out: number[] = [];
@@ -37,7 +37,7 @@ function threadNices(pid: number, name: string): number[] {
 
 const linux = process.platform === "linux" && existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
 
-/** The signing threads start while the worker listens: wait until they are all there and lowered. */
+/** The signing threads start at a worker's first Sign: wait until they are all there and lowered. */
 async function settledThreadNices(pid: number, name: string, expected: number): Promise<number[]> {
   const deadline = Date.now() + 10_000;
   let nices = threadNices(pid, name);
@@ -54,6 +54,11 @@ test("two workers on this machine each run ceil(cores / 2) signing threads and p
     const workers = childPids(server.child.pid ?? 0);
     assert.equal(workers.length, 2, `worker processes: ${workers.join(",")}`);
     const expected = Math.max(1, Math.ceil(os.availableParallelism() / 2));
+    // Signing threads start at a worker's first Sign: one call per new connection, handed round-robin to the workers.
+    for (let call = 0; call < 4; call++) {
+      const signed = await runCli(CLIENT_CLI, ["sign", "--target", server.urls[0] ?? "", "--key-type", "ed25519", "--algorithm", "ed25519", "--data", "x"]);
+      assert.equal(signed.code, 0, signed.stderr);
+    }
     for (const pid of workers) {
       const nices = threadNices(pid, "libuv-worker");
       assert.equal(nices.length, expected, `worker ${pid}: ${nices.length} pool threads`);

@@ -15,6 +15,8 @@ interface MethodTotals {
   readonly handled: number[];
   readonly buckets: number[];
   latencySumMs: number;
+  received: number;
+  sent: number;
 }
 
 interface CounterTotals {
@@ -46,7 +48,7 @@ export class SnapshotSum {
     const key = `${from.type}\n${from.service}\n${from.method}`;
     let totals = this.methods.get(key);
     if (totals === undefined) {
-      totals = { service: from.service, method: from.method, type: from.type, started: 0, inFlight: 0, handled: [], buckets: [], latencySumMs: 0 };
+      totals = { service: from.service, method: from.method, type: from.type, started: 0, inFlight: 0, handled: [], buckets: [], latencySumMs: 0, received: 0, sent: 0 };
       this.methods.set(key, totals);
     }
     totals.started += from.started;
@@ -54,6 +56,8 @@ export class SnapshotSum {
     addInto(totals.handled, from.handled);
     addInto(totals.buckets, from.buckets);
     totals.latencySumMs += from.latencySumMs;
+    totals.received += from.received;
+    totals.sent += from.sent;
   }
 
   private addConnection(from: ConnectionSnapshot, withGauges: boolean): void {

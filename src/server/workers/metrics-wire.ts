@@ -28,7 +28,7 @@ function hasNumbers(value: Record<string, unknown>, keys: readonly string[]): bo
 }
 
 function isMethod(value: unknown): boolean {
-  return isRecord(value) && hasStrings(value, ["service", "method", "type"]) && hasNumbers(value, ["started", "inFlight", "latencySumMs"])
+  return isRecord(value) && hasStrings(value, ["service", "method", "type"]) && hasNumbers(value, ["started", "inFlight", "latencySumMs", "received", "sent"])
     && isNumberArray(value.handled) && isNumberArray(value.buckets);
 }
 

