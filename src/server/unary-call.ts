@@ -23,7 +23,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
       return;
     }
     // Split, several, compressed or oversized messages: the reader handles (and refuses) them.
-    this.reader ??= new MessageReader(this, this.env.maxMessageBytes, false);
+    this.reader ??= new MessageReader(this, this.env.maxMessageBytes);
     this.reader.push(chunk);
   }
 
@@ -37,15 +37,13 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
 
   /* ---------------------------------------------------------- framing */
 
-  onMessage(message: Uint8Array): void {
+  onMessage(message: Uint8Array, compressed: boolean): void {
     if (this.request !== null) return this.fail(errors.unaryWithManyRequests());
-    this.request = message;
+    this.request = this.requestBytes(message, compressed);
   }
 
   onFrameError(error: FrameError): void {
-    if (error.kind === "too-large") return this.fail(errors.messageTooLarge(error.size, error.limit));
-    const encoding = this.stream.header("grpc-encoding");
-    this.fail(encoding === undefined || encoding === "identity" ? errors.compressedWithoutEncoding() : errors.unsupportedEncoding(encoding));
+    this.fail(errors.messageTooLarge(error.size, error.limit));
   }
 
   /* ---------------------------------------------------------- handler */

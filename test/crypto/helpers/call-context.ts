@@ -15,5 +15,7 @@ export function testCallContext(path = "/test", signal: AbortSignal = new AbortC
     log: silentLogger(),
     responseHeaders: {},
     responseTrailers: {},
+    setCompression: () => undefined,
+    setMessageCompression: () => undefined,
   };
 }
