@@ -45,6 +45,8 @@ export abstract class ServerCall<
   private startedAt: RunStart | null = null;
   /** How responses are compressed; null (the default) costs the hot path one branch. */
   private compressor: MessageCompressor | null = null;
+  /** Request messages that arrived compressed; made on the first one. */
+  private compressedRequests: WeakSet<object> | null = null;
   /** Headers (with the grpc-encoding they announce) are on the wire: the call's algorithm is fixed. */
   protected headersSent = false;
   readonly deadline: number | undefined;
@@ -107,6 +109,15 @@ export abstract class ServerCall<
 
   setMessageCompression(enabled: boolean): void {
     if (this.compressor !== null) this.compressor.enabled = enabled;
+  }
+
+  requestWasCompressed(request: unknown): boolean {
+    return typeof request === "object" && request !== null && this.compressedRequests?.has(request) === true;
+  }
+
+  /** Remembers that a decoded request arrived compressed, for requestWasCompressed. */
+  protected markCompressed(request: unknown): void {
+    if (typeof request === "object" && request !== null) (this.compressedRequests ??= new WeakSet()).add(request);
   }
 
   /** A request message as the reader delivered it: inflated when its flag says compressed; null when the call failed. */

@@ -55,6 +55,8 @@ export interface CallContext {
   setCompression(name: CompressionName): void;
   /** Per message on a compressed call: false sends the next responses uncompressed, true compresses again. */
   setMessageCompression(enabled: boolean): void;
+  /** True when this request message (one the handler was given) arrived compressed on the wire. */
+  requestWasCompressed(request: unknown): boolean;
 }
 
 /** A unary handler may return a full message or an init object (protobuf-es `create` fills the rest). */

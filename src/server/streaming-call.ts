@@ -80,6 +80,7 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
     } catch (cause) {
       return this.fail(errors.undecodableRequest(cause));
     }
+    if (compressed) this.markCompressed(request);
     const requests = this.requests;
     if (requests === null) {
       if (this.singleSeen) return this.fail(errors.streamManyRequests());

@@ -13,6 +13,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
   /** Made only when the request does not arrive as one whole message in one DATA chunk (the common case). */
   private reader: MessageReader | null = null;
   private request: Uint8Array | null = null;
+  private requestCompressed = false;
 
   /* ---------------------------------------------------------- engine events */
 
@@ -40,6 +41,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
   onMessage(message: Uint8Array, compressed: boolean): void {
     if (this.request !== null) return this.fail(errors.unaryWithManyRequests());
     this.request = this.requestBytes(message, compressed);
+    this.requestCompressed = compressed;
   }
 
   onFrameError(error: FrameError): void {
@@ -55,6 +57,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
     } catch (cause) {
       return this.fail(errors.undecodableRequest(cause));
     }
+    if (this.requestCompressed) this.markCompressed(request);
     let result: unknown;
     try {
       result = this.method.handler(request, this);

@@ -17,5 +17,6 @@ export function testCallContext(path = "/test", signal: AbortSignal = new AbortC
     responseTrailers: {},
     setCompression: () => undefined,
     setMessageCompression: () => undefined,
+    requestWasCompressed: () => false,
   };
 }
