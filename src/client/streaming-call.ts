@@ -149,6 +149,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   /* ---------------------------------------------------------- framing */
 
   onMessage(wire: Uint8Array, compressed: boolean): void {
+    this.observer?.onResponseMessage?.(compressed);
     let message = wire;
     if (compressed) {
       try {

@@ -23,6 +23,8 @@ export interface ResponseMetadataObserver {
   onResponseHeaders?(metadata: Metadata): void;
   /** The trailers' user metadata, whatever the status. */
   onResponseTrailers?(metadata: Metadata): void;
+  /** Each response message's compressed flag, as it arrives (the interop compression cases check it). */
+  onResponseMessage?(compressed: boolean): void;
 }
 
 /** Inflates a compressed response message with the grpc-encoding of the response headers. */
@@ -109,6 +111,7 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   /* ---------------------------------------------------------- framing */
 
   onMessage(message: Uint8Array, compressed: boolean): void {
+    this.observer?.onResponseMessage?.(compressed);
     if (this.response !== null) {
       this.extraMessages = true;
       return;

@@ -53,11 +53,12 @@ export const streamingCases: Record<string, InteropCase> = {
   },
 
   async server_compressed_streaming(client) {
-    // TODO: as in server_compressed_unary, each response's compressed flag is not checked (not exposed).
+    const flags: boolean[] = [];
     const responses = await collect(client.serverStream(TestService.method.streamingOutputCall, {
       responseParameters: [{ size: 31415, compressed: { value: true } }, { size: 92653, compressed: { value: false } }],
-    }, { compression: "identity" }));
+    }, { compression: "identity", onResponseMessage: (compressed) => flags.push(compressed) }));
     check(responses.length === 2, `${responses.length} responses, expected 2`);
+    check(flags[0] === true && flags[1] === false, `compressed flags of the responses: ${flags.join(", ")}, expected true, false`);
     checkZeros(responses[0]?.payload?.body, 31415, "response 0 (compressed)");
     checkZeros(responses[1]?.payload?.body, 92653, "response 1 (uncompressed)");
   },

@@ -55,11 +55,14 @@ export const unaryCases: Record<string, InteropCase> = {
   },
 
   async server_compressed_unary(client) {
-    // The client advertises gzip (compression "identity" sends grpc-accept-encoding only) and reads either way;
-    // TODO: the response's compressed flag is not checked: GrpcClient does not expose it per message.
+    // compression "identity" sends grpc-accept-encoding (we read gzip and deflate) and compresses nothing.
     for (const value of [true, false]) {
-      const response = await client.unary(TestService.method.unaryCall, largeRequest({ responseCompressed: { value } }), { compression: "identity" });
+      const flags: boolean[] = [];
+      const response = await client.unary(TestService.method.unaryCall, largeRequest({ responseCompressed: { value } }), {
+        compression: "identity", onResponseMessage: (compressed) => flags.push(compressed),
+      });
       checkZeros(response.payload?.body, LARGE_RESPONSE_BYTES, `response_compressed=${String(value)}`);
+      check(flags[0] === value, `response_compressed=${String(value)}: the response's compressed flag is ${String(flags[0])}`);
     }
   },
 
