@@ -36,6 +36,9 @@ function frame(message: Buffer, compressed: boolean): Buffer {
   return out;
 }
 
+/** Whether each request of the last EchoStream arrived compressed, as the handler saw it. */
+const seenRequestFlags: boolean[] = [];
+
 /** Echo that compresses its answer as the request's x-compress metadata asks, per message on the stream. */
 const compressingEcho = {
   echo(request: { payload: Uint8Array }, ctx: CallContext) {
@@ -46,7 +49,9 @@ const compressingEcho = {
   async *echoStream(requests: AsyncIterable<{ payload: Uint8Array }>, ctx: CallContext) {
     ctx.setCompression("gzip");
     let index = 0;
+    seenRequestFlags.length = 0;
     for await (const request of requests) {
+      seenRequestFlags.push(ctx.requestWasCompressed(request));
       ctx.setMessageCompression(index++ % 2 === 0); // even answers compressed, odd ones plain
       yield { payload: request.payload };
     }
@@ -156,10 +161,13 @@ for (const engine of ENGINES) {
       const payloads = [0, 1, 2, 3].map((i) => Buffer.alloc(5000, i));
       async function* requests() { yield* payloads.map((payload) => ({ payload })); }
       const replies: Buffer[] = [];
+      const responseFlags: boolean[] = [];
       for await (const reply of running.client.bidiStream(EchoService.method.echoStream, requests(), {
-        compression: "deflate", compressRequest: (index) => index !== 1,
+        compression: "deflate", compressRequest: (index) => index !== 1, onResponseMessage: (compressed) => responseFlags.push(compressed),
       })) replies.push(Buffer.from(reply.payload));
       assert.deepEqual(replies, payloads);
+      assert.deepEqual(seenRequestFlags, [true, false, true, true], "requests: all compressed but the second");
+      assert.deepEqual(responseFlags, [true, false, true, false], "responses: the handler's per-message choice");
     });
   });
 
