@@ -3,6 +3,7 @@ export { Code, codeName } from "./errors/codes.js";
 export { GrpcError } from "./errors/grpc-error.js";
 export { errors } from "./errors/catalog.js";
 export type { Metadata } from "./protocol/metadata.js";
+export type { CompressionName } from "./protocol/compression.js";
 export { GrpcServer, type ServerOptions, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SHUTDOWN_GRACE_MS } from "./server/server.js";
 export type { CallContext, ServiceImpl, UnaryHandler } from "./server/service.js";
 export { GrpcClient, type ClientOptions, type CallOptions } from "./client/client.js";

@@ -16,6 +16,7 @@ import { h2ClientEngine } from "../engine/h2/index.js";
 import { errors } from "../errors/catalog.js";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
+import { type CompressionName, ACCEPT_ENCODING, DEFAULT_COMPRESSION_THRESHOLD_BYTES, MessageCompressor } from "../protocol/compression.js";
 import { encodeFrame } from "../protocol/framing.js";
 import { type Metadata, validateMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
@@ -25,7 +26,7 @@ import type { TlsClientOptions } from "../transport/tls.js";
 import { type Connector, buildConnector } from "./connector.js";
 import { type BackoffOptions, ConnectionPool } from "./pool.js";
 import { ClientStreamingCall } from "./streaming-call.js";
-import { ClientUnaryCall } from "./unary-call.js";
+import { ClientUnaryCall, type ResponseMetadataObserver } from "./unary-call.js";
 
 export interface ClientOptions {
   /** HTTP/2 sessions per target (default 1). */
@@ -50,13 +51,24 @@ export interface ClientOptions {
   backoff?: Partial<BackoffOptions>;
   /** CA, client certificate and key for tls:// targets (default: the system's CAs, no client certificate). */
   tls?: TlsClientOptions;
+  /**
+   * Compress requests with this algorithm and tell servers (grpc-accept-encoding) that compressed responses are
+   * welcome; "identity" only advertises. Default: neither, so no header is added (compressed responses are read anyway).
+   */
+  compression?: CompressionName;
+  /** Requests smaller than this many bytes go uncompressed (default 1024). */
+  compressionThresholdBytes?: number;
 }
 
-export interface CallOptions {
+export interface CallOptions extends ResponseMetadataObserver {
   /** Deadline relative to now: sent as grpc-timeout and enforced locally. */
   timeoutMs?: number;
   metadata?: Metadata;
   signal?: AbortSignal;
+  /** This call's compression, over the client's `compression` option. */
+  compression?: CompressionName;
+  /** Streaming calls on a compressed call: whether request number `index` (from 0) is compressed (default all). */
+  compressRequest?: (index: number) => boolean;
 }
 
 const NO_METADATA: Metadata = Object.freeze({}) as Metadata;
@@ -65,6 +77,8 @@ export class GrpcClient {
   private readonly pool: ConnectionPool;
   private readonly maxMessageBytes: number;
   private readonly defaultTimeoutMs: number | undefined;
+  private readonly compression: CompressionName | undefined;
+  private readonly compressionThresholdBytes: number;
 
   constructor(target: string | readonly string[], options: ClientOptions = {}) {
     const targets = typeof target === "string" ? [target] : target;
@@ -81,6 +95,8 @@ export class GrpcClient {
     });
     this.maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
     this.defaultTimeoutMs = options.defaultTimeoutMs;
+    this.compression = options.compression;
+    this.compressionThresholdBytes = options.compressionThresholdBytes ?? DEFAULT_COMPRESSION_THRESHOLD_BYTES;
   }
 
   /** A typed unary call. Rejects with GrpcError. */
@@ -121,9 +137,16 @@ export class GrpcClient {
     if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
     let headers = metadata ?? NO_METADATA;
     if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
-    const frame = encodeFrame(message);
+    const compression = options?.compression ?? this.compression;
+    let frame: Uint8Array;
+    if (compression === undefined) {
+      frame = encodeFrame(message);
+    } else {
+      headers = compressionHeaders(headers, compression);
+      frame = compression === "identity" ? encodeFrame(message) : new MessageCompressor(compression, this.compressionThresholdBytes).frame(message, encodeFrame);
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
-      const call = new ClientUnaryCall(resolve, reject, this.maxMessageBytes);
+      const call = new ClientUnaryCall(resolve, reject, this.maxMessageBytes, options);
       call.arm(timeoutMs, signal);
       const session = this.pool.pick(signal, timeoutMs);
       if (isSession(session)) {
@@ -202,14 +225,20 @@ export class GrpcClient {
     if (signal?.aborted) return failedStream(errors.cancelled("call aborted by the caller"));
     let headers = metadata ?? NO_METADATA;
     if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
-    const call = new ClientStreamingCall<T>(decode, this.maxMessageBytes);
+    const call = new ClientStreamingCall<T>(decode, this.maxMessageBytes, options);
+    const compression = options?.compression ?? this.compression;
+    if (compression !== undefined) {
+      headers = compressionHeaders(headers, compression);
+      if (compression !== "identity") call.compressor = new MessageCompressor(compression, this.compressionThresholdBytes);
+      call.compressRequest = options?.compressRequest;
+    }
     call.arm(timeoutMs, signal);
     const begin = (session: ClientSession) => {
       if (call.isSettled) return;
       try {
         const stream = session.request(path, headers, call);
         call.stream = stream;
-        if (body instanceof Uint8Array) stream.sendMessage(encodeFrame(body), true);
+        if (body instanceof Uint8Array) stream.sendMessage(call.frame(body, 0), true);
         else void call.sendAll(body);
       } catch (error) {
         call.abortLocally(errors.connectionClosed(error));
@@ -257,6 +286,13 @@ function failedStream<T>(error: GrpcError): AsyncIterable<T> {
       return: () => Promise.resolve({ done: true, value: undefined }),
     }),
   };
+}
+
+/** Request headers of a call with a compression setting: what we send (unless identity) and what we read. */
+function compressionHeaders(headers: Metadata, compression: CompressionName): Metadata {
+  return compression === "identity"
+    ? { ...headers, "grpc-accept-encoding": ACCEPT_ENCODING }
+    : { ...headers, "grpc-encoding": compression, "grpc-accept-encoding": ACCEPT_ENCODING };
 }
 
 function isSession(value: ClientSession | Promise<ClientSession>): value is ClientSession {

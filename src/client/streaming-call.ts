@@ -14,9 +14,11 @@ import { Code, parseCode } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
+import type { MessageCompressor } from "../protocol/compression.js";
 import { metadataFromHeaders } from "../protocol/metadata.js";
 import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 import { MessageQueue } from "../server/message-queue.js";
+import { type ResponseMetadataObserver, responseBytes } from "./unary-call.js";
 
 /** Unread response bytes (wire size) above which the client stops reading from the server. */
 export const RESPONSE_HIGH_WATER_BYTES = 64 * 1024;
@@ -40,8 +42,17 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   /** Response headers, once they came. */
   headers: HeaderMap | null = null;
 
-  constructor(private readonly decode: (bytes: Uint8Array) => T, maxMessageBytes: number) {
-    this.reader = new MessageReader(this, maxMessageBytes, false);
+  /** Set when the call compresses its requests (grpc-encoding). */
+  compressor: MessageCompressor | null = null;
+  /** Per-message choice on a compressed call: is request number `index` (from 0) compressed. */
+  compressRequest: ((index: number) => boolean) | undefined;
+
+  constructor(
+    private readonly decode: (bytes: Uint8Array) => T,
+    private readonly maxMessageBytes: number,
+    private readonly observer?: ResponseMetadataObserver,
+  ) {
+    this.reader = new MessageReader(this, maxMessageBytes);
     this.responses = new MessageQueue<T>(
       RESPONSE_HIGH_WATER_BYTES,
       { pause: () => this.stream?.pauseInput?.(), resume: () => this.stream?.resumeInput?.() },
@@ -76,15 +87,24 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   /** Sends every request the iterable yields, waiting for the engine when it is full, then half-closes. */
   async sendAll(requests: AsyncIterable<Uint8Array>): Promise<void> {
     try {
+      let index = 0;
       for await (const message of requests) {
         const stream = this.stream;
         if (this.settled || stream === null) return; // leaving the loop also closes the caller's iterable
-        if (stream.sendMessage(encodeFrame(message), false) === false) await this.drained();
+        if (stream.sendMessage(this.frame(message, index++), false) === false) await this.drained();
       }
       if (!this.settled) this.stream?.end();
     } catch (error) {
       this.abortLocally(error instanceof GrpcError ? error : errors.requestStreamFailed(error));
     }
+  }
+
+  /** A request's frame: compressed only on a compressed call (and when the per-message choice says so). */
+  frame(message: Uint8Array, index: number): Uint8Array {
+    const compressor = this.compressor;
+    if (compressor === null) return encodeFrame(message);
+    compressor.enabled = this.compressRequest?.(index) ?? true;
+    return compressor.frame(message, encodeFrame);
   }
 
   private drained(): Promise<void> {
@@ -97,6 +117,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     this.httpStatus = httpStatus;
     this.headers = headers;
     if (endStream) this.onTrailers(headers);
+    else this.observer?.onResponseHeaders?.(metadataFromHeaders(headers));
   }
 
   onData(chunk: Uint8Array): void {
@@ -107,6 +128,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     this.trailers = trailers;
     this.status = parseCode(first(trailers["grpc-status"]));
     this.statusMessage = decodeGrpcMessage(first(trailers["grpc-message"]) ?? "");
+    this.observer?.onResponseTrailers?.(metadataFromHeaders(trailers));
   }
 
   onDrain(): void {
@@ -126,20 +148,27 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
 
   /* ---------------------------------------------------------- framing */
 
-  onMessage(message: Uint8Array): void {
+  onMessage(wire: Uint8Array, compressed: boolean): void {
+    this.observer?.onResponseMessage?.(compressed);
+    let message = wire;
+    if (compressed) {
+      try {
+        message = responseBytes(this.headers, wire, this.maxMessageBytes);
+      } catch (error) {
+        return this.abortLocally(GrpcError.from(error, Code.INTERNAL));
+      }
+    }
     let value: T;
     try {
       value = this.decode(message);
     } catch (cause) {
       return this.abortLocally(errors.undecodableResponse(cause));
     }
-    this.responses.push(value, message.length + FRAME_HEADER_BYTES);
+    this.responses.push(value, wire.length + FRAME_HEADER_BYTES);
   }
 
   onFrameError(error: FrameError): void {
-    this.abortLocally(error.kind === "too-large"
-      ? errors.messageTooLarge(error.size, error.limit)
-      : new GrpcError(Code.INTERNAL, "server sent a compressed message that was not negotiated"));
+    this.abortLocally(errors.messageTooLarge(error.size, error.limit));
   }
 
   /* ---------------------------------------------------------- outcome */

@@ -8,12 +8,28 @@ import { Code } from "../errors/codes.js";
 import { parseCode } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
+import { decompress } from "../protocol/compression.js";
 import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
 import { type Metadata, metadataFromHeaders } from "../protocol/metadata.js";
 import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Optional callbacks for a call's response metadata (the interop client's custom_metadata case needs both). */
+export interface ResponseMetadataObserver {
+  /** The response headers' user metadata (a trailers-only response has none: only onResponseTrailers runs). */
+  onResponseHeaders?(metadata: Metadata): void;
+  /** The trailers' user metadata, whatever the status. */
+  onResponseTrailers?(metadata: Metadata): void;
+  /** Each response message's compressed flag, as it arrives (the interop compression cases check it). */
+  onResponseMessage?(compressed: boolean): void;
+}
+
+/** Inflates a compressed response message with the grpc-encoding of the response headers. */
+export function responseBytes(headers: HeaderMap | null, message: Uint8Array, maxMessageBytes: number): Uint8Array {
+  return decompress(first(headers?.["grpc-encoding"]), message, maxMessageBytes);
 }
 
 export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
@@ -35,9 +51,10 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   constructor(
     private readonly resolve: (message: Uint8Array) => void,
     private readonly reject: (error: GrpcError) => void,
-    maxMessageBytes: number,
+    private readonly maxMessageBytes: number,
+    private readonly observer?: ResponseMetadataObserver,
   ) {
-    this.reader = new MessageReader(this, maxMessageBytes, false);
+    this.reader = new MessageReader(this, maxMessageBytes);
   }
 
   /** Arms the local deadline and the abort signal; both cancel the stream. */
@@ -71,6 +88,7 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
     this.httpStatus = httpStatus;
     this.headers = headers;
     if (endStream) this.onTrailers(headers);
+    else this.observer?.onResponseHeaders?.(metadataFromHeaders(headers));
   }
 
   onData(chunk: Uint8Array): void {
@@ -81,6 +99,7 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
     this.trailers = trailers;
     this.status = parseCode(first(trailers["grpc-status"]));
     this.statusMessage = decodeGrpcMessage(first(trailers["grpc-message"]) ?? "");
+    this.observer?.onResponseTrailers?.(metadataFromHeaders(trailers));
   }
 
   onClose(resetCode: number | null, error?: Error): void {
@@ -91,15 +110,25 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
 
   /* ---------------------------------------------------------- framing */
 
-  onMessage(message: Uint8Array): void {
-    if (this.response === null) this.response = message;
-    else this.extraMessages = true;
+  onMessage(message: Uint8Array, compressed: boolean): void {
+    this.observer?.onResponseMessage?.(compressed);
+    if (this.response !== null) {
+      this.extraMessages = true;
+      return;
+    }
+    if (!compressed) {
+      this.response = message;
+      return;
+    }
+    try {
+      this.response = responseBytes(this.headers, message, this.maxMessageBytes);
+    } catch (error) {
+      this.abortLocally(GrpcError.from(error, Code.INTERNAL));
+    }
   }
 
   onFrameError(error: FrameError): void {
-    this.abortLocally(error.kind === "too-large"
-      ? errors.messageTooLarge(error.size, error.limit)
-      : new GrpcError(Code.INTERNAL, "server sent a compressed message that was not negotiated"));
+    this.abortLocally(errors.messageTooLarge(error.size, error.limit));
   }
 
   /* ---------------------------------------------------------- outcome */

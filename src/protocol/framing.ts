@@ -15,12 +15,15 @@ export function encodeFrame(message: Uint8Array): Uint8Array {
 }
 
 /** Why the reader stopped accepting input. */
-export type FrameError =
-  | { readonly kind: "too-large"; readonly size: number; readonly limit: number }
-  | { readonly kind: "compressed" };
+export type FrameError = { readonly kind: "too-large"; readonly size: number; readonly limit: number };
 
 export interface FrameSink {
-  onMessage(message: Uint8Array): void;
+  /**
+   * One whole message as it is on the wire; `compressed` is its flag byte (the sink inflates it with the call's
+   * grpc-encoding, src/protocol/compression.ts). The size limit checked here is the wire size; the inflated size
+   * is checked when inflating.
+   */
+  onMessage(message: Uint8Array, compressed: boolean): void;
   onFrameError(error: FrameError): void;
 }
 
@@ -34,13 +37,12 @@ export class MessageReader {
   private headerFill = 0;
   private body: Buffer | null = null;
   private bodyFill = 0;
+  private bodyCompressed = false;
   private failed = false;
 
   constructor(
     private readonly sink: FrameSink,
     private readonly maxMessageBytes: number,
-    /** Compressed messages are accepted only when the peer declared a grpc-encoding we support. */
-    private readonly acceptCompressed = false,
   ) {}
 
   /** True when a message is partly received: the stream must not end here. */
@@ -58,14 +60,14 @@ export class MessageReader {
         if (this.headerFill === 0 && length - offset >= FRAME_HEADER_BYTES) {
           const flag = chunk[offset] ?? 0;
           const size = (((chunk[offset + 1] ?? 0) << 24) >>> 0) + ((chunk[offset + 2] ?? 0) << 16) + ((chunk[offset + 3] ?? 0) << 8) + (chunk[offset + 4] ?? 0);
-          if (!this.checkHeader(flag, size)) return;
+          if (!this.checkHeader(size)) return;
           offset += FRAME_HEADER_BYTES;
           if (length - offset >= size) {
-            this.sink.onMessage(chunk.subarray(offset, offset + size));
+            this.sink.onMessage(chunk.subarray(offset, offset + size), flag !== 0);
             offset += size;
             continue;
           }
-          this.startBody(size);
+          this.startBody(size, flag !== 0);
           continue;
         }
         const header = (this.header ??= Buffer.alloc(FRAME_HEADER_BYTES));
@@ -75,12 +77,8 @@ export class MessageReader {
         if (this.headerFill < FRAME_HEADER_BYTES) return;
         this.headerFill = 0;
         const size = header.readUInt32BE(1);
-        if (!this.checkHeader(header[0] ?? 0, size)) return;
-        if (size === 0) {
-          this.sink.onMessage(new Uint8Array(0));
-          continue;
-        }
-        this.startBody(size);
+        if (!this.checkHeader(size)) return;
+        this.startBody(size, header[0] !== 0);
         continue;
       }
       const body = this.body;
@@ -91,29 +89,25 @@ export class MessageReader {
       if (this.bodyFill === body.length) {
         this.body = null;
         this.bodyFill = 0;
-        this.sink.onMessage(body);
+        this.sink.onMessage(body, this.bodyCompressed);
       }
     }
   }
 
-  private startBody(size: number): void {
+  private startBody(size: number, compressed: boolean): void {
     if (size === 0) {
-      this.sink.onMessage(new Uint8Array(0));
+      this.sink.onMessage(new Uint8Array(0), compressed);
       return;
     }
     this.body = Buffer.allocUnsafe(size);
     this.bodyFill = 0;
+    this.bodyCompressed = compressed;
   }
 
-  private checkHeader(flag: number, size: number): boolean {
+  private checkHeader(size: number): boolean {
     if (size > this.maxMessageBytes) {
       this.failed = true;
       this.sink.onFrameError({ kind: "too-large", size, limit: this.maxMessageBytes });
-      return false;
-    }
-    if (flag !== 0 && !this.acceptCompressed) {
-      this.failed = true;
-      this.sink.onFrameError({ kind: "compressed" });
       return false;
     }
     return true;

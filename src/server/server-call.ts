@@ -9,6 +9,8 @@ import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream } from "../engine/types.js";
 import type { Logger } from "../log/logger.js";
 import { type Codec, encodeFramedWith } from "../protocol/codec.js";
+import { type CompressionName, MessageCompressor, acceptsEncoding, decompress } from "../protocol/compression.js";
+import { encodeFrame } from "../protocol/framing.js";
 import type { Metadata } from "../protocol/metadata.js";
 import type { MethodStats, RunStart } from "./metrics.js";
 import type { CallContext } from "./service.js";
@@ -25,6 +27,9 @@ export interface CallEnvironment {
   /** Calls in flight, so shutdown can wait for them. */
   readonly active: Set<ActiveCall>;
   onCallDone(): void;
+  /** The server's default response compression (null: none, the default) and its size threshold. */
+  readonly compression: CompressionName | null;
+  readonly compressionThresholdBytes: number;
 }
 
 export abstract class ServerCall<
@@ -38,6 +43,12 @@ export abstract class ServerCall<
   protected trailersOut: Metadata | null = null;
   /** The metrics clock at the start, only when metrics are on. */
   private startedAt: RunStart | null = null;
+  /** How responses are compressed; null (the default) costs the hot path one branch. */
+  private compressor: MessageCompressor | null = null;
+  /** Request messages that arrived compressed; made on the first one. */
+  private compressedRequests: WeakSet<object> | null = null;
+  /** Headers (with the grpc-encoding they announce) are on the wire: the call's algorithm is fixed. */
+  protected headersSent = false;
   readonly deadline: number | undefined;
 
   constructor(
@@ -52,6 +63,7 @@ export abstract class ServerCall<
       this.deadline = Date.now() + timeoutMs;
       this.timer = setTimeout(() => this.expire(), timeoutMs);
     }
+    if (env.compression !== null) this.setCompression(env.compression);
   }
 
   /* ---------------------------------------------------------- CallContext */
@@ -83,6 +95,42 @@ export abstract class ServerCall<
     return (this.trailersOut ??= {});
   }
 
+  setCompression(name: CompressionName): void {
+    if (this.headersSent) throw new TypeError("setCompression must be called before the first response message");
+    // Only what the client said it can read (grpc-accept-encoding); anything else answers uncompressed.
+    if (name === "identity" || !acceptsEncoding(this.stream.header("grpc-accept-encoding"), name)) {
+      this.compressor = null;
+      if (this.headersOut !== null) delete this.headersOut["grpc-encoding"];
+      return;
+    }
+    this.compressor = new MessageCompressor(name, this.env.compressionThresholdBytes);
+    this.responseHeaders["grpc-encoding"] = name;
+  }
+
+  setMessageCompression(enabled: boolean): void {
+    if (this.compressor !== null) this.compressor.enabled = enabled;
+  }
+
+  requestWasCompressed(request: unknown): boolean {
+    return typeof request === "object" && request !== null && this.compressedRequests?.has(request) === true;
+  }
+
+  /** Remembers that a decoded request arrived compressed, for requestWasCompressed. */
+  protected markCompressed(request: unknown): void {
+    if (typeof request === "object" && request !== null) (this.compressedRequests ??= new WeakSet()).add(request);
+  }
+
+  /** A request message as the reader delivered it: inflated when its flag says compressed; null when the call failed. */
+  protected requestBytes(message: Uint8Array, compressed: boolean): Uint8Array | null {
+    if (!compressed) return message;
+    try {
+      return decompress(this.stream.header("grpc-encoding"), message, this.env.maxMessageBytes);
+    } catch (error) {
+      this.fail(GrpcError.from(error, Code.INTERNAL));
+      return null;
+    }
+  }
+
   /* ---------------------------------------------------------- ending */
 
   /** The peer reset the stream or the connection died. */
@@ -95,7 +143,10 @@ export abstract class ServerCall<
   /** A response in its gRPC frame, or null when it cannot be encoded: the call has then failed INTERNAL. */
   protected encodeResponse(response: unknown): Uint8Array | null {
     try {
-      const frame = encodeFramedWith(this.method.responseCodec, response);
+      const compressor = this.compressor;
+      const frame = compressor === null
+        ? encodeFramedWith(this.method.responseCodec, response)
+        : compressor.frame(this.method.responseCodec.encode(response), encodeFrame);
       if (this.method.stats !== null) this.method.stats.sent++;
       return frame;
     } catch (error) {
@@ -110,6 +161,7 @@ export abstract class ServerCall<
     const frame = this.encodeResponse(response);
     if (frame === null) return false;
     this.finish(Code.OK);
+    this.headersSent = true;
     this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
     return true;
   }

@@ -14,6 +14,7 @@ import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { type Logger, silentLogger } from "../log/logger.js";
+import { type CompressionName, DEFAULT_COMPRESSION_THRESHOLD_BYTES } from "../protocol/compression.js";
 import { parseGrpcTimeout } from "../protocol/timeout.js";
 import { type Address, parseAddress } from "../transport/address.js";
 import { transportFor } from "../transport/registry.js";
@@ -49,6 +50,13 @@ export interface ServerOptions {
   reflection?: boolean;
   /** Count calls, latencies and connections into this object (default: no metrics, no cost). */
   metrics?: ServerMetrics;
+  /**
+   * Compress every response with this algorithm when the client accepts it (default none; a handler can choose
+   * per call with ctx.setCompression). Compressed requests are accepted whatever this says.
+   */
+  compression?: CompressionName;
+  /** Responses smaller than this many bytes go uncompressed (default 1024). */
+  compressionThresholdBytes?: number;
 }
 
 export interface ListenOptions {
@@ -96,6 +104,8 @@ export class GrpcServer implements StreamDispatcher {
       onCallDone: () => {
         if (this.idleWaiter && this.active.size === 0) this.idleWaiter();
       },
+      compression: options.compression === undefined || options.compression === "identity" ? null : options.compression,
+      compressionThresholdBytes: options.compressionThresholdBytes ?? DEFAULT_COMPRESSION_THRESHOLD_BYTES,
     };
     if (options.health !== false) this.register(Health, createHealthService(this.health));
     if (options.reflection !== false) {

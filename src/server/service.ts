@@ -18,6 +18,7 @@ import type {
 } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { Logger } from "../log/logger.js";
+import type { CompressionName } from "../protocol/compression.js";
 import type { Metadata } from "../protocol/metadata.js";
 import type { PeerInfo } from "../transport/types.js";
 import { type Codec, protobufCodec } from "../protocol/codec.js";
@@ -47,6 +48,15 @@ export interface CallContext {
    */
   readonly responseHeaders: Metadata;
   readonly responseTrailers: Metadata;
+  /**
+   * Compresses this call's responses with `name` (announced as grpc-encoding) when the client accepts it, else
+   * answers uncompressed. Before the first response message; messages under the server's threshold stay plain.
+   */
+  setCompression(name: CompressionName): void;
+  /** Per message on a compressed call: false sends the next responses uncompressed, true compresses again. */
+  setMessageCompression(enabled: boolean): void;
+  /** True when this request message (one the handler was given) arrived compressed on the wire. */
+  requestWasCompressed(request: unknown): boolean;
 }
 
 /** A unary handler may return a full message or an init object (protobuf-es `create` fills the rest). */

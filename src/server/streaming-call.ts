@@ -29,13 +29,12 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
   /** server_streaming: the one request, until the client half-closes. */
   private single: unknown = undefined;
   private singleSeen = false;
-  private headersSent = false;
   private drainWaiter: (() => void) | null = null;
   private readonly hardLimitBytes: number;
 
   constructor(stream: ServerStream, method: StreamingMethod, env: CallEnvironment, timeoutMs: number | undefined) {
     super(stream, method, env, timeoutMs);
-    this.reader = new MessageReader(this, env.maxMessageBytes, false);
+    this.reader = new MessageReader(this, env.maxMessageBytes);
     this.hardLimitBytes = env.maxMessageBytes + FRAME_HEADER_BYTES + REQUEST_HIGH_WATER_BYTES;
     if (method.kind !== "server_streaming") {
       this.requests = new MessageQueue<unknown>(
@@ -71,8 +70,10 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
 
   /* ---------------------------------------------------------- framing */
 
-  onMessage(message: Uint8Array): void {
+  onMessage(wire: Uint8Array, compressed: boolean): void {
     if (this.done) return;
+    const message = this.requestBytes(wire, compressed);
+    if (message === null) return;
     let request: unknown;
     try {
       request = this.method.requestCodec.decode(message);
@@ -80,6 +81,7 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
       return this.fail(errors.undecodableRequest(cause));
     }
     if (this.method.stats !== null) this.method.stats.received++;
+    if (compressed) this.markCompressed(request);
     const requests = this.requests;
     if (requests === null) {
       if (this.singleSeen) return this.fail(errors.streamManyRequests());
@@ -87,15 +89,13 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
       this.single = request;
       return;
     }
-    requests.push(request, message.length + FRAME_HEADER_BYTES);
+    requests.push(request, wire.length + FRAME_HEADER_BYTES);
     // Only reachable when the engine cannot pause its input.
     if (requests.bytes > this.hardLimitBytes) this.fail(errors.requestsOutranHandler(requests.bytes));
   }
 
   onFrameError(error: FrameError): void {
-    if (error.kind === "too-large") return this.fail(errors.messageTooLarge(error.size, error.limit));
-    const encoding = this.stream.header("grpc-encoding");
-    this.fail(encoding === undefined || encoding === "identity" ? errors.compressedWithoutEncoding() : errors.unsupportedEncoding(encoding));
+    this.fail(errors.messageTooLarge(error.size, error.limit));
   }
 
   /* ---------------------------------------------------------- handler */

@@ -13,6 +13,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
   /** Made only when the request does not arrive as one whole message in one DATA chunk (the common case). */
   private reader: MessageReader | null = null;
   private request: Uint8Array | null = null;
+  private requestCompressed = false;
 
   /* ---------------------------------------------------------- engine events */
 
@@ -23,7 +24,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
       return;
     }
     // Split, several, compressed or oversized messages: the reader handles (and refuses) them.
-    this.reader ??= new MessageReader(this, this.env.maxMessageBytes, false);
+    this.reader ??= new MessageReader(this, this.env.maxMessageBytes);
     this.reader.push(chunk);
   }
 
@@ -37,15 +38,14 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
 
   /* ---------------------------------------------------------- framing */
 
-  onMessage(message: Uint8Array): void {
+  onMessage(message: Uint8Array, compressed: boolean): void {
     if (this.request !== null) return this.fail(errors.unaryWithManyRequests());
-    this.request = message;
+    this.request = this.requestBytes(message, compressed);
+    this.requestCompressed = compressed;
   }
 
   onFrameError(error: FrameError): void {
-    if (error.kind === "too-large") return this.fail(errors.messageTooLarge(error.size, error.limit));
-    const encoding = this.stream.header("grpc-encoding");
-    this.fail(encoding === undefined || encoding === "identity" ? errors.compressedWithoutEncoding() : errors.unsupportedEncoding(encoding));
+    this.fail(errors.messageTooLarge(error.size, error.limit));
   }
 
   /* ---------------------------------------------------------- handler */
@@ -58,6 +58,7 @@ export class UnaryCall extends ServerCall<UnaryMethod> implements ServerStreamHa
       return this.fail(errors.undecodableRequest(cause));
     }
     if (this.method.stats !== null) this.method.stats.received++;
+    if (this.requestCompressed) this.markCompressed(request);
     let result: unknown;
     try {
       result = this.method.handler(request, this);

@@ -4,9 +4,13 @@ import { MessageReader, encodeFrame, type FrameError } from "../../src/protocol/
 
 function collect(limit = 1 << 20) {
   const messages: string[] = [];
+  const flags: boolean[] = [];
   const errors: FrameError[] = [];
-  const reader = new MessageReader({ onMessage: (m) => messages.push(Buffer.from(m).toString()), onFrameError: (e) => errors.push(e) }, limit);
-  return { reader, messages, errors };
+  const reader = new MessageReader({
+    onMessage: (m, compressed) => { messages.push(Buffer.from(m).toString()); flags.push(compressed); },
+    onFrameError: (e) => errors.push(e),
+  }, limit);
+  return { reader, messages, flags, errors };
 }
 
 test("a message split over many chunks is reassembled", () => {
@@ -40,8 +44,15 @@ test("an oversized message is refused from its prefix, before its body is buffer
   assert.deepEqual(messages, []);
 });
 
-test("a compressed message is refused when compression was not negotiated", () => {
-  const { reader, errors } = collect();
-  reader.push(Buffer.from([1, 0, 0, 0, 1, 9]));
-  assert.deepEqual(errors, [{ kind: "compressed" }]);
+test("each message carries its compressed flag to the sink, whole or split across chunks", () => {
+  const { reader, messages, flags, errors } = collect();
+  reader.push(Buffer.from([1, 0, 0, 0, 1, 0x41, 0, 0, 0, 0, 1, 0x42]));
+  const split = Buffer.from([1, 0, 0, 0, 2, 0x43, 0x44]);
+  reader.push(split.subarray(0, 3));
+  reader.push(split.subarray(3, 6));
+  reader.push(split.subarray(6));
+  reader.push(Buffer.from([1, 0, 0, 0, 0]));
+  assert.deepEqual(messages, ["A", "B", "CD", ""]);
+  assert.deepEqual(flags, [true, false, true, true]);
+  assert.deepEqual(errors, []);
 });

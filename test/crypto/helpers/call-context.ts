@@ -15,5 +15,8 @@ export function testCallContext(path = "/test", signal: AbortSignal = new AbortC
     log: silentLogger(),
     responseHeaders: {},
     responseTrailers: {},
+    setCompression: () => undefined,
+    setMessageCompression: () => undefined,
+    requestWasCompressed: () => false,
   };
 }
