@@ -281,8 +281,16 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
 
   /** Mid-chunk write of what is produced so far (see H2Tuning.earlyFlushBytes); the scheduled flush does the rest. */
   private flushEarly(): void {
-    if (this.flow.outputBlocked || this.socketClosed) return;
+    const flow = this.flow;
+    if (flow.outputBlocked || this.socketClosed) return;
     this.writeOut();
+    // Answers made while one big chunk is parsed must stop at the high-water mark too: otherwise a peer that grants
+    // large windows but reads slowly (gRPC C-core under 1,000 concurrent large calls) fills the socket past the hard
+    // cap within one chunk, and the connection is closed as not reading although it is.
+    if (this.socket.writableLength > this.tuning.outputHighWaterBytes) {
+      flow.outputBlocked = true;
+      flow.armStall();
+    }
   }
 
   /** Hands the output to the socket: one write, or one corked batch (a writev) when payloads were attached. */

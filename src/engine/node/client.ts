@@ -123,7 +123,14 @@ export const nodeClientEngine: ClientEngine = {
   name: "node:http2",
   connect(socket: Duplex, options: ClientEngineOptions, events: ClientSessionEvents): ClientSession {
     const scheme = options.secure ? "https" : "http";
-    const session = http2.connect(`${scheme}://${options.authority}`, { createConnection: () => socket, settings: { enablePush: false } });
+    // node:http2 refuses new streams (ENHANCE_YOUR_CALM) once a session's buffered data passes maxSessionMemory,
+    // 10 MB by default: 1,000 concurrent 272 KB requests (gRPC's concurrent_large_unary) fail most calls under it.
+    // Flow control and the caller's own back-pressure bound the memory instead, as grpc-js does (it sets no limit).
+    const session = http2.connect(`${scheme}://${options.authority}`, {
+      createConnection: () => socket,
+      settings: { enablePush: false },
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+    });
     return new NodeClientSession(session, scheme, options.authority, events);
   },
 };

@@ -59,12 +59,6 @@ export function expectedGap(column: Column, name: string): string | undefined {
   if (column.server === "grpc-js" && (name === "server_compressed_unary" || name === "server_compressed_streaming")) return "grpc-js server: never compresses responses (grpc-js 1.14 has no response compression)";
   if (column.server === "grpcio" && compressionCase) return "grpcio server: a servicer cannot see whether a request arrived compressed, so the expect_compressed probe cannot be answered";
   if (column.client === "grpcio" && name === "client_compressed_streaming") return "grpcio client: compresses every message of a call or none; the case needs one of each";
-  if (name === "concurrent_large_unary" && column.client === "fastgrpc" && column.engine === "node") {
-    return "node engine client: node:http2's session memory limit (maxSessionMemory, 10 MB by default, not set by src/engine/node/client.ts) refuses streams with ENHANCE_YOUR_CALM under 1,000 x 272 KB requests (raised to 1024 MB by a preload, the case passes)";
-  }
-  if (name === "concurrent_large_unary" && column.client === "grpcio" && column.server === "fastgrpc" && column.engine === "h2") {
-    return "h2 engine server: gRPC C-core opens large flow-control windows and reads slowly, so 1,000 x 314 KB answers pass outputHardCapBytes (16 MiB, src/engine/h2/tuning.ts) and the connection is closed as \"peer is not reading\"";
-  }
   return undefined;
 }
 
