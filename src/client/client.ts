@@ -7,7 +7,7 @@
  *   for await (const reply of client.bidiStream(EchoService.method.echoStream, requests)) ...
  */
 import type {
-  DescMessage, DescMethodBiDiStreaming, DescMethodClientStreaming, DescMethodServerStreaming, DescMethodUnary,
+  DescMessage, DescMethod, DescMethodBiDiStreaming, DescMethodClientStreaming, DescMethodServerStreaming, DescMethodUnary,
   MessageInitShape, MessageShape,
 } from "@bufbuild/protobuf";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -17,13 +17,19 @@ import { errors } from "../errors/catalog.js";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { encodeFrame } from "../protocol/framing.js";
-import { type Metadata, validateMetadata } from "../protocol/metadata.js";
+import { type CallMetadata, type Metadata, toWireMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
 import { protobufCodec } from "../protocol/codec.js";
-import { parseAddress } from "../transport/address.js";
+import { formatAddress, parseAddress } from "../transport/address.js";
 import type { TlsClientOptions } from "../transport/tls.js";
 import { type Connector, buildConnector } from "./connector.js";
 import { type BackoffOptions, ConnectionPool } from "./pool.js";
+import {
+  type ClientCallFn, type ClientInterceptor, type ClientRequest, type ClientStreamResponse, type ClientUnaryResponse,
+  type MethodInfo, chainClientInterceptors, deferredStream, single,
+} from "./interceptors.js";
+import type { ResponseListener } from "./response-metadata.js";
+import { SessionTracker } from "./session-tracker.js";
 import { ClientStreamingCall } from "./streaming-call.js";
 import { ClientUnaryCall } from "./unary-call.js";
 
@@ -50,27 +56,58 @@ export interface ClientOptions {
   backoff?: Partial<BackoffOptions>;
   /** CA, client certificate and key for tls:// targets (default: the system's CAs, no client certificate). */
   tls?: TlsClientOptions;
+  /** Run around every call, first = outermost (default none: calls then take the direct path). */
+  interceptors?: readonly ClientInterceptor[];
 }
 
-export interface CallOptions {
+export interface CallOptions extends ResponseListener {
   /** Deadline relative to now: sent as grpc-timeout and enforced locally. */
   timeoutMs?: number;
-  metadata?: Metadata;
+  /** Request metadata; values of "-bin" keys may be bytes (sent as base64). */
+  metadata?: CallMetadata;
   signal?: AbortSignal;
+  /** Per-message compression for this call (e.g. "gzip"); passed on to the call as given. */
+  compression?: string;
 }
 
 const NO_METADATA: Metadata = Object.freeze({}) as Metadata;
+
+/** The wire form of call metadata plus grpc-timeout, or the GrpcError that invalid metadata becomes. */
+function requestHeaders(metadata: CallMetadata | undefined, timeoutMs: number | undefined): Metadata | GrpcError {
+  let headers = NO_METADATA;
+  if (metadata !== undefined) {
+    try {
+      headers = toWireMetadata(metadata);
+    } catch (cause) {
+      return new GrpcError(Code.INTERNAL, cause instanceof Error ? cause.message : String(cause), { cause });
+    }
+  }
+  if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
+  return headers;
+}
+
+/** A listener only when the caller gave callbacks (null keeps the call on its hot path). */
+function listenerOf(options: CallOptions | undefined): ResponseListener | null {
+  return options !== undefined && (options.onHeader !== undefined || options.onTrailer !== undefined) ? options : null;
+}
 
 export class GrpcClient {
   private readonly pool: ConnectionPool;
   private readonly maxMessageBytes: number;
   private readonly defaultTimeoutMs: number | undefined;
+  /** The interceptor chain, or null when there is none (calls then go straight to the wire). */
+  private readonly chain: ClientCallFn | null;
+  private readonly target: string;
+  private readonly sessions = new SessionTracker();
 
   constructor(target: string | readonly string[], options: ClientOptions = {}) {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
     const addresses = targets.map((url) => parseAddress(url));
-    const connector = options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls);
+    const connector = this.sessions.track(options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls));
+    this.target = formatAddress(addresses[0] ?? parseAddress(targets[0] ?? ""));
+    const interceptors = options.interceptors ?? [];
+    this.chain = interceptors.length === 0 ? null : chainClientInterceptors(interceptors, this.transport);
     this.pool = new ConnectionPool(addresses, connector, {
       maxSessions: Math.max(1, options.connections ?? 1),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -89,6 +126,10 @@ export class GrpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
+    if (this.chain !== null) {
+      const response = await this.intercept({ ...this.requestBase(methodInfo(method), options), stream: false, message: request });
+      return response.message as MessageShape<O>;
+    }
     let bytes: Uint8Array;
     try {
       bytes = toBinary(method.input, create(method.input, request));
@@ -108,22 +149,25 @@ export class GrpcClient {
    * benchmark's hot path, so it avoids async functions and closures where it can.
    */
   callRaw(path: string, message: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    const metadata = options?.metadata;
-    if (metadata !== undefined) {
-      try {
-        validateMetadata(metadata);
-      } catch (cause) {
-        return Promise.reject(new GrpcError(Code.INTERNAL, cause instanceof Error ? cause.message : String(cause), { cause }));
-      }
+    if (this.chain !== null) {
+      return this.intercept({ ...this.requestBase(rawMethodInfo(path, "unary"), options), stream: false, message })
+        .then((response) => response.message as Uint8Array);
     }
-    const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
-    const signal = options?.signal;
+    return this.sendUnary(path, message, options?.metadata, options?.timeoutMs ?? this.defaultTimeoutMs, options?.signal, listenerOf(options));
+  }
+
+  /** One unary call on the wire: the direct path, and the innermost step of the interceptor chain. */
+  private sendUnary(
+    path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
+    signal: AbortSignal | undefined, listener: ResponseListener | null,
+  ): Promise<Uint8Array> {
+    const headers = metadata === undefined && timeoutMs === undefined ? NO_METADATA : requestHeaders(metadata, timeoutMs);
+    if (headers instanceof GrpcError) return Promise.reject(headers);
     if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
-    let headers = metadata ?? NO_METADATA;
-    if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
     const frame = encodeFrame(message);
     return new Promise<Uint8Array>((resolve, reject) => {
       const call = new ClientUnaryCall(resolve, reject, this.maxMessageBytes);
+      call.listener = listener;
       call.arm(timeoutMs, signal);
       const session = this.pool.pick(signal);
       if (isSession(session)) {
@@ -143,6 +187,9 @@ export class GrpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
+    if (this.chain !== null) {
+      return deferredStream(this.intercept({ ...this.requestBase(methodInfo(method), options), stream: true, messages: single(request) }));
+    }
     const decode = protobufCodec(method.output).decode;
     let bytes: Uint8Array;
     try {
@@ -150,7 +197,7 @@ export class GrpcClient {
     } catch (cause) {
       return failedStream(errors.unencodableRequest(cause));
     }
-    return this.open(pathOf(method), decode, bytes, options);
+    return this.open(pathOf(method), decode, bytes, options, listenerOf(options));
   }
 
   /** A client-streaming call: sends what `requests` yields (then half-closes) and resolves with the one response. */
@@ -159,7 +206,9 @@ export class GrpcClient {
     requests: AsyncIterable<MessageInitShape<I>>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    const responses = this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options);
+    const responses = this.chain !== null
+      ? deferredStream<MessageShape<O>>(this.intercept({ ...this.requestBase(methodInfo(method), options), stream: true, messages: requests }))
+      : this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options, listenerOf(options));
     let response: MessageShape<O> | undefined;
     let count = 0;
     for await (const message of responses) {
@@ -180,29 +229,32 @@ export class GrpcClient {
     requests: AsyncIterable<MessageInitShape<I>>,
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
-    return this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options);
+    if (this.chain !== null) {
+      return deferredStream(this.intercept({ ...this.requestBase(methodInfo(method), options), stream: true, messages: requests }));
+    }
+    return this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options, listenerOf(options));
   }
 
   /** A streaming call on encoded messages (no length prefix), for callers that bring their own codec (the benchmark). */
   streamRaw(path: string, requests: AsyncIterable<Uint8Array> | Uint8Array, options?: CallOptions): AsyncIterable<Uint8Array> {
-    return this.open(path, identity, requests, options);
+    if (this.chain !== null) {
+      const messages = requests instanceof Uint8Array ? single(requests) : requests;
+      return deferredStream(this.intercept({ ...this.requestBase(rawMethodInfo(path, "bidi_streaming"), options), stream: true, messages }));
+    }
+    return this.open(path, identity, requests, options, listenerOf(options));
   }
 
-  private open<T>(path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options?: CallOptions): AsyncIterable<T> {
-    const metadata = options?.metadata;
-    if (metadata !== undefined) {
-      try {
-        validateMetadata(metadata);
-      } catch (cause) {
-        return failedStream(new GrpcError(Code.INTERNAL, cause instanceof Error ? cause.message : String(cause), { cause }));
-      }
-    }
+  private open<T>(
+    path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options: CallOptions | undefined,
+    listener: ResponseListener | null,
+  ): AsyncIterable<T> {
     const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+    const headers = requestHeaders(options?.metadata, timeoutMs);
+    if (headers instanceof GrpcError) return failedStream(headers);
     const signal = options?.signal;
     if (signal?.aborted) return failedStream(errors.cancelled("call aborted by the caller"));
-    let headers = metadata ?? NO_METADATA;
-    if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
     const call = new ClientStreamingCall<T>(decode, this.maxMessageBytes);
+    call.listener = listener;
     call.arm(timeoutMs, signal);
     const begin = (session: ClientSession) => {
       if (call.isSettled) return;
@@ -221,10 +273,114 @@ export class GrpcClient {
     return call.responses;
   }
 
-  /** Closes every connection; calls in flight finish first unless `force`. */
+  /* ---------------------------------------------------------- interceptors */
+
+  private requestBase(method: MethodInfo, options: CallOptions | undefined) {
+    return {
+      method,
+      metadata: { ...options?.metadata },
+      timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
+      signal: options?.signal,
+      compression: options?.compression,
+      target: this.target,
+      listener: listenerOf(options),
+    };
+  }
+
+  /** Runs a call through the chain; whatever an interceptor throws reaches the caller as a GrpcError. */
+  private intercept<R extends ClientRequest>(request: R): Promise<R extends { stream: false } ? ClientUnaryResponse : ClientStreamResponse> {
+    const chain = this.chain;
+    if (chain === null) return Promise.reject(new GrpcError(Code.INTERNAL, "no interceptor chain"));
+    let result: Promise<unknown>;
+    try {
+      result = chain(request);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    return result.then(
+      (response) => response as R extends { stream: false } ? ClientUnaryResponse : ClientStreamResponse,
+      (error: unknown) => { throw GrpcError.from(error); },
+    );
+  }
+
+  /** The innermost step of the chain: encodes, sends and decodes with the method's codecs (bytes for raw calls). */
+  private readonly transport: ClientCallFn = (request) => {
+    const descriptor = request.method.descriptor;
+    // The caller's onHeader / onTrailer ride along on the request the client made (see requestBase).
+    const listener = (request as { readonly listener?: ResponseListener | null }).listener ?? null;
+    let headers: CallMetadata | undefined;
+    let trailers: CallMetadata | undefined;
+    const seen: ResponseListener = {
+      onHeader: (value) => { headers = value; listener?.onHeader?.(value); },
+      onTrailer: (value) => { trailers = value; listener?.onTrailer?.(value); },
+    };
+    if (!request.stream) {
+      let bytes: Uint8Array;
+      try {
+        bytes = descriptor === undefined ? asBytes(request.message) : toBinary(descriptor.input, create(descriptor.input, request.message as MessageInitShape<DescMessage>));
+      } catch (cause) {
+        return Promise.reject(errors.unencodableRequest(cause));
+      }
+      return this.sendUnary(request.method.path, bytes, request.metadata, request.timeoutMs, request.signal, seen).then((reply) => {
+        let message: unknown = reply;
+        if (descriptor !== undefined) {
+          try {
+            message = fromBinary(descriptor.output, reply);
+          } catch (cause) {
+            throw errors.undecodableResponse(cause);
+          }
+        }
+        return { stream: false, message, headers: headers ?? {}, trailers: trailers ?? {} } as ClientUnaryResponse;
+      });
+    }
+    const decode = descriptor === undefined ? identity : protobufCodec(descriptor.output).decode;
+    const body = descriptor === undefined ? rawAll(request.messages) : encodeAll(descriptor.input, request.messages as AsyncIterable<MessageInitShape<DescMessage>>);
+    const messages = this.open<unknown>(request.method.path, decode, body, {
+      metadata: request.metadata,
+      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+      ...(request.signal !== undefined ? { signal: request.signal } : {}),
+    }, seen);
+    const response: ClientStreamResponse = {
+      stream: true,
+      messages,
+      get headers() { return headers; },
+      get trailers() { return trailers; },
+    };
+    return Promise.resolve(response);
+  };
+
+  /**
+   * Closes every connection. Without `force`, calls in flight finish first; either way the promise resolves once
+   * every session's socket has closed (and connection attempts still under way have ended).
+   */
   async close(force = false): Promise<void> {
     this.pool.close(force);
+    await this.sessions.allClosed(force);
   }
+}
+
+function methodInfo(method: DescMethod): MethodInfo {
+  return {
+    path: `/${method.parent.typeName}/${method.name}`,
+    service: method.parent.typeName,
+    name: method.name,
+    kind: method.methodKind,
+    descriptor: method,
+  };
+}
+
+function rawMethodInfo(path: string, kind: MethodInfo["kind"]): MethodInfo {
+  const slash = path.lastIndexOf("/");
+  return { path, service: path.slice(1, slash), name: path.slice(slash + 1), kind };
+}
+
+function asBytes(message: unknown): Uint8Array {
+  if (message instanceof Uint8Array) return message;
+  throw new TypeError("a raw call's request must be bytes");
+}
+
+async function* rawAll(requests: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
+  for await (const request of requests) yield asBytes(request);
 }
 
 function pathOf(method: { readonly name: string; readonly parent: { readonly typeName: string } }): string {

@@ -14,9 +14,9 @@ import { Code, parseCode } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
-import { metadataFromHeaders } from "../protocol/metadata.js";
 import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 import { MessageQueue } from "../server/message-queue.js";
+import { type ResponseListener, notifyHeaders, notifyTrailers, statusError } from "./response-metadata.js";
 
 /** Unread response bytes (wire size) above which the client stops reading from the server. */
 export const RESPONSE_HIGH_WATER_BYTES = 64 * 1024;
@@ -39,6 +39,8 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   private drainWaiter: (() => void) | null = null;
   /** Response headers, once they came. */
   headers: HeaderMap | null = null;
+  /** Told the response headers and trailers when the call ends; null when nobody asked. */
+  listener: ResponseListener | null = null;
 
   constructor(private readonly decode: (bytes: Uint8Array) => T, maxMessageBytes: number) {
     this.reader = new MessageReader(this, maxMessageBytes, false);
@@ -96,6 +98,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   onHeaders(httpStatus: number, headers: HeaderMap, endStream: boolean): void {
     this.httpStatus = httpStatus;
     this.headers = headers;
+    if (this.listener !== null) notifyHeaders(this.listener, headers, endStream);
     if (endStream) this.onTrailers(headers);
   }
 
@@ -119,7 +122,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     if (this.settled) return;
     if (this.status === Code.OK) return this.settle(this.reader.midMessage ? errors.truncatedMessage() : null);
     if (this.status !== undefined) {
-      return this.settle(new GrpcError(this.status, this.statusMessage, { metadata: this.trailers ? metadataFromHeaders(this.trailers) : {} }));
+      return this.settle(statusError(this.status, this.statusMessage, this.trailers));
     }
     this.settle(statusWithoutGrpcStatus(this.httpStatus, resetCode, error));
   }
@@ -148,6 +151,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
     this.signal?.removeEventListener("abort", this.onAbort);
+    if (this.listener !== null) notifyTrailers(this.listener, this.trailers);
     if (error === null) this.responses.end();
     else this.responses.fail(error);
     this.onDrain(); // a request pump waiting for room must see the call is over

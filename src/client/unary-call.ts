@@ -9,8 +9,8 @@ import { parseCode } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
-import { type Metadata, metadataFromHeaders } from "../protocol/metadata.js";
 import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
+import { type ResponseListener, notifyHeaders, notifyTrailers, statusError } from "./response-metadata.js";
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -31,6 +31,8 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   private signal: AbortSignal | undefined;
   /** Response headers, kept for callers that ask for them. */
   headers: HeaderMap | null = null;
+  /** Told the response headers and trailers when the call settles; null (the hot path) when nobody asked. */
+  listener: ResponseListener | null = null;
 
   constructor(
     private readonly resolve: (message: Uint8Array) => void,
@@ -70,6 +72,7 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   onHeaders(httpStatus: number, headers: HeaderMap, endStream: boolean): void {
     this.httpStatus = httpStatus;
     this.headers = headers;
+    if (this.listener !== null) notifyHeaders(this.listener, headers, endStream);
     if (endStream) this.onTrailers(headers);
   }
 
@@ -108,17 +111,12 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
     this.signal?.removeEventListener("abort", this.onAbort);
+    if (this.listener !== null) notifyTrailers(this.listener, this.trailers);
     if (this.localError) return this.reject(this.localError);
     const code = this.status ?? Code.UNKNOWN;
-    if (code !== Code.OK) {
-      return this.reject(new GrpcError(code, this.statusMessage, { metadata: this.trailerMetadata() }));
-    }
+    if (code !== Code.OK) return this.reject(statusError(code, this.statusMessage, this.trailers));
     if (this.response === null) return this.reject(errors.noResponseMessage());
     if (this.extraMessages) return this.reject(new GrpcError(Code.UNIMPLEMENTED, "unary call received more than one response message"));
     this.resolve(this.response);
-  }
-
-  private trailerMetadata(): Metadata {
-    return this.trailers ? metadataFromHeaders(this.trailers) : {};
   }
 }

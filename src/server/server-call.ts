@@ -9,7 +9,8 @@ import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream } from "../engine/types.js";
 import type { Logger } from "../log/logger.js";
 import { type Codec, encodeFramedWith } from "../protocol/codec.js";
-import type { Metadata } from "../protocol/metadata.js";
+import { type CallMetadata, type Metadata, fromWireMetadata, toWireMetadata } from "../protocol/metadata.js";
+import { STATUS_DETAILS_KEY, encodeStatusDetails } from "../errors/status-details.js";
 import type { MethodStats, RunStart } from "./metrics.js";
 import type { CallContext } from "./service.js";
 
@@ -34,8 +35,10 @@ export abstract class ServerCall<
   protected done = false;
   protected controller: AbortController | null = null;
   private timer: NodeJS.Timeout | null = null;
-  protected headersOut: Metadata | null = null;
-  protected trailersOut: Metadata | null = null;
+  protected headersOut: CallMetadata | null = null;
+  protected trailersOut: CallMetadata | null = null;
+  /** The request metadata in the caller's form, parsed once on first use (interceptors may change it). */
+  private requestMetadata: CallMetadata | null = null;
   /** The metrics clock at the start, only when metrics are on. */
   private startedAt: RunStart | null = null;
   readonly deadline: number | undefined;
@@ -73,14 +76,28 @@ export abstract class ServerCall<
   get log(): Logger {
     return this.env.log;
   }
-  metadata(): Metadata {
-    return this.stream.metadata();
+  metadata(): CallMetadata {
+    return (this.requestMetadata ??= fromWireMetadata(this.stream.metadata()));
   }
-  get responseHeaders(): Metadata {
+  get responseHeaders(): CallMetadata {
     return (this.headersOut ??= {});
   }
-  get responseTrailers(): Metadata {
+  get responseTrailers(): CallMetadata {
     return (this.trailersOut ??= {});
+  }
+
+  /**
+   * Response metadata for the engine (bytes to base64); undefined when there is none. Metadata a handler set
+   * that gRPC forbids is logged and left out rather than failing a call that has already produced its answer.
+   */
+  protected wire(metadata: CallMetadata | null): Metadata | undefined {
+    if (metadata === null) return undefined;
+    try {
+      return toWireMetadata(metadata);
+    } catch (error) {
+      this.env.log.error({ err: error, method: this.method.path }, "response metadata dropped");
+      return undefined;
+    }
   }
 
   /* ---------------------------------------------------------- ending */
@@ -108,7 +125,8 @@ export abstract class ServerCall<
     const frame = this.encodeResponse(response);
     if (frame === null) return false;
     this.finish(Code.OK);
-    this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
+    if (this.headersOut === null && this.trailersOut === null) this.stream.sendUnary(frame);
+    else this.stream.sendUnary(frame, this.wire(this.headersOut), this.wire(this.trailersOut));
     return true;
   }
 
@@ -129,7 +147,8 @@ export abstract class ServerCall<
   protected fail(error: GrpcError): void {
     if (this.done) return;
     this.finish(error.code);
-    const trailers = { ...this.trailersOut, ...error.metadata };
+    const trailers = this.wire({ ...this.trailersOut, ...error.metadata }) ?? {};
+    if (error.details.length > 0) trailers[STATUS_DETAILS_KEY] = encodeStatusDetails(error.code, error.rawMessage, error.details);
     this.stream.sendTrailers(error.code, error.rawMessage, trailers);
     this.abort(error);
   }

@@ -18,7 +18,7 @@ import type {
 } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { Logger } from "../log/logger.js";
-import type { Metadata } from "../protocol/metadata.js";
+import type { CallMetadata } from "../protocol/metadata.js";
 import type { PeerInfo } from "../transport/types.js";
 import { type Codec, protobufCodec } from "../protocol/codec.js";
 import type { MethodStats } from "./metrics.js";
@@ -35,8 +35,8 @@ export interface CallContext {
   /** The full :path, e.g. "/fastgrpc.echo.v1.EchoService/Echo". */
   readonly path: string;
   readonly peer: PeerInfo;
-  /** Request metadata (built on first use). */
-  metadata(): Metadata;
+  /** Request metadata (built on first use; "-bin" values are Buffers). Interceptors may change it. */
+  metadata(): CallMetadata;
   /** Absolute deadline (Date.now() clock), or undefined when the client sent no grpc-timeout. */
   readonly deadline: number | undefined;
   /** The server's logger; check `log.isLevelEnabled` before building expensive arguments. */
@@ -45,8 +45,8 @@ export interface CallContext {
    * Metadata to send with the response headers and trailers. On a streaming call, headers go out with the first
    * response message: set them before yielding it.
    */
-  readonly responseHeaders: Metadata;
-  readonly responseTrailers: Metadata;
+  readonly responseHeaders: CallMetadata;
+  readonly responseTrailers: CallMetadata;
 }
 
 /** A unary handler may return a full message or an init object (protobuf-es `create` fills the rest). */
