@@ -17,7 +17,7 @@ import { errors } from "../errors/catalog.js";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { encodeFrame } from "../protocol/framing.js";
-import { type CallMetadata, type Metadata, toWireMetadata } from "../protocol/metadata.js";
+import { type CallMetadata, type Metadata, fromWireMetadata, toWireMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
 import { protobufCodec } from "../protocol/codec.js";
 import { formatAddress, parseAddress } from "../transport/address.js";
@@ -75,7 +75,7 @@ const NO_METADATA: Metadata = Object.freeze({}) as Metadata;
 /** The wire form of call metadata plus grpc-timeout, or the GrpcError that invalid metadata becomes. */
 function requestHeaders(metadata: CallMetadata | undefined, timeoutMs: number | undefined): Metadata | GrpcError {
   let headers = NO_METADATA;
-  if (metadata !== undefined) {
+  if (metadata !== undefined && hasKeys(metadata)) {
     try {
       headers = toWireMetadata(metadata);
     } catch (cause) {
@@ -84,6 +84,11 @@ function requestHeaders(metadata: CallMetadata | undefined, timeoutMs: number | 
   }
   if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
   return headers;
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /** A listener only when the caller gave callbacks (null keeps the call on its hot path). */
@@ -160,13 +165,28 @@ export class GrpcClient {
   private sendUnary(
     path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
     signal: AbortSignal | undefined, listener: ResponseListener | null,
-  ): Promise<Uint8Array> {
+  ): Promise<Uint8Array>;
+  /** `build` makes the promise's value from the response and the call (the chain's response, without another hop). */
+  private sendUnary<T>(
+    path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
+    signal: AbortSignal | undefined, listener: ResponseListener | null, build: (reply: Uint8Array, call: ClientUnaryCall) => T,
+  ): Promise<T>;
+  private sendUnary<T>(
+    path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
+    signal: AbortSignal | undefined, listener: ResponseListener | null, build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
+  ): Promise<T | Uint8Array> {
     const headers = metadata === undefined && timeoutMs === undefined ? NO_METADATA : requestHeaders(metadata, timeoutMs);
     if (headers instanceof GrpcError) return Promise.reject(headers);
     if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
     const frame = encodeFrame(message);
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const call = new ClientUnaryCall(resolve, reject, this.maxMessageBytes);
+    return new Promise<T | Uint8Array>((resolve, reject) => {
+      const call: ClientUnaryCall = new ClientUnaryCall(build === undefined ? resolve : (reply) => {
+        try {
+          resolve(build(reply, call));
+        } catch (error) {
+          reject(GrpcError.from(error));
+        }
+      }, reject, this.maxMessageBytes);
       call.listener = listener;
       call.arm(timeoutMs, signal);
       const session = this.pool.pick(signal);
@@ -248,11 +268,20 @@ export class GrpcClient {
     path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options: CallOptions | undefined,
     listener: ResponseListener | null,
   ): AsyncIterable<T> {
+    const call = this.openCall(path, decode, body, options, listener);
+    return call instanceof GrpcError ? failedStream(call) : call.responses;
+  }
+
+  /** Starts a streaming call, or says why it cannot start. */
+  private openCall<T>(
+    path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options: CallOptions | undefined,
+    listener: ResponseListener | null,
+  ): ClientStreamingCall<T> | GrpcError {
     const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
     const headers = requestHeaders(options?.metadata, timeoutMs);
-    if (headers instanceof GrpcError) return failedStream(headers);
+    if (headers instanceof GrpcError) return headers;
     const signal = options?.signal;
-    if (signal?.aborted) return failedStream(errors.cancelled("call aborted by the caller"));
+    if (signal?.aborted) return errors.cancelled("call aborted by the caller");
     const call = new ClientStreamingCall<T>(decode, this.maxMessageBytes);
     call.listener = listener;
     call.arm(timeoutMs, signal);
@@ -270,7 +299,7 @@ export class GrpcClient {
     const session = this.pool.pick(signal);
     if (isSession(session)) begin(session);
     else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
-    return call.responses;
+    return call;
   }
 
   /* ---------------------------------------------------------- interceptors */
@@ -289,18 +318,15 @@ export class GrpcClient {
 
   /** Runs a call through the chain; whatever an interceptor throws reaches the caller as a GrpcError. */
   private intercept<R extends ClientRequest>(request: R): Promise<R extends { stream: false } ? ClientUnaryResponse : ClientStreamResponse> {
+    type Out = R extends { stream: false } ? ClientUnaryResponse : ClientStreamResponse;
     const chain = this.chain;
     if (chain === null) return Promise.reject(new GrpcError(Code.INTERNAL, "no interceptor chain"));
-    let result: Promise<unknown>;
     try {
-      result = chain(request);
+      // One hop for the error mapping: the chain's answer is the caller's (an interceptor keeps the kind it got).
+      return chain(request).then(undefined, (error: unknown) => { throw GrpcError.from(error); }) as Promise<Out>;
     } catch (error) {
-      result = Promise.reject(error);
+      return Promise.reject(GrpcError.from(error));
     }
-    return result.then(
-      (response) => response as R extends { stream: false } ? ClientUnaryResponse : ClientStreamResponse,
-      (error: unknown) => { throw GrpcError.from(error); },
-    );
   }
 
   /** The innermost step of the chain: encodes, sends and decodes with the method's codecs (bytes for raw calls). */
@@ -308,12 +334,6 @@ export class GrpcClient {
     const descriptor = request.method.descriptor;
     // The caller's onHeader / onTrailer ride along on the request the client made (see requestBase).
     const listener = (request as { readonly listener?: ResponseListener | null }).listener ?? null;
-    let headers: CallMetadata | undefined;
-    let trailers: CallMetadata | undefined;
-    const seen: ResponseListener = {
-      onHeader: (value) => { headers = value; listener?.onHeader?.(value); },
-      onTrailer: (value) => { trailers = value; listener?.onTrailer?.(value); },
-    };
     if (!request.stream) {
       let bytes: Uint8Array;
       try {
@@ -321,7 +341,7 @@ export class GrpcClient {
       } catch (cause) {
         return Promise.reject(errors.unencodableRequest(cause));
       }
-      return this.sendUnary(request.method.path, bytes, request.metadata, request.timeoutMs, request.signal, seen).then((reply) => {
+      return this.sendUnary(request.method.path, bytes, request.metadata, request.timeoutMs, request.signal, listener, (reply, call) => {
         let message: unknown = reply;
         if (descriptor !== undefined) {
           try {
@@ -330,21 +350,24 @@ export class GrpcClient {
             throw errors.undecodableResponse(cause);
           }
         }
-        return { stream: false, message, headers: headers ?? {}, trailers: trailers ?? {} } as ClientUnaryResponse;
+        return unaryResponse(message, call);
       });
     }
     const decode = descriptor === undefined ? identity : protobufCodec(descriptor.output).decode;
     const body = descriptor === undefined ? rawAll(request.messages) : encodeAll(descriptor.input, request.messages as AsyncIterable<MessageInitShape<DescMessage>>);
-    const messages = this.open<unknown>(request.method.path, decode, body, {
+    const call = this.openCall<unknown>(request.method.path, decode, body, {
       metadata: request.metadata,
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
       ...(request.signal !== undefined ? { signal: request.signal } : {}),
-    }, seen);
+    }, listener);
+    if (call instanceof GrpcError) return Promise.reject(call);
+    let headers: CallMetadata | undefined;
+    let trailers: CallMetadata | undefined;
     const response: ClientStreamResponse = {
       stream: true,
-      messages,
-      get headers() { return headers; },
-      get trailers() { return trailers; },
+      messages: call.responses,
+      get headers() { return (headers ??= call.headers === null ? undefined : fromWireMetadata(call.headers)); },
+      get trailers() { return (trailers ??= call.trailers === null ? undefined : fromWireMetadata(call.trailers)); },
     };
     return Promise.resolve(response);
   };
@@ -359,19 +382,47 @@ export class GrpcClient {
   }
 }
 
-function methodInfo(method: DescMethod): MethodInfo {
+/** A unary response whose metadata is converted only if an interceptor reads it. */
+function unaryResponse(message: unknown, call: ClientUnaryCall): ClientUnaryResponse {
+  let headers: CallMetadata | undefined;
+  let trailers: CallMetadata | undefined;
   return {
-    path: `/${method.parent.typeName}/${method.name}`,
-    service: method.parent.typeName,
-    name: method.name,
-    kind: method.methodKind,
-    descriptor: method,
+    stream: false,
+    message,
+    get headers() { return (headers ??= call.headers === null || call.headers === call.trailers ? {} : fromWireMetadata(call.headers)); },
+    get trailers() { return (trailers ??= call.trailers === null ? {} : fromWireMetadata(call.trailers)); },
   };
 }
 
+/** Method descriptions are made once per method (per path for raw calls), not per call. */
+const typedMethods = new WeakMap<DescMethod, MethodInfo>();
+const rawMethods = new Map<string, MethodInfo>();
+const RAW_METHODS_MAX = 1024;
+
+function methodInfo(method: DescMethod): MethodInfo {
+  let info = typedMethods.get(method);
+  if (info === undefined) {
+    info = Object.freeze({
+      path: `/${method.parent.typeName}/${method.name}`,
+      service: method.parent.typeName,
+      name: method.name,
+      kind: method.methodKind,
+      descriptor: method,
+    });
+    typedMethods.set(method, info);
+  }
+  return info;
+}
+
 function rawMethodInfo(path: string, kind: MethodInfo["kind"]): MethodInfo {
-  const slash = path.lastIndexOf("/");
-  return { path, service: path.slice(1, slash), name: path.slice(slash + 1), kind };
+  const key = `${kind} ${path}`;
+  let info = rawMethods.get(key);
+  if (info === undefined) {
+    const slash = path.lastIndexOf("/");
+    info = Object.freeze({ path, service: path.slice(1, slash), name: path.slice(slash + 1), kind });
+    if (rawMethods.size < RAW_METHODS_MAX) rawMethods.set(key, info); // bounded: paths come from callers
+  }
+  return info;
 }
 
 function asBytes(message: unknown): Uint8Array {

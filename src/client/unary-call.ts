@@ -24,7 +24,8 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   private httpStatus = 0;
   private status: Code | undefined;
   private statusMessage = "";
-  private trailers: HeaderMap | null = null;
+  /** Trailers as received (the headers of a trailers-only response), once they came. */
+  trailers: HeaderMap | null = null;
   private localError: GrpcError | null = null;
   private settled = false;
   private timer: NodeJS.Timeout | null = null;

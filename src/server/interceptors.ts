@@ -51,7 +51,12 @@ export interface ServerStreamResponse {
 
 export type ServerResponse = ServerUnaryResponse | ServerStreamResponse;
 
-export type ServerCallFn = (request: ServerRequest) => Promise<ServerResponse>;
+/**
+ * A step of the chain. It may answer synchronously: a handler that returns its response at once, behind
+ * interceptors that do not await (`(next) => (request) => next(request)`), is then answered within the engine's
+ * read of the request, where its response is batched with the others (an `async` step costs that batching).
+ */
+export type ServerCallFn = (request: ServerRequest) => ServerResponse | Promise<ServerResponse>;
 export type ServerInterceptor = (next: ServerCallFn) => ServerCallFn;
 
 function infoOf(method: RegisteredMethod): MethodInfo {
@@ -67,6 +72,18 @@ function chain(interceptors: readonly ServerInterceptor[], inner: ServerCallFn):
   return next;
 }
 
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
+/** Applies `then` at once to a plain value, or when the promise settles. */
+function map<T, U>(value: T | PromiseLike<T>, then: (resolved: T) => U): U | Promise<U> {
+  if (typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function") {
+    return Promise.resolve(value).then(then);
+  }
+  return then(value as T);
+}
+
 function expectUnary(response: ServerResponse, path: string): unknown {
   if (response.stream) throw new TypeError(`${path}: an interceptor answered a single-response method with a stream`);
   return response.message;
@@ -78,8 +95,9 @@ function expectStream(response: ServerResponse, path: string): AsyncIterable<unk
 }
 
 /** An async generator that runs the chain when first pulled and then yields what it answered. */
-async function* streamFrom(response: () => Promise<ServerResponse>, path: string): AsyncGenerator<unknown> {
-  yield* expectStream(await response(), path);
+async function* streamFrom(response: () => ServerResponse | Promise<ServerResponse>, path: string): AsyncGenerator<unknown> {
+  const answered = response();
+  yield* expectStream(isPromise(answered) ? await answered : answered, path);
 }
 
 async function* one(message: unknown): AsyncGenerator<unknown> {
@@ -94,28 +112,30 @@ export function interceptMethod(method: RegisteredMethod, interceptors: readonly
   switch (method.kind) {
     case "unary": {
       const handler = method.handler;
-      const run = chain(interceptors, async (request) => ({ stream: false, message: await handler(request.stream ? undefined : request.message, request.context) }));
-      const wrapped: UnaryHandler<unknown, unknown> = async (message, context) =>
-        expectUnary(await run({ stream: false, method: info, context, message }), path);
+      const run = chain(interceptors, (request) =>
+        map(handler(request.stream ? undefined : request.message, request.context), (message): ServerResponse => ({ stream: false, message })));
+      const wrapped: UnaryHandler<unknown, unknown> = (message, context) =>
+        map(run({ stream: false, method: info, context, message }), (response) => expectUnary(response, path));
       return { ...method, handler: wrapped };
     }
     case "server_streaming": {
       const handler = method.handler;
-      const run = chain(interceptors, async (request) => ({ stream: true, messages: handler(request.stream ? undefined : request.message, request.context) }));
+      const run = chain(interceptors, (request): ServerResponse => ({ stream: true, messages: handler(request.stream ? undefined : request.message, request.context) }));
       const wrapped: ServerStreamingHandler<unknown, unknown> = (message, context) =>
         streamFrom(() => run({ stream: false, method: info, context, message }), path);
       return { ...method, handler: wrapped };
     }
     case "client_streaming": {
       const handler = method.handler;
-      const run = chain(interceptors, async (request) => ({ stream: false, message: await handler(request.stream ? request.messages : one(request.message), request.context) }));
-      const wrapped: ClientStreamingHandler<unknown, unknown> = async (messages, context) =>
-        expectUnary(await run({ stream: true, method: info, context, messages }), path);
+      const run = chain(interceptors, (request) =>
+        map(handler(request.stream ? request.messages : one(request.message), request.context), (message): ServerResponse => ({ stream: false, message })));
+      const wrapped: ClientStreamingHandler<unknown, unknown> = (messages, context) =>
+        map(run({ stream: true, method: info, context, messages }), (response) => expectUnary(response, path));
       return { ...method, handler: wrapped };
     }
     case "bidi_streaming": {
       const handler = method.handler;
-      const run = chain(interceptors, async (request) => ({ stream: true, messages: handler(request.stream ? request.messages : one(request.message), request.context) }));
+      const run = chain(interceptors, (request): ServerResponse => ({ stream: true, messages: handler(request.stream ? request.messages : one(request.message), request.context) }));
       const wrapped: BidiStreamingHandler<unknown, unknown> = (messages, context) =>
         streamFrom(() => run({ stream: true, method: info, context, messages }), path);
       return { ...method, handler: wrapped };
