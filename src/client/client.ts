@@ -25,7 +25,8 @@ import type { TlsClientOptions } from "../transport/tls.js";
 import { type Connector, buildConnector } from "./connector.js";
 import { type BackoffOptions, ConnectionPool } from "./pool.js";
 import {
-  type ClientCallFn, type ClientInterceptor, type ClientRequest, type ClientStreamResponse, type ClientUnaryResponse,
+  type ClientCallFn, type ClientInterceptor, type ClientRequest, type ClientStreamRequest, type ClientStreamResponse,
+  type ClientUnaryRequest, type ClientUnaryResponse,
   type MethodInfo, chainClientInterceptors, deferredStream, single,
 } from "./interceptors.js";
 import type { ResponseListener } from "./response-metadata.js";
@@ -132,7 +133,7 @@ export class GrpcClient {
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
     if (this.chain !== null) {
-      const response = await this.intercept({ ...this.requestBase(methodInfo(method), options), stream: false, message: request });
+      const response = await this.intercept(this.unaryRequest(methodInfo(method), options, request));
       return response.message as MessageShape<O>;
     }
     let bytes: Uint8Array;
@@ -155,8 +156,7 @@ export class GrpcClient {
    */
   callRaw(path: string, message: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
     if (this.chain !== null) {
-      return this.intercept({ ...this.requestBase(rawMethodInfo(path, "unary"), options), stream: false, message })
-        .then((response) => response.message as Uint8Array);
+      return this.intercept(this.unaryRequest(rawMethodInfo(path, "unary"), options, message)).then(messageOf) as Promise<Uint8Array>;
     }
     return this.sendUnary(path, message, options?.metadata, options?.timeoutMs ?? this.defaultTimeoutMs, options?.signal, listenerOf(options));
   }
@@ -208,7 +208,7 @@ export class GrpcClient {
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
     if (this.chain !== null) {
-      return deferredStream(this.intercept({ ...this.requestBase(methodInfo(method), options), stream: true, messages: single(request) }));
+      return deferredStream(this.intercept(this.streamRequest(methodInfo(method), options, single(request))));
     }
     const decode = protobufCodec(method.output).decode;
     let bytes: Uint8Array;
@@ -227,7 +227,7 @@ export class GrpcClient {
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
     const responses = this.chain !== null
-      ? deferredStream<MessageShape<O>>(this.intercept({ ...this.requestBase(methodInfo(method), options), stream: true, messages: requests }))
+      ? deferredStream<MessageShape<O>>(this.intercept(this.streamRequest(methodInfo(method), options, requests)))
       : this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options, listenerOf(options));
     let response: MessageShape<O> | undefined;
     let count = 0;
@@ -250,7 +250,7 @@ export class GrpcClient {
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
     if (this.chain !== null) {
-      return deferredStream(this.intercept({ ...this.requestBase(methodInfo(method), options), stream: true, messages: requests }));
+      return deferredStream(this.intercept(this.streamRequest(methodInfo(method), options, requests)));
     }
     return this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options, listenerOf(options));
   }
@@ -259,7 +259,7 @@ export class GrpcClient {
   streamRaw(path: string, requests: AsyncIterable<Uint8Array> | Uint8Array, options?: CallOptions): AsyncIterable<Uint8Array> {
     if (this.chain !== null) {
       const messages = requests instanceof Uint8Array ? single(requests) : requests;
-      return deferredStream(this.intercept({ ...this.requestBase(rawMethodInfo(path, "bidi_streaming"), options), stream: true, messages }));
+      return deferredStream(this.intercept(this.streamRequest(rawMethodInfo(path, "bidi_streaming"), options, messages)));
     }
     return this.open(path, identity, requests, options, listenerOf(options));
   }
@@ -304,16 +304,33 @@ export class GrpcClient {
 
   /* ---------------------------------------------------------- interceptors */
 
-  private requestBase(method: MethodInfo, options: CallOptions | undefined) {
+  /** The request the chain sees; `listener` (the caller's onHeader / onTrailer) rides along for the transport step. */
+  private unaryRequest(method: MethodInfo, options: CallOptions | undefined, message: unknown): ClientUnaryRequest {
     return {
+      stream: false,
       method,
-      metadata: { ...options?.metadata },
+      metadata: options?.metadata === undefined ? {} : { ...options.metadata },
       timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
       signal: options?.signal,
       compression: options?.compression,
       target: this.target,
       listener: listenerOf(options),
-    };
+      message,
+    } as ClientUnaryRequest;
+  }
+
+  private streamRequest(method: MethodInfo, options: CallOptions | undefined, messages: AsyncIterable<unknown>): ClientStreamRequest {
+    return {
+      stream: true,
+      method,
+      metadata: options?.metadata === undefined ? {} : { ...options.metadata },
+      timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
+      signal: options?.signal,
+      compression: options?.compression,
+      target: this.target,
+      listener: listenerOf(options),
+      messages,
+    } as ClientStreamRequest;
   }
 
   /** Runs a call through the chain; whatever an interceptor throws reaches the caller as a GrpcError. */
@@ -323,7 +340,7 @@ export class GrpcClient {
     if (chain === null) return Promise.reject(new GrpcError(Code.INTERNAL, "no interceptor chain"));
     try {
       // One hop for the error mapping: the chain's answer is the caller's (an interceptor keeps the kind it got).
-      return chain(request).then(undefined, (error: unknown) => { throw GrpcError.from(error); }) as Promise<Out>;
+      return chain(request).then(undefined, rethrowAsGrpcError) as Promise<Out>;
     } catch (error) {
       return Promise.reject(GrpcError.from(error));
     }
@@ -332,7 +349,7 @@ export class GrpcClient {
   /** The innermost step of the chain: encodes, sends and decodes with the method's codecs (bytes for raw calls). */
   private readonly transport: ClientCallFn = (request) => {
     const descriptor = request.method.descriptor;
-    // The caller's onHeader / onTrailer ride along on the request the client made (see requestBase).
+    // The caller's onHeader / onTrailer ride along on the request the client made (see unaryRequest).
     const listener = (request as { readonly listener?: ResponseListener | null }).listener ?? null;
     if (!request.stream) {
       let bytes: Uint8Array;
@@ -350,7 +367,7 @@ export class GrpcClient {
             throw errors.undecodableResponse(cause);
           }
         }
-        return unaryResponse(message, call);
+        return new UnaryResponse(message, call);
       });
     }
     const decode = descriptor === undefined ? identity : protobufCodec(descriptor.output).decode;
@@ -382,16 +399,30 @@ export class GrpcClient {
   }
 }
 
-/** A unary response whose metadata is converted only if an interceptor reads it. */
-function unaryResponse(message: unknown, call: ClientUnaryCall): ClientUnaryResponse {
-  let headers: CallMetadata | undefined;
-  let trailers: CallMetadata | undefined;
-  return {
-    stream: false,
-    message,
-    get headers() { return (headers ??= call.headers === null || call.headers === call.trailers ? {} : fromWireMetadata(call.headers)); },
-    get trailers() { return (trailers ??= call.trailers === null ? {} : fromWireMetadata(call.trailers)); },
-  };
+function rethrowAsGrpcError(error: unknown): never {
+  throw GrpcError.from(error);
+}
+
+function messageOf(response: ClientUnaryResponse): unknown {
+  return response.message;
+}
+
+/** A unary response whose metadata is converted only if an interceptor reads it (a class: cheap to make per call). */
+class UnaryResponse implements ClientUnaryResponse {
+  readonly stream = false;
+  private headerMetadata: CallMetadata | undefined;
+  private trailerMetadata: CallMetadata | undefined;
+
+  constructor(public message: unknown, private readonly call: ClientUnaryCall) {}
+
+  get headers(): CallMetadata {
+    const call = this.call;
+    return (this.headerMetadata ??= call.headers === null || call.headers === call.trailers ? {} : fromWireMetadata(call.headers));
+  }
+
+  get trailers(): CallMetadata {
+    return (this.trailerMetadata ??= this.call.trailers === null ? {} : fromWireMetadata(this.call.trailers));
+  }
 }
 
 /** Method descriptions are made once per method (per path for raw calls), not per call. */
