@@ -7,7 +7,7 @@
  *   for await (const reply of client.bidiStream(EchoService.method.echoStream, requests)) ...
  */
 import type {
-  DescMessage, DescMethod, DescMethodBiDiStreaming, DescMethodClientStreaming, DescMethodServerStreaming, DescMethodUnary,
+  DescMessage, DescMethodBiDiStreaming, DescMethodClientStreaming, DescMethodServerStreaming, DescMethodUnary,
   MessageInitShape, MessageShape,
 } from "@bufbuild/protobuf";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -17,18 +17,15 @@ import { errors } from "../errors/catalog.js";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { encodeFrame } from "../protocol/framing.js";
-import { type CallMetadata, type Metadata, fromWireMetadata, toWireMetadata } from "../protocol/metadata.js";
+import { type CallMetadata, type Metadata, toWireMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
 import { protobufCodec } from "../protocol/codec.js";
 import { formatAddress, parseAddress } from "../transport/address.js";
 import type { TlsClientOptions } from "../transport/tls.js";
 import { type Connector, buildConnector } from "./connector.js";
 import { type BackoffOptions, ConnectionPool } from "./pool.js";
-import {
-  type ClientCallFn, type ClientInterceptor, type ClientRequest, type ClientStreamRequest, type ClientStreamResponse,
-  type ClientUnaryRequest, type ClientUnaryResponse,
-  type MethodInfo, chainClientInterceptors, deferredStream, single,
-} from "./interceptors.js";
+import { CallChain, encodeAll, methodInfo, rawMethodInfo } from "./call-chain.js";
+import { type ClientInterceptor, single } from "./interceptors.js";
 import type { ResponseListener } from "./response-metadata.js";
 import { SessionTracker } from "./session-tracker.js";
 import { ClientStreamingCall } from "./streaming-call.js";
@@ -102,7 +99,7 @@ export class GrpcClient {
   private readonly maxMessageBytes: number;
   private readonly defaultTimeoutMs: number | undefined;
   /** The interceptor chain, or null when there is none (calls then go straight to the wire). */
-  private readonly chain: ClientCallFn | null;
+  private readonly chain: CallChain | null;
   private readonly target: string;
   private readonly sessions = new SessionTracker();
 
@@ -113,7 +110,10 @@ export class GrpcClient {
     const connector = this.sessions.track(options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls));
     this.target = formatAddress(addresses[0] ?? parseAddress(targets[0] ?? ""));
     const interceptors = options.interceptors ?? [];
-    this.chain = interceptors.length === 0 ? null : chainClientInterceptors(interceptors, this.transport);
+    this.chain = interceptors.length === 0 ? null : new CallChain(interceptors, {
+      sendUnary: (path, message, metadata, timeoutMs, signal, listener, build) => this.sendUnary(path, message, metadata, timeoutMs, signal, listener, build),
+      openCall: (path, decode, body, callOptions, listener) => this.openCall(path, decode, body, callOptions, listener),
+    }, this.target, this.defaultTimeoutMs);
     this.pool = new ConnectionPool(addresses, connector, {
       maxSessions: Math.max(1, options.connections ?? 1),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -132,10 +132,7 @@ export class GrpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    if (this.chain !== null) {
-      const response = await this.intercept(this.unaryRequest(methodInfo(method), options, request));
-      return response.message as MessageShape<O>;
-    }
+    if (this.chain !== null) return this.chain.unary(methodInfo(method), options, request) as Promise<MessageShape<O>>;
     let bytes: Uint8Array;
     try {
       bytes = toBinary(method.input, create(method.input, request));
@@ -156,7 +153,7 @@ export class GrpcClient {
    */
   callRaw(path: string, message: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
     if (this.chain !== null) {
-      return this.intercept(this.unaryRequest(rawMethodInfo(path, "unary"), options, message)).then(messageOf) as Promise<Uint8Array>;
+      return this.chain.unary(rawMethodInfo(path, "unary"), options, message) as Promise<Uint8Array>;
     }
     return this.sendUnary(path, message, options?.metadata, options?.timeoutMs ?? this.defaultTimeoutMs, options?.signal, listenerOf(options));
   }
@@ -208,7 +205,7 @@ export class GrpcClient {
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
     if (this.chain !== null) {
-      return deferredStream(this.intercept(this.streamRequest(methodInfo(method), options, single(request))));
+      return this.chain.stream(methodInfo(method), options, single(request));
     }
     const decode = protobufCodec(method.output).decode;
     let bytes: Uint8Array;
@@ -227,7 +224,7 @@ export class GrpcClient {
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
     const responses = this.chain !== null
-      ? deferredStream<MessageShape<O>>(this.intercept(this.streamRequest(methodInfo(method), options, requests)))
+      ? this.chain.stream<MessageShape<O>>(methodInfo(method), options, requests)
       : this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options, listenerOf(options));
     let response: MessageShape<O> | undefined;
     let count = 0;
@@ -250,7 +247,7 @@ export class GrpcClient {
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
     if (this.chain !== null) {
-      return deferredStream(this.intercept(this.streamRequest(methodInfo(method), options, requests)));
+      return this.chain.stream(methodInfo(method), options, requests);
     }
     return this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options, listenerOf(options));
   }
@@ -259,7 +256,7 @@ export class GrpcClient {
   streamRaw(path: string, requests: AsyncIterable<Uint8Array> | Uint8Array, options?: CallOptions): AsyncIterable<Uint8Array> {
     if (this.chain !== null) {
       const messages = requests instanceof Uint8Array ? single(requests) : requests;
-      return deferredStream(this.intercept(this.streamRequest(rawMethodInfo(path, "bidi_streaming"), options, messages)));
+      return this.chain.stream(rawMethodInfo(path, "bidi_streaming"), options, messages);
     }
     return this.open(path, identity, requests, options, listenerOf(options));
   }
@@ -304,91 +301,6 @@ export class GrpcClient {
 
   /* ---------------------------------------------------------- interceptors */
 
-  /** The request the chain sees; `listener` (the caller's onHeader / onTrailer) rides along for the transport step. */
-  private unaryRequest(method: MethodInfo, options: CallOptions | undefined, message: unknown): ClientUnaryRequest {
-    return {
-      stream: false,
-      method,
-      metadata: options?.metadata === undefined ? {} : { ...options.metadata },
-      timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
-      signal: options?.signal,
-      compression: options?.compression,
-      target: this.target,
-      listener: listenerOf(options),
-      message,
-    } as ClientUnaryRequest;
-  }
-
-  private streamRequest(method: MethodInfo, options: CallOptions | undefined, messages: AsyncIterable<unknown>): ClientStreamRequest {
-    return {
-      stream: true,
-      method,
-      metadata: options?.metadata === undefined ? {} : { ...options.metadata },
-      timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
-      signal: options?.signal,
-      compression: options?.compression,
-      target: this.target,
-      listener: listenerOf(options),
-      messages,
-    } as ClientStreamRequest;
-  }
-
-  /** Runs a call through the chain; whatever an interceptor throws reaches the caller as a GrpcError. */
-  private intercept<R extends ClientRequest>(request: R): Promise<R extends { stream: false } ? ClientUnaryResponse : ClientStreamResponse> {
-    type Out = R extends { stream: false } ? ClientUnaryResponse : ClientStreamResponse;
-    const chain = this.chain;
-    if (chain === null) return Promise.reject(new GrpcError(Code.INTERNAL, "no interceptor chain"));
-    try {
-      // One hop for the error mapping: the chain's answer is the caller's (an interceptor keeps the kind it got).
-      return chain(request).then(undefined, rethrowAsGrpcError) as Promise<Out>;
-    } catch (error) {
-      return Promise.reject(GrpcError.from(error));
-    }
-  }
-
-  /** The innermost step of the chain: encodes, sends and decodes with the method's codecs (bytes for raw calls). */
-  private readonly transport: ClientCallFn = (request) => {
-    const descriptor = request.method.descriptor;
-    // The caller's onHeader / onTrailer ride along on the request the client made (see unaryRequest).
-    const listener = (request as { readonly listener?: ResponseListener | null }).listener ?? null;
-    if (!request.stream) {
-      let bytes: Uint8Array;
-      try {
-        bytes = descriptor === undefined ? asBytes(request.message) : toBinary(descriptor.input, create(descriptor.input, request.message as MessageInitShape<DescMessage>));
-      } catch (cause) {
-        return Promise.reject(errors.unencodableRequest(cause));
-      }
-      return this.sendUnary(request.method.path, bytes, request.metadata, request.timeoutMs, request.signal, listener, (reply, call) => {
-        let message: unknown = reply;
-        if (descriptor !== undefined) {
-          try {
-            message = fromBinary(descriptor.output, reply);
-          } catch (cause) {
-            throw errors.undecodableResponse(cause);
-          }
-        }
-        return new UnaryResponse(message, call);
-      });
-    }
-    const decode = descriptor === undefined ? identity : protobufCodec(descriptor.output).decode;
-    const body = descriptor === undefined ? rawAll(request.messages) : encodeAll(descriptor.input, request.messages as AsyncIterable<MessageInitShape<DescMessage>>);
-    const call = this.openCall<unknown>(request.method.path, decode, body, {
-      metadata: request.metadata,
-      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
-      ...(request.signal !== undefined ? { signal: request.signal } : {}),
-    }, listener);
-    if (call instanceof GrpcError) return Promise.reject(call);
-    let headers: CallMetadata | undefined;
-    let trailers: CallMetadata | undefined;
-    const response: ClientStreamResponse = {
-      stream: true,
-      messages: call.responses,
-      get headers() { return (headers ??= call.headers === null ? undefined : fromWireMetadata(call.headers)); },
-      get trailers() { return (trailers ??= call.trailers === null ? undefined : fromWireMetadata(call.trailers)); },
-    };
-    return Promise.resolve(response);
-  };
-
   /**
    * Closes every connection. Without `force`, calls in flight finish first; either way the promise resolves once
    * every session's socket has closed (and connection attempts still under way have ended).
@@ -399,72 +311,6 @@ export class GrpcClient {
   }
 }
 
-function rethrowAsGrpcError(error: unknown): never {
-  throw GrpcError.from(error);
-}
-
-function messageOf(response: ClientUnaryResponse): unknown {
-  return response.message;
-}
-
-/** A unary response whose metadata is converted only if an interceptor reads it (a class: cheap to make per call). */
-class UnaryResponse implements ClientUnaryResponse {
-  readonly stream = false;
-  private headerMetadata: CallMetadata | undefined;
-  private trailerMetadata: CallMetadata | undefined;
-
-  constructor(public message: unknown, private readonly call: ClientUnaryCall) {}
-
-  get headers(): CallMetadata {
-    const call = this.call;
-    return (this.headerMetadata ??= call.headers === null || call.headers === call.trailers ? {} : fromWireMetadata(call.headers));
-  }
-
-  get trailers(): CallMetadata {
-    return (this.trailerMetadata ??= this.call.trailers === null ? {} : fromWireMetadata(this.call.trailers));
-  }
-}
-
-/** Method descriptions are made once per method (per path for raw calls), not per call. */
-const typedMethods = new WeakMap<DescMethod, MethodInfo>();
-const rawMethods = new Map<string, MethodInfo>();
-const RAW_METHODS_MAX = 1024;
-
-function methodInfo(method: DescMethod): MethodInfo {
-  let info = typedMethods.get(method);
-  if (info === undefined) {
-    info = Object.freeze({
-      path: `/${method.parent.typeName}/${method.name}`,
-      service: method.parent.typeName,
-      name: method.name,
-      kind: method.methodKind,
-      descriptor: method,
-    });
-    typedMethods.set(method, info);
-  }
-  return info;
-}
-
-function rawMethodInfo(path: string, kind: MethodInfo["kind"]): MethodInfo {
-  const key = `${kind} ${path}`;
-  let info = rawMethods.get(key);
-  if (info === undefined) {
-    const slash = path.lastIndexOf("/");
-    info = Object.freeze({ path, service: path.slice(1, slash), name: path.slice(slash + 1), kind });
-    if (rawMethods.size < RAW_METHODS_MAX) rawMethods.set(key, info); // bounded: paths come from callers
-  }
-  return info;
-}
-
-function asBytes(message: unknown): Uint8Array {
-  if (message instanceof Uint8Array) return message;
-  throw new TypeError("a raw call's request must be bytes");
-}
-
-async function* rawAll(requests: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
-  for await (const request of requests) yield asBytes(request);
-}
-
 function pathOf(method: { readonly name: string; readonly parent: { readonly typeName: string } }): string {
   return `/${method.parent.typeName}/${method.name}`;
 }
@@ -473,19 +319,6 @@ function identity(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** Typed requests to encoded messages, one at a time as the engine takes them. */
-async function* encodeAll<I extends DescMessage>(schema: I, requests: AsyncIterable<MessageInitShape<I>>): AsyncGenerator<Uint8Array> {
-  const codec = protobufCodec(schema);
-  for await (const request of requests) {
-    let bytes: Uint8Array;
-    try {
-      bytes = codec.encode(create(schema, request));
-    } catch (cause) {
-      throw errors.unencodableRequest(cause);
-    }
-    yield bytes;
-  }
-}
 
 /** A response stream that throws `error` on first read (a call that failed before it started). */
 function failedStream<T>(error: GrpcError): AsyncIterable<T> {
