@@ -38,7 +38,10 @@ async function startServer(engine: (typeof ENGINES)[number]): Promise<{ server: 
   const server = new GrpcServer({ log: silentLogger(), engine: engine.server, interceptors: [otelServerInterceptor(otel)] });
   const echo = createEchoService(silentLogger());
   server.addService(EchoService, {
-    echo(request) {
+    async echo(request, ctx) {
+      if (Buffer.from(request.payload).toString() === "hang") {
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+      }
       if (Buffer.from(request.payload).toString() === "deny") throw new GrpcError(Code.PERMISSION_DENIED, "no");
       if (Buffer.from(request.payload).toString() === "bug") throw new Error("bug");
       return { payload: request.payload };
@@ -99,6 +102,15 @@ for (const engine of ENGINES) {
       assert.equal(bugServer?.attributes["rpc.grpc.status_code"], Code.UNKNOWN);
       assert.equal(bugServer?.status.code, SpanStatusCode.ERROR);
       assert.equal(bugClient?.attributes["rpc.grpc.status_code"], Code.UNKNOWN);
+    });
+
+    test("a call the deadline ends has its server span ended with the status, while the handler still runs", async () => {
+      await assert.rejects(client.unary(EchoService.method.echo, { payload: Buffer.from("hang") }, { timeoutMs: 50 }));
+      for (let i = 0; i < 100 && spans(SpanKind.SERVER).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const [serverSpan] = spans(SpanKind.SERVER);
+      const code = serverSpan?.attributes["rpc.grpc.status_code"];
+      assert.ok(code === Code.DEADLINE_EXCEEDED || code === Code.CANCELLED, `server span status ${String(code)}`);
+      assert.equal(spans(SpanKind.CLIENT)[0]?.attributes["rpc.grpc.status_code"], Code.DEADLINE_EXCEEDED);
     });
 
     test("a streaming call's spans end when the stream does", async () => {
