@@ -179,6 +179,26 @@ for (const engine of ENGINES) {
       }
     });
 
+    test("leaving a stream early through the chain cancels the call on the server", async () => {
+      const client = clientWith((next) => (request) => next(request));
+      let requestsPulled = 0;
+      try {
+        const requests = (async function* () {
+          for (;;) {
+            requestsPulled++;
+            yield { payload: Buffer.from("x") };
+            await sleep(5);
+          }
+        })();
+        for await (const _ of client.bidiStream(EchoService.method.echoStream, requests)) break;
+        const pulledAtBreak = requestsPulled;
+        await sleep(100);
+        assert.ok(requestsPulled <= pulledAtBreak + 1, `the request stream stopped (${pulledAtBreak} -> ${requestsPulled})`);
+      } finally {
+        await client.close();
+      }
+    });
+
     test("raw calls go through the chain with bytes", async () => {
       const seen: unknown[] = [];
       const client = clientWith((next) => async (request) => {
