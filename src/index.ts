@@ -28,3 +28,21 @@ export { createCryptoService } from "./services/crypto.js";
 export { CryptoService } from "./gen/fastgrpc/crypto/v1/crypto_pb.js";
 export { Keyring, generateKeyring } from "./crypto/keyring.js";
 export { KeyType, SignatureAlgorithm, sign, getPublicKey, verify, verifyLocally } from "./client/crypto-client.js";
+// Library API (issue 13): typed clients, interceptors, metadata with bytes, rich error details, peer details.
+export { createClient, type Client, type ClientMethod } from "./client/create-client.js";
+export type {
+  ClientInterceptor, ClientCallFn, ClientRequest, ClientUnaryRequest, ClientStreamRequest, ClientResponse,
+  ClientUnaryResponse, ClientStreamResponse, MethodInfo,
+} from "./client/interceptors.js";
+export type { ResponseListener } from "./client/response-metadata.js";
+export type {
+  ServerInterceptor, ServerCallFn, ServerRequest, ServerUnaryRequest, ServerStreamRequest, ServerResponse,
+  ServerUnaryResponse, ServerStreamResponse,
+} from "./server/interceptors.js";
+export type { CallMetadata, MetadataValue } from "./protocol/metadata.js";
+export { metadataText } from "./protocol/metadata.js";
+export { type GrpcErrorOptions } from "./errors/grpc-error.js";
+export { detail, type ErrorDetail, type OutgoingDetail, STATUS_DETAILS_KEY } from "./errors/status-details.js";
+export * from "./gen/google/rpc/error_details_pb.js";
+export { StatusSchema, type Status } from "./gen/google/rpc/status_pb.js";
+export type { TlsPeerInfo, PeerCertificate } from "./transport/types.js";

@@ -18,15 +18,19 @@ import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type CompressionName, ACCEPT_ENCODING, DEFAULT_COMPRESSION_THRESHOLD_BYTES, MessageCompressor } from "../protocol/compression.js";
 import { encodeFrame } from "../protocol/framing.js";
-import { type Metadata, validateMetadata } from "../protocol/metadata.js";
+import { type CallMetadata, type Metadata, toWireMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
 import { protobufCodec } from "../protocol/codec.js";
-import { parseAddress } from "../transport/address.js";
+import { formatAddress, parseAddress } from "../transport/address.js";
 import type { TlsClientOptions } from "../transport/tls.js";
 import { type Connector, buildConnector } from "./connector.js";
 import { type BackoffOptions, ConnectionPool } from "./pool.js";
+import { CallChain, encodeAll, methodInfo, rawMethodInfo } from "./call-chain.js";
+import { type ClientInterceptor, single } from "./interceptors.js";
+import type { ResponseListener } from "./response-metadata.js";
+import { SessionTracker } from "./session-tracker.js";
 import { ClientStreamingCall } from "./streaming-call.js";
-import { ClientUnaryCall, type ResponseMetadataObserver } from "./unary-call.js";
+import { ClientUnaryCall } from "./unary-call.js";
 
 export interface ClientOptions {
   /** HTTP/2 sessions per target (default 1). */
@@ -58,12 +62,15 @@ export interface ClientOptions {
   compression?: CompressionName;
   /** Requests smaller than this many bytes go uncompressed (default 1024). */
   compressionThresholdBytes?: number;
+  /** Run around every call, first = outermost (default none: calls then take the direct path). */
+  interceptors?: readonly ClientInterceptor[];
 }
 
-export interface CallOptions extends ResponseMetadataObserver {
+export interface CallOptions extends ResponseListener {
   /** Deadline relative to now: sent as grpc-timeout and enforced locally. */
   timeoutMs?: number;
-  metadata?: Metadata;
+  /** Request metadata; values of "-bin" keys may be bytes (sent as base64). */
+  metadata?: CallMetadata;
   signal?: AbortSignal;
   /** This call's compression, over the client's `compression` option. */
   compression?: CompressionName;
@@ -73,18 +80,52 @@ export interface CallOptions extends ResponseMetadataObserver {
 
 const NO_METADATA: Metadata = Object.freeze({}) as Metadata;
 
+/** The wire form of call metadata plus grpc-timeout, or the GrpcError that invalid metadata becomes. */
+function requestHeaders(metadata: CallMetadata | undefined, timeoutMs: number | undefined): Metadata | GrpcError {
+  let headers = NO_METADATA;
+  if (metadata !== undefined && hasKeys(metadata)) {
+    try {
+      headers = toWireMetadata(metadata);
+    } catch (cause) {
+      return new GrpcError(Code.INTERNAL, cause instanceof Error ? cause.message : String(cause), { cause });
+    }
+  }
+  if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
+  return headers;
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+/** A listener only when the caller gave callbacks (null keeps the call on its hot path). */
+function listenerOf(options: CallOptions | undefined): ResponseListener | null {
+  return options !== undefined && (options.onHeader !== undefined || options.onTrailer !== undefined || options.onResponseMessage !== undefined) ? options : null;
+}
+
 export class GrpcClient {
   private readonly pool: ConnectionPool;
   private readonly maxMessageBytes: number;
   private readonly defaultTimeoutMs: number | undefined;
   private readonly compression: CompressionName | undefined;
   private readonly compressionThresholdBytes: number;
+  /** The interceptor chain, or null when there is none (calls then go straight to the wire). */
+  private readonly chain: CallChain | null;
+  private readonly target: string;
+  private readonly sessions = new SessionTracker();
 
   constructor(target: string | readonly string[], options: ClientOptions = {}) {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
     const addresses = targets.map((url) => parseAddress(url));
-    const connector = options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls);
+    const connector = this.sessions.track(options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls));
+    this.target = formatAddress(addresses[0] ?? parseAddress(targets[0] ?? ""));
+    const interceptors = options.interceptors ?? [];
+    this.chain = interceptors.length === 0 ? null : new CallChain(interceptors, {
+      sendUnary: (path, message, metadata, timeoutMs, signal, listener, compression, build) => this.sendUnary(path, message, metadata, timeoutMs, signal, listener, compression, build),
+      openCall: (path, decode, body, callOptions, listener) => this.openCall(path, decode, body, callOptions, listener),
+    }, this.target, this.defaultTimeoutMs);
     this.pool = new ConnectionPool(addresses, connector, {
       maxSessions: Math.max(1, options.connections ?? 1),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
@@ -105,6 +146,7 @@ export class GrpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
+    if (this.chain !== null) return this.chain.unary(methodInfo(method), options, request) as Promise<MessageShape<O>>;
     let bytes: Uint8Array;
     try {
       bytes = toBinary(method.input, create(method.input, request));
@@ -124,35 +166,55 @@ export class GrpcClient {
    * benchmark's hot path, so it avoids async functions and closures where it can.
    */
   callRaw(path: string, message: Uint8Array, options?: CallOptions): Promise<Uint8Array> {
-    const metadata = options?.metadata;
-    if (metadata !== undefined) {
-      try {
-        validateMetadata(metadata);
-      } catch (cause) {
-        return Promise.reject(new GrpcError(Code.INTERNAL, cause instanceof Error ? cause.message : String(cause), { cause }));
-      }
+    if (this.chain !== null) {
+      return this.chain.unary(rawMethodInfo(path, "unary"), options, message) as Promise<Uint8Array>;
     }
-    const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
-    const signal = options?.signal;
+    return this.sendUnary(path, message, options?.metadata, options?.timeoutMs ?? this.defaultTimeoutMs, options?.signal, listenerOf(options), options?.compression);
+  }
+
+  /** One unary call on the wire: the direct path, and the innermost step of the interceptor chain. */
+  private sendUnary(
+    path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
+    signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
+  ): Promise<Uint8Array>;
+  /** `build` makes the promise's value from the response and the call (the chain's response, without another hop). */
+  private sendUnary<T>(
+    path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
+    signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
+    build: (reply: Uint8Array, call: ClientUnaryCall) => T,
+  ): Promise<T>;
+  private sendUnary<T>(
+    path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
+    signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
+    build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
+  ): Promise<T | Uint8Array> {
+    const headers = metadata === undefined && timeoutMs === undefined ? NO_METADATA : requestHeaders(metadata, timeoutMs);
+    if (headers instanceof GrpcError) return Promise.reject(headers);
     if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
-    let headers = metadata ?? NO_METADATA;
-    if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
-    const compression = options?.compression ?? this.compression;
+    const compression = compressionName ?? this.compression;
     let frame: Uint8Array;
+    let wireHeaders = headers;
     if (compression === undefined) {
       frame = encodeFrame(message);
     } else {
-      headers = compressionHeaders(headers, compression);
+      wireHeaders = compressionHeaders(headers, compression);
       frame = compression === "identity" ? encodeFrame(message) : new MessageCompressor(compression, this.compressionThresholdBytes).frame(message, encodeFrame);
     }
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const call = new ClientUnaryCall(resolve, reject, this.maxMessageBytes, options);
+    return new Promise<T | Uint8Array>((resolve, reject) => {
+      const call: ClientUnaryCall = new ClientUnaryCall(build === undefined ? resolve : (reply) => {
+        try {
+          resolve(build(reply, call));
+        } catch (error) {
+          reject(GrpcError.from(error));
+        }
+      }, reject, this.maxMessageBytes);
+      call.listener = listener;
       call.arm(timeoutMs, signal);
       const session = this.pool.pick(signal, timeoutMs);
       if (isSession(session)) {
-        start(session, call, path, headers, frame);
+        start(session, call, path, wireHeaders, frame);
       } else {
-        session.then((opened) => start(opened, call, path, headers, frame), (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
+        session.then((opened) => start(opened, call, path, wireHeaders, frame), (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
       }
     });
   }
@@ -166,6 +228,9 @@ export class GrpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
+    if (this.chain !== null) {
+      return this.chain.stream(methodInfo(method), options, single(request));
+    }
     const decode = protobufCodec(method.output).decode;
     let bytes: Uint8Array;
     try {
@@ -173,7 +238,7 @@ export class GrpcClient {
     } catch (cause) {
       return failedStream(errors.unencodableRequest(cause));
     }
-    return this.open(pathOf(method), decode, bytes, options);
+    return this.open(pathOf(method), decode, bytes, options, listenerOf(options));
   }
 
   /** A client-streaming call: sends what `requests` yields (then half-closes) and resolves with the one response. */
@@ -182,7 +247,9 @@ export class GrpcClient {
     requests: AsyncIterable<MessageInitShape<I>>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    const responses = this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options);
+    const responses = this.chain !== null
+      ? this.chain.stream<MessageShape<O>>(methodInfo(method), options, requests)
+      : this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options, listenerOf(options));
     let response: MessageShape<O> | undefined;
     let count = 0;
     for await (const message of responses) {
@@ -203,32 +270,45 @@ export class GrpcClient {
     requests: AsyncIterable<MessageInitShape<I>>,
     options?: CallOptions,
   ): AsyncIterable<MessageShape<O>> {
-    return this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options);
+    if (this.chain !== null) {
+      return this.chain.stream(methodInfo(method), options, requests);
+    }
+    return this.open(pathOf(method), protobufCodec(method.output).decode, encodeAll(method.input, requests), options, listenerOf(options));
   }
 
   /** A streaming call on encoded messages (no length prefix), for callers that bring their own codec (the benchmark). */
   streamRaw(path: string, requests: AsyncIterable<Uint8Array> | Uint8Array, options?: CallOptions): AsyncIterable<Uint8Array> {
-    return this.open(path, identity, requests, options);
+    if (this.chain !== null) {
+      const messages = requests instanceof Uint8Array ? single(requests) : requests;
+      return this.chain.stream(rawMethodInfo(path, "bidi_streaming"), options, messages);
+    }
+    return this.open(path, identity, requests, options, listenerOf(options));
   }
 
-  private open<T>(path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options?: CallOptions): AsyncIterable<T> {
-    const metadata = options?.metadata;
-    if (metadata !== undefined) {
-      try {
-        validateMetadata(metadata);
-      } catch (cause) {
-        return failedStream(new GrpcError(Code.INTERNAL, cause instanceof Error ? cause.message : String(cause), { cause }));
-      }
-    }
+  private open<T>(
+    path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options: CallOptions | undefined,
+    listener: ResponseListener | null,
+  ): AsyncIterable<T> {
+    const call = this.openCall(path, decode, body, options, listener);
+    return call instanceof GrpcError ? failedStream(call) : call.responses;
+  }
+
+  /** Starts a streaming call, or says why it cannot start. */
+  private openCall<T>(
+    path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options: CallOptions | undefined,
+    listener: ResponseListener | null,
+  ): ClientStreamingCall<T> | GrpcError {
     const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+    const headers = requestHeaders(options?.metadata, timeoutMs);
+    if (headers instanceof GrpcError) return headers;
     const signal = options?.signal;
-    if (signal?.aborted) return failedStream(errors.cancelled("call aborted by the caller"));
-    let headers = metadata ?? NO_METADATA;
-    if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
-    const call = new ClientStreamingCall<T>(decode, this.maxMessageBytes, options);
+    if (signal?.aborted) return errors.cancelled("call aborted by the caller");
+    const call = new ClientStreamingCall<T>(decode, this.maxMessageBytes);
+    call.listener = listener;
     const compression = options?.compression ?? this.compression;
+    let wireHeaders = headers;
     if (compression !== undefined) {
-      headers = compressionHeaders(headers, compression);
+      wireHeaders = compressionHeaders(headers, compression);
       if (compression !== "identity") call.compressor = new MessageCompressor(compression, this.compressionThresholdBytes);
       call.compressRequest = options?.compressRequest;
     }
@@ -236,7 +316,7 @@ export class GrpcClient {
     const begin = (session: ClientSession) => {
       if (call.isSettled) return;
       try {
-        const stream = session.request(path, headers, call);
+        const stream = session.request(path, wireHeaders, call);
         call.stream = stream;
         if (body instanceof Uint8Array) stream.sendMessage(call.frame(body, 0), true);
         else void call.sendAll(body);
@@ -247,12 +327,18 @@ export class GrpcClient {
     const session = this.pool.pick(signal, timeoutMs);
     if (isSession(session)) begin(session);
     else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
-    return call.responses;
+    return call;
   }
 
-  /** Closes every connection; calls in flight finish first unless `force`. */
+  /* ---------------------------------------------------------- interceptors */
+
+  /**
+   * Closes every connection. Without `force`, calls in flight finish first; either way the promise resolves once
+   * every session's socket has closed (and connection attempts still under way have ended).
+   */
   async close(force = false): Promise<void> {
     this.pool.close(force);
+    await this.sessions.allClosed(force);
   }
 }
 
@@ -264,19 +350,6 @@ function identity(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** Typed requests to encoded messages, one at a time as the engine takes them. */
-async function* encodeAll<I extends DescMessage>(schema: I, requests: AsyncIterable<MessageInitShape<I>>): AsyncGenerator<Uint8Array> {
-  const codec = protobufCodec(schema);
-  for await (const request of requests) {
-    let bytes: Uint8Array;
-    try {
-      bytes = codec.encode(create(schema, request));
-    } catch (cause) {
-      throw errors.unencodableRequest(cause);
-    }
-    yield bytes;
-  }
-}
 
 /** A response stream that throws `error` on first read (a call that failed before it started). */
 function failedStream<T>(error: GrpcError): AsyncIterable<T> {

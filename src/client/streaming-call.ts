@@ -15,10 +15,10 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
 import type { MessageCompressor } from "../protocol/compression.js";
-import { metadataFromHeaders } from "../protocol/metadata.js";
 import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 import { MessageQueue } from "../server/message-queue.js";
-import { type ResponseMetadataObserver, responseBytes } from "./unary-call.js";
+import { type ResponseListener, notifyHeaders, notifyTrailers, statusError } from "./response-metadata.js";
+import { responseBytes } from "./unary-call.js";
 
 /** Unread response bytes (wire size) above which the client stops reading from the server. */
 export const RESPONSE_HIGH_WATER_BYTES = 64 * 1024;
@@ -34,13 +34,16 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   private httpStatus = 0;
   private status: Code | undefined;
   private statusMessage = "";
-  private trailers: HeaderMap | null = null;
+  /** Trailers as received (the headers of a trailers-only response), once they came. */
+  trailers: HeaderMap | null = null;
   private settled = false;
   private timer: NodeJS.Timeout | null = null;
   private signal: AbortSignal | undefined;
   private drainWaiter: (() => void) | null = null;
   /** Response headers, once they came. */
   headers: HeaderMap | null = null;
+  /** Told the response headers and trailers when the call ends; null when nobody asked. */
+  listener: ResponseListener | null = null;
 
   /** Set when the call compresses its requests (grpc-encoding). */
   compressor: MessageCompressor | null = null;
@@ -50,7 +53,6 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   constructor(
     private readonly decode: (bytes: Uint8Array) => T,
     private readonly maxMessageBytes: number,
-    private readonly observer?: ResponseMetadataObserver,
   ) {
     this.reader = new MessageReader(this, maxMessageBytes);
     this.responses = new MessageQueue<T>(
@@ -116,8 +118,8 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   onHeaders(httpStatus: number, headers: HeaderMap, endStream: boolean): void {
     this.httpStatus = httpStatus;
     this.headers = headers;
+    if (this.listener !== null) notifyHeaders(this.listener, headers, endStream);
     if (endStream) this.onTrailers(headers);
-    else this.observer?.onResponseHeaders?.(metadataFromHeaders(headers));
   }
 
   onData(chunk: Uint8Array): void {
@@ -128,7 +130,6 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     this.trailers = trailers;
     this.status = parseCode(first(trailers["grpc-status"]));
     this.statusMessage = decodeGrpcMessage(first(trailers["grpc-message"]) ?? "");
-    this.observer?.onResponseTrailers?.(metadataFromHeaders(trailers));
   }
 
   onDrain(): void {
@@ -141,7 +142,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     if (this.settled) return;
     if (this.status === Code.OK) return this.settle(this.reader.midMessage ? errors.truncatedMessage() : null);
     if (this.status !== undefined) {
-      return this.settle(new GrpcError(this.status, this.statusMessage, { metadata: this.trailers ? metadataFromHeaders(this.trailers) : {} }));
+      return this.settle(statusError(this.status, this.statusMessage, this.trailers));
     }
     this.settle(statusWithoutGrpcStatus(this.httpStatus, resetCode, error));
   }
@@ -149,7 +150,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   /* ---------------------------------------------------------- framing */
 
   onMessage(wire: Uint8Array, compressed: boolean): void {
-    this.observer?.onResponseMessage?.(compressed);
+    if (this.listener !== null) this.listener.onResponseMessage?.(compressed);
     let message = wire;
     if (compressed) {
       try {
@@ -177,6 +178,7 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
     this.signal?.removeEventListener("abort", this.onAbort);
+    if (this.listener !== null) notifyTrailers(this.listener, this.trailers);
     if (error === null) this.responses.end();
     else this.responses.fail(error);
     this.onDrain(); // a request pump waiting for room must see the call is over

@@ -10,21 +10,11 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { decompress } from "../protocol/compression.js";
 import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
-import { type Metadata, metadataFromHeaders } from "../protocol/metadata.js";
 import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
+import { type ResponseListener, notifyHeaders, notifyTrailers, statusError } from "./response-metadata.js";
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Optional callbacks for a call's response metadata (the interop client's custom_metadata case needs both). */
-export interface ResponseMetadataObserver {
-  /** The response headers' user metadata (a trailers-only response has none: only onResponseTrailers runs). */
-  onResponseHeaders?(metadata: Metadata): void;
-  /** The trailers' user metadata, whatever the status. */
-  onResponseTrailers?(metadata: Metadata): void;
-  /** Each response message's compressed flag, as it arrives (the interop compression cases check it). */
-  onResponseMessage?(compressed: boolean): void;
 }
 
 /** Inflates a compressed response message with the grpc-encoding of the response headers. */
@@ -40,19 +30,21 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   private httpStatus = 0;
   private status: Code | undefined;
   private statusMessage = "";
-  private trailers: HeaderMap | null = null;
+  /** Trailers as received (the headers of a trailers-only response), once they came. */
+  trailers: HeaderMap | null = null;
   private localError: GrpcError | null = null;
   private settled = false;
   private timer: NodeJS.Timeout | null = null;
   private signal: AbortSignal | undefined;
   /** Response headers, kept for callers that ask for them. */
   headers: HeaderMap | null = null;
+  /** Told the response headers and trailers when the call settles; null (the hot path) when nobody asked. */
+  listener: ResponseListener | null = null;
 
   constructor(
     private readonly resolve: (message: Uint8Array) => void,
     private readonly reject: (error: GrpcError) => void,
     private readonly maxMessageBytes: number,
-    private readonly observer?: ResponseMetadataObserver,
   ) {
     this.reader = new MessageReader(this, maxMessageBytes);
   }
@@ -87,8 +79,8 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   onHeaders(httpStatus: number, headers: HeaderMap, endStream: boolean): void {
     this.httpStatus = httpStatus;
     this.headers = headers;
+    if (this.listener !== null) notifyHeaders(this.listener, headers, endStream);
     if (endStream) this.onTrailers(headers);
-    else this.observer?.onResponseHeaders?.(metadataFromHeaders(headers));
   }
 
   onData(chunk: Uint8Array): void {
@@ -99,7 +91,6 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
     this.trailers = trailers;
     this.status = parseCode(first(trailers["grpc-status"]));
     this.statusMessage = decodeGrpcMessage(first(trailers["grpc-message"]) ?? "");
-    this.observer?.onResponseTrailers?.(metadataFromHeaders(trailers));
   }
 
   onClose(resetCode: number | null, error?: Error): void {
@@ -111,7 +102,7 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   /* ---------------------------------------------------------- framing */
 
   onMessage(message: Uint8Array, compressed: boolean): void {
-    this.observer?.onResponseMessage?.(compressed);
+    if (this.listener !== null) this.listener.onResponseMessage?.(compressed);
     if (this.response !== null) {
       this.extraMessages = true;
       return;
@@ -137,17 +128,12 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
     this.signal?.removeEventListener("abort", this.onAbort);
+    if (this.listener !== null) notifyTrailers(this.listener, this.trailers);
     if (this.localError) return this.reject(this.localError);
     const code = this.status ?? Code.UNKNOWN;
-    if (code !== Code.OK) {
-      return this.reject(new GrpcError(code, this.statusMessage, { metadata: this.trailerMetadata() }));
-    }
+    if (code !== Code.OK) return this.reject(statusError(code, this.statusMessage, this.trailers));
     if (this.response === null) return this.reject(errors.noResponseMessage());
     if (this.extraMessages) return this.reject(new GrpcError(Code.UNIMPLEMENTED, "unary call received more than one response message"));
     this.resolve(this.response);
-  }
-
-  private trailerMetadata(): Metadata {
-    return this.trailers ? metadataFromHeaders(this.trailers) : {};
   }
 }

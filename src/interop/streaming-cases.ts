@@ -6,7 +6,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "../errors/codes.js";
 import type { StreamingInputCallRequestSchema, StreamingOutputCallRequestSchema } from "../gen/grpc/testing/messages_pb.js";
 import { TestService } from "../gen/grpc/testing/test_pb.js";
-import type { Metadata } from "../protocol/metadata.js";
+import type { CallMetadata } from "../protocol/metadata.js";
 import { check, checkZeros, collect, expectStatus } from "./check.js";
 import { RequestPipe } from "./request-pipe.js";
 import {
@@ -88,13 +88,13 @@ export const streamingCases: Record<string, InteropCase> = {
   },
 
   async custom_metadata_streaming(client) {
-    let headers: Metadata = {};
-    let trailers: Metadata = {};
+    let headers: CallMetadata = {};
+    let trailers: CallMetadata = {};
     const responses = await collect(client.bidiStream(TestService.method.fullDuplexCall,
       (async function* () { yield { responseParameters: [{ size: LARGE_RESPONSE_BYTES }], payload: payload(LARGE_REQUEST_BYTES) }; })(), {
         metadata: { "x-grpc-test-echo-initial": ECHO_INITIAL_VALUE, "x-grpc-test-echo-trailing-bin": ECHO_TRAILING_BASE64 },
-        onResponseHeaders: (received) => { headers = received; },
-        onResponseTrailers: (received) => { trailers = received; },
+        onHeader: (received) => { headers = received; },
+        onTrailer: (received) => { trailers = received; },
       }));
     check(responses.length === 1, `${responses.length} responses, expected 1`);
     checkZeros(responses[0]?.payload?.body, LARGE_RESPONSE_BYTES, "FullDuplexCall response");

@@ -6,7 +6,7 @@ import type { GrpcClient } from "../client/client.js";
 import { Code } from "../errors/codes.js";
 import { EmptySchema } from "../gen/grpc/testing/empty_pb.js";
 import { TestService, UnimplementedService } from "../gen/grpc/testing/test_pb.js";
-import type { Metadata } from "../protocol/metadata.js";
+import type { CallMetadata } from "../protocol/metadata.js";
 import { CaseFailure, check, checkZeros, expectStatus } from "./check.js";
 
 export type InteropCase = (client: GrpcClient) => Promise<void>;
@@ -24,7 +24,7 @@ export function largeRequest(extra: object = {}) {
 }
 
 /** A -bin metadata value as bytes, whether it arrives as base64 text or as bytes. */
-export function binValue(value: Metadata[string] | Uint8Array | undefined): Buffer | undefined {
+export function binValue(value: CallMetadata[string] | undefined): Buffer | undefined {
   const single: unknown = Array.isArray(value) ? value[0] : value;
   if (typeof single === "string") return Buffer.from(single, "base64");
   if (single instanceof Uint8Array) return Buffer.from(single);
@@ -68,12 +68,12 @@ export const unaryCases: Record<string, InteropCase> = {
 
   async custom_metadata(client) {
     const metadata = { "x-grpc-test-echo-initial": ECHO_INITIAL_VALUE, "x-grpc-test-echo-trailing-bin": ECHO_TRAILING_BASE64 };
-    let headers: Metadata = {};
-    let trailers: Metadata = {};
+    let headers: CallMetadata = {};
+    let trailers: CallMetadata = {};
     const response = await client.unary(TestService.method.unaryCall, largeRequest(), {
       metadata,
-      onResponseHeaders: (received) => { headers = received; },
-      onResponseTrailers: (received) => { trailers = received; },
+      onHeader: (received) => { headers = received; },
+      onTrailer: (received) => { trailers = received; },
     });
     checkZeros(response.payload?.body, LARGE_RESPONSE_BYTES, "UnaryCall response");
     checkEchoedMetadata(headers, trailers, "UnaryCall");
@@ -110,7 +110,7 @@ export const unaryCases: Record<string, InteropCase> = {
 };
 
 /** custom_metadata's check, for the unary and the full-duplex half. */
-export function checkEchoedMetadata(headers: Metadata, trailers: Metadata, what: string): void {
+export function checkEchoedMetadata(headers: CallMetadata, trailers: CallMetadata, what: string): void {
   const initial = headers["x-grpc-test-echo-initial"];
   check(initial === ECHO_INITIAL_VALUE, `${what}: x-grpc-test-echo-initial in the headers is ${JSON.stringify(initial)}, expected "${ECHO_INITIAL_VALUE}"`);
   const trailing = binValue(trailers["x-grpc-test-echo-trailing-bin"]);

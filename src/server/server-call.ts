@@ -11,7 +11,8 @@ import type { Logger } from "../log/logger.js";
 import { type Codec, encodeFramedWith } from "../protocol/codec.js";
 import { type CompressionName, MessageCompressor, acceptsEncoding, decompress } from "../protocol/compression.js";
 import { encodeFrame } from "../protocol/framing.js";
-import type { Metadata } from "../protocol/metadata.js";
+import { type CallMetadata, type Metadata, fromWireMetadata, toWireMetadata } from "../protocol/metadata.js";
+import { STATUS_DETAILS_KEY, encodeStatusDetails } from "../errors/status-details.js";
 import type { MethodStats, RunStart } from "./metrics.js";
 import type { CallContext } from "./service.js";
 
@@ -39,14 +40,18 @@ export abstract class ServerCall<
   protected done = false;
   protected controller: AbortController | null = null;
   private timer: NodeJS.Timeout | null = null;
-  protected headersOut: Metadata | null = null;
-  protected trailersOut: Metadata | null = null;
+  protected headersOut: CallMetadata | null = null;
+  protected trailersOut: CallMetadata | null = null;
+  /** The request metadata in the caller's form, parsed once on first use (interceptors may change it). */
+  private requestMetadata: CallMetadata | null = null;
   /** The metrics clock at the start, only when metrics are on. */
   private startedAt: RunStart | null = null;
   /** How responses are compressed; null (the default) costs the hot path one branch. */
   private compressor: MessageCompressor | null = null;
   /** Request messages that arrived compressed; made on the first one. */
   private compressedRequests: WeakSet<object> | null = null;
+  /** The grpc-encoding the response headers announce (not user metadata, which may not set it); null: none. */
+  private responseEncoding: CompressionName | null = null;
   /** Headers (with the grpc-encoding they announce) are on the wire: the call's algorithm is fixed. */
   protected headersSent = false;
   readonly deadline: number | undefined;
@@ -85,13 +90,13 @@ export abstract class ServerCall<
   get log(): Logger {
     return this.env.log;
   }
-  metadata(): Metadata {
-    return this.stream.metadata();
+  metadata(): CallMetadata {
+    return (this.requestMetadata ??= fromWireMetadata(this.stream.metadata()));
   }
-  get responseHeaders(): Metadata {
+  get responseHeaders(): CallMetadata {
     return (this.headersOut ??= {});
   }
-  get responseTrailers(): Metadata {
+  get responseTrailers(): CallMetadata {
     return (this.trailersOut ??= {});
   }
 
@@ -100,11 +105,11 @@ export abstract class ServerCall<
     // Only what the client said it can read (grpc-accept-encoding); anything else answers uncompressed.
     if (name === "identity" || !acceptsEncoding(this.stream.header("grpc-accept-encoding"), name)) {
       this.compressor = null;
-      if (this.headersOut !== null) delete this.headersOut["grpc-encoding"];
+      this.responseEncoding = null;
       return;
     }
     this.compressor = new MessageCompressor(name, this.env.compressionThresholdBytes);
-    this.responseHeaders["grpc-encoding"] = name;
+    this.responseEncoding = name;
   }
 
   setMessageCompression(enabled: boolean): void {
@@ -129,6 +134,27 @@ export abstract class ServerCall<
       this.fail(GrpcError.from(error, Code.INTERNAL));
       return null;
     }
+  }
+
+  /**
+   * Response metadata for the engine (bytes to base64); undefined when there is none. Metadata a handler set
+   * that gRPC forbids is logged and left out rather than failing a call that has already produced its answer.
+   */
+  protected wire(metadata: CallMetadata | null): Metadata | undefined {
+    if (metadata === null) return undefined;
+    try {
+      return toWireMetadata(metadata);
+    } catch (error) {
+      this.env.log.error({ err: error, method: this.method.path }, "response metadata dropped");
+      return undefined;
+    }
+  }
+
+  /** The response headers for the engine: the handler's metadata and the grpc-encoding of compressed responses. */
+  protected wireHeaders(): Metadata | undefined {
+    const headers = this.wire(this.headersOut);
+    if (this.responseEncoding === null) return headers;
+    return { ...headers, "grpc-encoding": this.responseEncoding };
   }
 
   /* ---------------------------------------------------------- ending */
@@ -162,7 +188,8 @@ export abstract class ServerCall<
     if (frame === null) return false;
     this.finish(Code.OK);
     this.headersSent = true;
-    this.stream.sendUnary(frame, this.headersOut ?? undefined, this.trailersOut ?? undefined);
+    if (this.headersOut === null && this.trailersOut === null && this.responseEncoding === null) this.stream.sendUnary(frame);
+    else this.stream.sendUnary(frame, this.wireHeaders(), this.wire(this.trailersOut));
     return true;
   }
 
@@ -183,7 +210,11 @@ export abstract class ServerCall<
   protected fail(error: GrpcError): void {
     if (this.done) return;
     this.finish(error.code);
-    const trailers = { ...this.trailersOut, ...error.metadata };
+    // grpc-accept-encoding (an UNIMPLEMENTED encoding's answer) is gRPC's own header, not user metadata: added as is.
+    const { "grpc-accept-encoding": acceptEncoding, ...metadata } = error.metadata;
+    const trailers = this.wire({ ...this.trailersOut, ...metadata }) ?? {};
+    if (typeof acceptEncoding === "string") trailers["grpc-accept-encoding"] = acceptEncoding;
+    if (error.details.length > 0) trailers[STATUS_DETAILS_KEY] = encodeStatusDetails(error.code, error.rawMessage, error.details);
     this.stream.sendTrailers(error.code, error.rawMessage, trailers);
     this.abort(error);
   }

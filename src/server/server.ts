@@ -27,6 +27,7 @@ import { plaintextExposureWarning } from "./listen-warnings.js";
 import type { ServerMetrics } from "./metrics.js";
 import { createReflectionService } from "./reflection.js";
 import { type RegisteredMethod, type ServiceImpl, registerService } from "./service.js";
+import { type ServerInterceptor, interceptMethod } from "./interceptors.js";
 import { StreamingCall } from "./streaming-call.js";
 import { type ActiveCall, type CallEnvironment } from "./server-call.js";
 import { UnaryCall } from "./unary-call.js";
@@ -57,6 +58,11 @@ export interface ServerOptions {
   compression?: CompressionName;
   /** Responses smaller than this many bytes go uncompressed (default 1024). */
   compressionThresholdBytes?: number;
+  /**
+   * Run around every handler, first = outermost (default none: handlers are called directly). They see health and
+   * reflection calls too: check `request.method.service` to leave those alone.
+   */
+  interceptors?: readonly ServerInterceptor[];
 }
 
 export interface ListenOptions {
@@ -80,6 +86,7 @@ export class GrpcServer implements StreamDispatcher {
   private readonly env: CallEnvironment;
   private readonly active = new Set<ActiveCall>();
   private readonly metrics: ServerMetrics | null;
+  private readonly interceptors: readonly ServerInterceptor[];
   private draining = false;
   private shutdownPromise: Promise<void> | undefined;
   private idleWaiter: (() => void) | undefined;
@@ -90,6 +97,7 @@ export class GrpcServer implements StreamDispatcher {
   constructor(options: ServerOptions = {}) {
     this.log = options.log ?? silentLogger();
     this.metrics = options.metrics ?? null;
+    this.interceptors = options.interceptors ?? [];
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const factory = options.engine ?? createH2ServerEngine;
     this.engine = factory(this, {
@@ -109,9 +117,11 @@ export class GrpcServer implements StreamDispatcher {
     };
     if (options.health !== false) this.register(Health, createHealthService(this.health));
     if (options.reflection !== false) {
-      this.register(ServerReflection, createReflectionService(() => this.services.values()));
+      const reflection = registerService(ServerReflection, createReflectionService(() => this.services.values()));
+      for (const method of reflection) this.addRoute(method);
+      this.services.set(ServerReflection.typeName, ServerReflection);
       // v1alpha is v1 under another package name, byte for byte: the same handler and codecs serve it.
-      const v1 = this.routes.get(`/${ServerReflection.typeName}/ServerReflectionInfo`);
+      const v1 = reflection.find((method) => method.methodName === "ServerReflectionInfo");
       if (v1 !== undefined) {
         this.addRoute({ ...v1, path: REFLECTION_V1ALPHA_PATH, serviceName: ServerReflectionV1alpha.typeName, stats: null });
         this.services.set(ServerReflectionV1alpha.typeName, ServerReflectionV1alpha);
@@ -138,7 +148,8 @@ export class GrpcServer implements StreamDispatcher {
     this.services.set(service.typeName, service);
   }
 
-  private addRoute(method: RegisteredMethod): void {
+  private addRoute(registered: RegisteredMethod): void {
+    const method = interceptMethod(registered, this.interceptors);
     // Counters are made here, once per method, so a call finds them through its route without a lookup.
     method.stats = this.metrics?.forMethod(method.path, method.serviceName, method.methodName, method.kind) ?? null;
     this.routes.set(method.path, method);

@@ -19,7 +19,7 @@ import type {
 import { create } from "@bufbuild/protobuf";
 import type { Logger } from "../log/logger.js";
 import type { CompressionName } from "../protocol/compression.js";
-import type { Metadata } from "../protocol/metadata.js";
+import type { CallMetadata } from "../protocol/metadata.js";
 import type { PeerInfo } from "../transport/types.js";
 import { type Codec, protobufCodec } from "../protocol/codec.js";
 import type { MethodStats } from "./metrics.js";
@@ -36,8 +36,8 @@ export interface CallContext {
   /** The full :path, e.g. "/fastgrpc.echo.v1.EchoService/Echo". */
   readonly path: string;
   readonly peer: PeerInfo;
-  /** Request metadata (built on first use). */
-  metadata(): Metadata;
+  /** Request metadata (built on first use; "-bin" values are Buffers). Interceptors may change it. */
+  metadata(): CallMetadata;
   /** Absolute deadline (Date.now() clock), or undefined when the client sent no grpc-timeout. */
   readonly deadline: number | undefined;
   /** The server's logger; check `log.isLevelEnabled` before building expensive arguments. */
@@ -46,8 +46,6 @@ export interface CallContext {
    * Metadata to send with the response headers and trailers. On a streaming call, headers go out with the first
    * response message: set them before yielding it.
    */
-  readonly responseHeaders: Metadata;
-  readonly responseTrailers: Metadata;
   /**
    * Compresses this call's responses with `name` (announced as grpc-encoding) when the client accepts it, else
    * answers uncompressed. Before the first response message; messages under the server's threshold stay plain.
@@ -57,6 +55,8 @@ export interface CallContext {
   setMessageCompression(enabled: boolean): void;
   /** True when this request message (one the handler was given) arrived compressed on the wire. */
   requestWasCompressed(request: unknown): boolean;
+  readonly responseHeaders: CallMetadata;
+  readonly responseTrailers: CallMetadata;
 }
 
 /** A unary handler may return a full message or an init object (protobuf-es `create` fills the rest). */

@@ -155,13 +155,13 @@ export class StreamingCall extends ServerCall<StreamingMethod> implements Server
     if (this.done) return;
     this.sendHeadersOnce();
     this.finish(Code.OK);
-    this.stream.sendTrailers(Code.OK, "", this.trailersOut ?? undefined);
+    this.stream.sendTrailers(Code.OK, "", this.wire(this.trailersOut));
   }
 
   private sendHeadersOnce(): void {
     if (this.headersSent) return;
     this.headersSent = true;
-    this.stream.sendHeaders(this.headersOut ?? undefined);
+    this.stream.sendHeaders(this.wireHeaders());
   }
 
   private drained(): Promise<void> {

@@ -7,7 +7,7 @@ import type { ConnectOptions, PeerInfo, Transport } from "./types.js";
 function tcpPeer(socket: net.Socket): PeerInfo {
   const host = socket.remoteAddress ?? "?";
   const label = host.includes(":") ? `[${host}]:${socket.remotePort ?? 0}` : `${host}:${socket.remotePort ?? 0}`;
-  return { transport: "tcp", label };
+  return { transport: "tcp", label, address: host, port: socket.remotePort ?? 0 };
 }
 
 function expectTcp(address: Address): { host: string; port: number } {

@@ -10,7 +10,7 @@ import { awaitConnect } from "./connect-guard.js";
 import { listenNetServer } from "./net-listener.js";
 import type { Duplex } from "node:stream";
 import { type Address, formatAddress } from "./address.js";
-import type { ConnectOptions, Listener, PeerInfo, Transport } from "./types.js";
+import type { ConnectOptions, Listener, PeerCertificate, PeerInfo, Transport } from "./types.js";
 
 type Pem = string | Buffer;
 
@@ -44,10 +44,47 @@ function expectTls(address: Address): { host: string; port: number } {
   return address;
 }
 
+/** Read once per connection, after the handshake (never per call). */
 function tlsPeer(socket: tls.TLSSocket): PeerInfo {
   const host = socket.remoteAddress ?? "?";
   const label = host.includes(":") ? `[${host}]:${socket.remotePort ?? 0}` : `${host}:${socket.remotePort ?? 0}`;
-  return { transport: "tls", label };
+  const certificate = peerCertificate(socket);
+  return {
+    transport: "tls",
+    label,
+    address: host,
+    port: socket.remotePort ?? 0,
+    tls: {
+      protocol: socket.getProtocol(),
+      alpn: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null,
+      ...(certificate !== undefined ? { certificate } : {}),
+    },
+  };
+}
+
+function nameFields(name: Readonly<Record<string, string | string[] | undefined>> | undefined): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key in name) {
+    const value = name[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function peerCertificate(socket: tls.TLSSocket): PeerCertificate | undefined {
+  const cert = socket.getPeerCertificate();
+  // An empty object when the client sent none.
+  if (cert === null || typeof cert !== "object" || cert.fingerprint256 === undefined) return undefined;
+  return {
+    subject: nameFields(cert.subject),
+    issuer: nameFields(cert.issuer),
+    subjectAltNames: cert.subjectaltname === undefined ? [] : cert.subjectaltname.split(", ").filter((entry) => entry !== ""),
+    fingerprint256: cert.fingerprint256,
+    serialNumber: cert.serialNumber,
+    validFrom: cert.valid_from,
+    validTo: cert.valid_to,
+    verified: socket.authorized,
+  };
 }
 
 /** Reads the PEM files the CLIs name (--tls-cert, --tls-key, --tls-client-ca; --ca, --cert, --key), with clear errors. */

@@ -5,12 +5,43 @@
 import type { Duplex } from "node:stream";
 import type { Address } from "./address.js";
 
-/** Who is on the other end of a connection; shown in logs. */
+/** Who is on the other end of a connection; shown in logs and given to handlers (ctx.peer). */
 export interface PeerInfo {
   /** "tcp", "vsock", "tls". */
   readonly transport: string;
   /** "127.0.0.1:50312", "[::1]:50312", "vsock:3:1234". */
   readonly label: string;
+  /** tcp and tls: the peer's IP address and port. */
+  readonly address?: string;
+  readonly port?: number;
+  /** vsock: the peer's context ID (assigned by the hypervisor; the peer cannot choose it) and port. */
+  readonly cid?: number;
+  /** tls: what the handshake settled. */
+  readonly tls?: TlsPeerInfo;
+}
+
+export interface TlsPeerInfo {
+  /** "TLSv1.3", "TLSv1.2". */
+  readonly protocol: string | null;
+  /** The ALPN protocol agreed ("h2"). */
+  readonly alpn: string | null;
+  /** The client certificate, when the client sent one; under mutual TLS it was verified against the client CA. */
+  readonly certificate?: PeerCertificate;
+}
+
+export interface PeerCertificate {
+  /** Subject fields, e.g. { CN: "client-1", O: "Example" }. */
+  readonly subject: Readonly<Record<string, string | string[]>>;
+  readonly issuer: Readonly<Record<string, string | string[]>>;
+  /** subjectAltName entries as node prints them: "DNS:client.example", "IP Address:127.0.0.1", "URI:spiffe://...". */
+  readonly subjectAltNames: readonly string[];
+  /** SHA-256 fingerprint, "AB:CD:..." (what `openssl x509 -fingerprint -sha256` prints). */
+  readonly fingerprint256: string;
+  readonly serialNumber: string;
+  readonly validFrom: string;
+  readonly validTo: string;
+  /** Verified against the listener's client CA (always true under mutual TLS: others fail the handshake). */
+  readonly verified: boolean;
 }
 
 export interface Listener {

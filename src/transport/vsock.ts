@@ -18,7 +18,7 @@ function expectVsock(address: Address): { cid: number; port: number } {
 function peerOf(addon: VsockAddon, fd: number): PeerInfo {
   try {
     const peer = addon.peerName(fd);
-    return { transport: "vsock", label: `vsock:${peer.cid}:${peer.port}` };
+    return { transport: "vsock", label: `vsock:${peer.cid}:${peer.port}`, cid: peer.cid, port: peer.port };
   } catch {
     // the peer left between accept and here: the socket reports that itself
     return { transport: "vsock", label: "vsock:?:?" };

@@ -39,7 +39,7 @@ export function makeTestPki(): TestPki {
   ca(dir, "ca");
   ca(dir, "rogue-ca");
   leaf(dir, "server", "ca", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  leaf(dir, "client", "ca", "extendedKeyUsage=clientAuth\n");
+  leaf(dir, "client", "ca", "subjectAltName=DNS:client.example,URI:spiffe://example.org/client\nextendedKeyUsage=clientAuth\n");
   leaf(dir, "rogue", "rogue-ca", "extendedKeyUsage=clientAuth\n");
   const read = (name: string) => readFileSync(join(dir, name));
   return {

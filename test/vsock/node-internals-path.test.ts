@@ -67,8 +67,9 @@ describe("vsock fds as native libuv streams", { skip: vsockVmSkip(), timeout: 30
     await listener.close();
     assert.deepEqual(atServer, { sha256: sha256(toServer), bytes: toServer.length });
     assert.deepEqual(atClient, { sha256: sha256(toClient), bytes: toClient.length });
-    // over vsock_loopback the server sees the client as CID 1 (the client's own sockname says CID_ANY)
-    assert.deepEqual(peer, { transport: "vsock", label: `vsock:1:${local.port}` });
+    // over vsock_loopback the server sees the client as CID 1 (the client's own sockname says CID_ANY); handlers
+    // read the CID and port as fields too (ctx.peer.cid)
+    assert.deepEqual(peer, { transport: "vsock", label: `vsock:1:${local.port}`, cid: 1, port: local.port });
     console.log(`# 64 MiB each way in ${seconds.toFixed(2)} s (${((128 / seconds) | 0)} MiB/s total; under TCG this says nothing about real speed)`);
     await once(client, "close");
   });

@@ -45,7 +45,7 @@ export async function acceptOnInheritedVsock(fd: number, url: string, onConnecti
   const peerOf = (clientFd: number): PeerInfo => {
     try {
       const peer = addon.peerName(clientFd);
-      return { transport: "vsock", label: `vsock:${peer.cid}:${peer.port}` };
+      return { transport: "vsock", label: `vsock:${peer.cid}:${peer.port}`, cid: peer.cid, port: peer.port };
     } catch {
       return { transport: "vsock", label: "vsock:?:?" }; // the peer already left; its socket reports that itself
     }
