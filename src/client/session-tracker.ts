@@ -25,14 +25,15 @@ export class SessionTracker {
       this.open.add(entry);
       void entry.closed.then(() => this.open.delete(entry));
       const events = request.events;
-      const tracked: ClientSessionEvents = {
+      const tracked = {
         onGoaway: () => events.onGoaway?.(),
         onClose: (error) => {
           markClosed();
           events.onClose?.(error);
         },
         onRemoteSettings: () => events.onRemoteSettings?.(),
-      };
+        onStreamClosed: () => events.onStreamClosed?.(),
+      } satisfies Required<ClientSessionEvents>; // every event passes through: a new one must be added here
       let attempt: ReturnType<Connector>;
       try {
         attempt = connector({ ...request, events: tracked });
