@@ -21,7 +21,7 @@ NODE := node
 
 DIST_STAMP := dist/.build-stamp
 DEPS_STAMP := node_modules/.deps-stamp
-SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json
+SOURCES := $(shell find src test perf -name '*.ts' 2>/dev/null) tsconfig.json
 
 .PHONY: node deps gen build test test-unit run-server run-client clean check-gen bench-compare fuzz-h2
 

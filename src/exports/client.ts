@@ -11,3 +11,14 @@ export type { TlsClientOptions } from "../transport/tls.js";
 export type { Metadata } from "../protocol/metadata.js";
 export { Code, codeName } from "../errors/codes.js";
 export { GrpcError } from "../errors/grpc-error.js";
+export type { CompressionName } from "../protocol/compression.js";
+export { createClient, type Client, type ClientMethod } from "../client/create-client.js";
+export type {
+  ClientInterceptor, ClientCallFn, ClientRequest, ClientUnaryRequest, ClientStreamRequest, ClientResponse,
+  ClientUnaryResponse, ClientStreamResponse, MethodInfo,
+} from "../client/interceptors.js";
+export type { ResponseListener } from "../client/response-metadata.js";
+export type { CallMetadata, MetadataValue } from "../protocol/metadata.js";
+export { metadataText } from "../protocol/metadata.js";
+export { type GrpcErrorOptions } from "../errors/grpc-error.js";
+export { type ErrorDetail, STATUS_DETAILS_KEY } from "../errors/status-details.js";

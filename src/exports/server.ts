@@ -14,3 +14,13 @@ export type { Metadata } from "../protocol/metadata.js";
 export { Code, codeName } from "../errors/codes.js";
 export { GrpcError } from "../errors/grpc-error.js";
 export { createLogger, type Logger, type LogLevel } from "../log/logger.js";
+export type { CompressionName } from "../protocol/compression.js";
+export type {
+  ServerInterceptor, ServerCallFn, ServerRequest, ServerUnaryRequest, ServerStreamRequest, ServerResponse,
+  ServerUnaryResponse, ServerStreamResponse,
+} from "../server/interceptors.js";
+export type { CallMetadata, MetadataValue } from "../protocol/metadata.js";
+export { metadataText } from "../protocol/metadata.js";
+export { type GrpcErrorOptions } from "../errors/grpc-error.js";
+export { detail, type ErrorDetail, type OutgoingDetail, STATUS_DETAILS_KEY } from "../errors/status-details.js";
+export type { TlsPeerInfo, PeerCertificate } from "../transport/types.js";
