@@ -9,6 +9,7 @@
  *   perf/compression-cost.sh ROUNDS      # identity and gzip at 1 KiB and 64 KiB, alternating, server CPU from /proc
  */
 import { GrpcClient } from "../src/client/client.js";
+import { closedLoop } from "./closed-loop.js";
 import { GrpcServer } from "../src/server/server.js";
 import { EchoService, createEchoService } from "../src/services/echo.js";
 import { silentLogger } from "../src/log/logger.js";
@@ -38,32 +39,10 @@ if (mode === "serve") {
   const client = new GrpcClient(`tcp://127.0.0.1:${port}`, { compression: gzip ? "gzip" : "identity", maxMessageBytes: 8 * 1024 * 1024 });
   const request = toBinary(EchoRequestSchema, create(EchoRequestSchema, { payload: textPayload(size) }));
   const path = "/fastgrpc.echo.v1.EchoService/Echo";
-  const CONCURRENCY = 16;
-  let calls = 0;
-  let all = 0;
-  let counting = false;
-  let stop = false;
-  const loop = async () => {
-    while (!stop) {
-      await client.callRaw(path, request);
-      all++;
-      if (counting) calls++;
-    }
-  };
-  const loops = Array.from({ length: CONCURRENCY }, loop);
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // warm-up
-  counting = true;
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  counting = false;
-  const cpu = process.cpuUsage(cpuBefore);
-  const elapsed = (performance.now() - started) / 1000;
-  stop = true;
-  await Promise.all(loops);
+  const result = await closedLoop(client, path, request, 16, seconds);
   await client.close();
-  const clientUs = ((cpu.user + cpu.system) / calls).toFixed(1);
-  console.log(`client ${gzip ? "gzip" : "identity"} ${size} B: ${Math.round(calls / elapsed)} calls/s, client CPU ${clientUs} us/call, ${all} calls in all`);
+  const clientUs = result.clientCpuUsPerCall.toFixed(1);
+  console.log(`client ${gzip ? "gzip" : "identity"} ${size} B: ${result.callsPerSecond} calls/s, client CPU ${clientUs} us/call, ${result.allCalls} calls in all`);
 } else {
   console.error("usage: compression-cost.js serve PORT [gzip] | load PORT SECONDS SIZE [gzip]");
   process.exit(2);

@@ -9,6 +9,7 @@
  *   perf/interceptor-overhead.sh ROUNDS      # every combination, alternating, with the server's CPU from /proc
  */
 import { GrpcClient } from "../src/client/client.js";
+import { closedLoop } from "./closed-loop.js";
 import type { ClientInterceptor } from "../src/client/interceptors.js";
 import type { ServerInterceptor } from "../src/server/interceptors.js";
 import { GrpcServer } from "../src/server/server.js";
@@ -32,32 +33,10 @@ if (mode === "serve") {
   // EchoRequest { payload: 64 bytes }
   const request = new Uint8Array([10, 64, ...new Uint8Array(64).fill(7)]);
   const path = "/fastgrpc.echo.v1.EchoService/Echo";
-  const CONCURRENCY = 100;
-  let calls = 0;
-  let all = 0;
-  let counting = false;
-  let stop = false;
-  const loop = async () => {
-    while (!stop) {
-      await client.callRaw(path, request);
-      all++;
-      if (counting) calls++;
-    }
-  };
-  const loops = Array.from({ length: CONCURRENCY }, loop);
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // warm-up
-  counting = true;
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  counting = false;
-  const cpu = process.cpuUsage(cpuBefore);
-  const elapsed = (performance.now() - started) / 1000;
-  stop = true;
-  await Promise.all(loops);
+  const result = await closedLoop(client, path, request, 100, seconds);
   await client.close();
-  const clientUs = ((cpu.user + cpu.system) / calls).toFixed(2);
-  console.log(`client ${fourth === "noop" ? "noop" : "plain"}: ${Math.round(calls / elapsed)} calls/s, client CPU ${clientUs} us/call, ${all} calls in all`);
+  const clientUs = result.clientCpuUsPerCall.toFixed(2);
+  console.log(`client ${fourth === "noop" ? "noop" : "plain"}: ${result.callsPerSecond} calls/s, client CPU ${clientUs} us/call, ${result.allCalls} calls in all`);
 } else {
   console.error("usage: interceptor-overhead.js serve PORT [noop] | load PORT SECONDS [noop]");
   process.exit(2);
