@@ -6,7 +6,7 @@
  * Why hand-written: measured on Node 24 for a 64-byte EchoRequest, protobuf-es v2 fromBinary costs ~1.1 us and
  * toBinary ~2.1 us per message, more than the whole per-call budget of the purpose-built HTTP/2 engine; this codec
  * does both in a small fraction of that (see perf/codec.bench.ts). Anything it does not cover falls back to
- * protobuf-es, and test/unit/flat-codec.test.ts checks it byte for byte against protobuf-es.
+ * protobuf-es, and test/protocol/flat-codec.test.ts checks it byte for byte against protobuf-es.
  *
  * Unknown fields are skipped on decode (not kept in $unknown), as a server that re-encodes nothing it did not
  * understand may.
