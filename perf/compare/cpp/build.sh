@@ -50,7 +50,7 @@ protoc -I "$PROTO_DIR" --cpp_out="$BUILD/tmp/gen" --grpc_out="$BUILD/tmp/gen" \
 
 GEN="$BUILD/tmp/gen/${PROTO%.proto}"
 DEFINES=()
-# The proto may declare the streaming EchoStream as well; the server then answers it UNIMPLEMENTED.
+# The proto declares the bidi EchoStream too; the server then serves it (the streaming comparison).
 grep -q 'RequestEchoStream' "$GEN.grpc.pb.h" && DEFINES+=(-DFASTGRPC_ECHO_HAS_ECHO_STREAM)
 
 read -r -a CFLAGS <<<"$(pkg-config --cflags grpc++ protobuf)"

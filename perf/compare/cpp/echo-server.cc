@@ -1,4 +1,5 @@
-// Google's C++ gRPC as the reference server for `make bench-compare`: fastgrpc.echo.v1.EchoService/Echo on the
+// Google's C++ gRPC as the reference server for `make bench-compare`: fastgrpc.echo.v1.EchoService/Echo (and the
+// bidi EchoStream, for the streaming comparison) on the
 // async API with ONE completion queue polled by ONE thread (the classic CallData state machine, 128 calls requested
 // ahead), the set-up the reference figures in shared/README.md were measured with.
 // Usage: echo-server PORT (listens on 127.0.0.1:PORT).
@@ -76,39 +77,72 @@ class EchoCall final : public Tag {
 };
 
 #ifdef FASTGRPC_ECHO_HAS_ECHO_STREAM
-// The proto may also declare the streaming EchoStream, which this reference server does not implement. An async
-// method that is never requested leaves its calls hanging until their deadline, so answer them UNIMPLEMENTED,
-// as a server without the method would.
-class EchoStreamUnimplemented final : public Tag {
+// One bidi EchoStream call, the streaming reference for docs/benchmarks.md: each request message is answered with
+// its payload as soon as it is read (READING -> WRITING -> READING ...); the client's half-close ends the call OK.
+// One read and one write outstanding at a time, as gRPC's own async streaming benchmark server does.
+class EchoStreamCall final : public Tag {
  public:
-  EchoStreamUnimplemented(EchoService::AsyncService* service, grpc::ServerCompletionQueue* cq)
+  EchoStreamCall(EchoService::AsyncService* service, grpc::ServerCompletionQueue* cq)
       : service_(service), cq_(cq), stream_(&context_) {
     service_->RequestEchoStream(&context_, &stream_, cq_, cq_, this);
   }
 
   void Proceed(bool ok) override {
-    if (!finishing_ && ok) {
-      std::unique_lock<std::mutex> lock(shutdown_mutex);
-      if (shutting_down) {
-        lock.unlock();
-        delete this;
+    switch (state_) {
+      case State::kRequested: {
+        if (!ok) {  // the server is shutting down: this call never started
+          delete this;
+          return;
+        }
+        std::unique_lock<std::mutex> lock(shutdown_mutex);
+        if (shutting_down) {
+          lock.unlock();
+          delete this;
+          return;
+        }
+        new EchoStreamCall(service_, cq_);
+        Read();
         return;
       }
-      new EchoStreamUnimplemented(service_, cq_);
-      finishing_ = true;
-      stream_.Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "EchoStream is not served by this benchmark server"),
-                     this);
-      return;
+      case State::kReading:
+        if (!ok) {  // the client half-closed (or went away): end the call
+          state_ = State::kFinishing;
+          stream_.Finish(grpc::Status::OK, this);
+          return;
+        }
+        response_.mutable_payload()->swap(*request_.mutable_payload());
+        state_ = State::kWriting;
+        stream_.Write(response_, this);
+        return;
+      case State::kWriting:
+        if (!ok) {  // the client went away: nothing more to do but finish
+          state_ = State::kFinishing;
+          stream_.Finish(grpc::Status::CANCELLED, this);
+          return;
+        }
+        Read();
+        return;
+      case State::kFinishing:
+        delete this;
+        return;
     }
-    delete this;
   }
 
  private:
+  enum class State { kRequested, kReading, kWriting, kFinishing };
+
+  void Read() {
+    state_ = State::kReading;
+    stream_.Read(&request_, this);
+  }
+
   EchoService::AsyncService* service_;
   grpc::ServerCompletionQueue* cq_;
   grpc::ServerContext context_;
   grpc::ServerAsyncReaderWriter<fastgrpc::echo::v1::EchoStreamResponse, fastgrpc::echo::v1::EchoStreamRequest> stream_;
-  bool finishing_ = false;
+  fastgrpc::echo::v1::EchoStreamRequest request_;
+  fastgrpc::echo::v1::EchoStreamResponse response_;
+  State state_ = State::kRequested;
 };
 #endif
 
@@ -159,7 +193,7 @@ int main(int argc, char** argv) {
   // 1 conn x 100 streams: about +20% calls/s over one pending request (docs/benchmarks.md).
   for (int i = 0; i < kPrepostedCalls; i++) new EchoCall(&service, cq.get());
 #ifdef FASTGRPC_ECHO_HAS_ECHO_STREAM
-  new EchoStreamUnimplemented(&service, cq.get());
+  for (int i = 0; i < 8; i++) new EchoStreamCall(&service, cq.get());
 #endif
 
   std::thread stopper([&] {
