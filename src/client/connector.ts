@@ -32,6 +32,8 @@ export function buildConnector(engine: ClientEngine, tls?: TlsClientOptions): Co
     const socket = await transport.connect(address, { timeoutMs, ...(signal ? { signal } : {}) });
     const authority = address.scheme === "vsock" ? `vsock-${address.cid}-${address.port}`
       : address.scheme === "firecracker" ? `firecracker-vsock-${address.port}`
+      // gRPC's choice for unix targets: an authority is a host name, and a path is not one.
+      : address.scheme === "unix" ? "localhost"
       : formatAddress(address).replace(/^[a-z]+:\/\//, "");
     return engine.connect(socket, { authority, secure: false }, events);
   };
