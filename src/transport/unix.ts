@@ -2,6 +2,7 @@
  * Unix-domain sockets: unix:///PATH (a socket file) and unix-abstract:NAME (Linux's abstract namespace, no file).
  * Same-host clients skip TCP's loopback stack; file permissions decide who may connect.
  */
+import cluster from "node:cluster";
 import { lstat, unlink } from "node:fs/promises";
 import net from "node:net";
 import { type Address, formatAddress } from "./address.js";
@@ -39,7 +40,10 @@ export const unixTransport: Transport = {
     const unix = expectUnix(address);
     const label = formatAddress(unix);
     const peer: PeerInfo = { transport: "unix", label };
-    if (!unix.abstract) await removeStaleSocket(unix.path);
+    // Under node:cluster (the server's workers) the primary binds once for every worker: a worker removing the
+    // file would unlink the socket the others already serve. TODO: the primary could clear a stale file first;
+    // until then a stale socket file under --workers fails with EADDRINUSE (remove it by hand).
+    if (!unix.abstract && !cluster.isWorker) await removeStaleSocket(unix.path);
     const server = net.createServer((socket) => onConnection(socket, peer));
     return new Promise<Listener>((resolve, reject) => {
       server.once("error", reject);
