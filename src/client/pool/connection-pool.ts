@@ -30,7 +30,8 @@ import type { Connector } from "../connector.js";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { type PoolClock, resolveClock } from "./clock.js";
 import { Keepalive } from "./keepalive.js";
-import { type Connectivity, Target } from "./target.js";
+import type { LoadBalancingPolicy, SubchannelInfo } from "./policy.js";
+import { Target } from "./target.js";
 import { WaitingCalls, abortStatus } from "./waiting-calls.js";
 
 /** Default hard cap on sessions per target: this many times `maxSessions`, at least this many. */
@@ -64,16 +65,6 @@ export interface PoolOptions {
   requestResolution?: () => void;
 }
 
-/** gRPC's two standard load-balancing policies (A2 service config's loadBalancingConfig names). */
-export type LoadBalancingPolicy = "round_robin" | "pick_first";
-export const LOAD_BALANCING_POLICIES: readonly LoadBalancingPolicy[] = ["round_robin", "pick_first"];
-
-/** A target's address and its gRPC connectivity state (for diagnostics and tests). */
-export interface SubchannelInfo {
-  readonly address: string;
-  readonly state: Connectivity;
-  readonly sessions: number;
-}
 
 export class ConnectionPool {
   private targets: Target[];
