@@ -53,7 +53,7 @@ for (const engine of ENGINES) {
     assert.equal(b.calls, counts.b + 3);
   });
 
-  test(`${engine.name}: a resolution failure with no addresses fails calls fast with UNAVAILABLE; known addresses stay in use`, async (t) => {
+  test(`${engine.name}: a resolution failure or an empty list fails calls fast with UNAVAILABLE; known addresses stay in use`, async (t) => {
     const a = await countingServer(engine);
     const p = pool([], observedConnector(engine).connector);
     t.after(async () => {
@@ -68,6 +68,9 @@ for (const engine of ENGINES) {
     p.setAddresses([parseAddress(a.url)]);
     p.resolutionFailed(new Error("SERVFAIL"));
     assert.equal(await echo(p, "still served"), "still served");
+
+    p.setAddresses([]);
+    await assert.rejects(echo(p, "no backends"), unavailable(/returned no addresses/));
   });
 
   test(`${engine.name}: a failed connect and a server going away (GOAWAY) ask the resolver for fresh addresses`, async (t) => {

@@ -130,7 +130,8 @@ export class ConnectionPool {
    */
   setAddresses(addresses: readonly Address[]): void {
     if (this.closed) return;
-    this.resolutionError = undefined;
+    // An empty list is an answer too: no backends, so calls fail fast (or wait, with waitForReady) as in gRPC.
+    this.resolutionError = addresses.length === 0 ? new GrpcError(Code.UNAVAILABLE, "name resolution returned no addresses") : undefined;
     const previous = new Map<string, Target>();
     for (const target of this.targets) previous.set(target.label, target);
     const targets: Target[] = [];
