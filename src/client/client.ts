@@ -144,6 +144,7 @@ export class GrpcClient {
       ...(options.loadBalancing !== undefined ? { loadBalancing: options.loadBalancing } : {}),
       waitForReady: options.waitForReady === true,
       requestResolution: () => resolver.requestResolution(),
+      ...(resolver.authority !== undefined ? { authority: resolver.authority } : {}),
     });
     this.resolver = resolver;
     resolver.start({ onAddresses: (addresses) => this.pool.setAddresses(addresses), onError: (error) => this.pool.resolutionFailed(error) });

@@ -63,6 +63,8 @@ export interface PoolOptions {
   waitForReady?: boolean;
   /** Called when a connect fails or a session gets GOAWAY or breaks: the addresses may be stale. */
   requestResolution?: () => void;
+  /** The :authority of every session (the resolver's target name); absent: each address's own. */
+  authority?: string;
 }
 
 
@@ -319,7 +321,8 @@ export class ConnectionPool {
         if (this.waiting.length > 0) this.serveWaiters();
       },
     };
-    this.connector({ address: target.address, timeoutMs: this.options.connectTimeoutMs, signal: this.closing.signal, events }).then(
+    const authority = this.options.authority;
+    this.connector({ address: target.address, timeoutMs: this.options.connectTimeoutMs, signal: this.closing.signal, events, ...(authority !== undefined ? { authority } : {}) }).then(
       (opened) => {
         settled = true;
         session = opened;

@@ -48,12 +48,14 @@ export class DnsResolver implements Resolver {
   private closed = false;
   /** Lookups started, for tests and diagnostics. */
   lookups = 0;
+  readonly authority: string;
 
   constructor(private readonly host: string, private readonly port: number, options: DnsResolverOptions = {}) {
     this.lookup = options.lookup ?? defaultLookup;
     this.refreshMs = Math.max(0, options.refreshIntervalMs ?? DEFAULT_DNS_REFRESH_MS);
     this.minIntervalMs = Math.max(0, options.minIntervalMs ?? DEFAULT_DNS_MIN_INTERVAL_MS);
     this.clock = resolveClock(options.clock);
+    this.authority = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   }
 
   start(listener: ResolverListener): void {

@@ -13,6 +13,11 @@ export interface ResolverListener {
 }
 
 export interface Resolver {
+  /**
+   * The :authority calls carry (gRPC sends the target's host:port, not each resolved IP, so that proxies and virtual
+   * hosts see the name the client asked for). Absent: each address's own (host:port, "localhost" for unix).
+   */
+  readonly authority?: string;
   /** Begins resolving; called once, by the client. May call the listener synchronously. */
   start(listener: ResolverListener): void;
   /**
