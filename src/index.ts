@@ -46,3 +46,6 @@ export { detail, type ErrorDetail, type OutgoingDetail, STATUS_DETAILS_KEY } fro
 export * from "./gen/google/rpc/error_details_pb.js";
 export { StatusSchema, type Status } from "./gen/google/rpc/status_pb.js";
 export type { TlsPeerInfo, PeerCertificate } from "./transport/types.js";
+// Fleet (issue 14): target resolution (dns:///, ipv4:/ipv6:, custom resolvers) and load-balancing policies.
+export { DnsResolver, ManualResolver, StaticResolver, parseTarget, type DnsLookup, type DnsResolverOptions, type Resolver, type ResolverListener } from "./client/resolver/index.js";
+export type { LoadBalancingPolicy, SubchannelInfo } from "./client/pool.js";

@@ -17,7 +17,8 @@ export const connectionOptions = {
   key: { type: "string" },
 } as const;
 
-export const CONNECTION_HELP = `  --target URL     tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT or firecracker:///PATH/v.sock:PORT
+export const CONNECTION_HELP = `  --target URL     tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT, firecracker:///PATH/v.sock:PORT,
+                   unix:///PATH, unix-abstract:NAME, dns:///HOST:PORT or ipv4:A:PORT,B:PORT (docs/fleet.md)
                    (default ${DEFAULT_TARGET})
   --timeout MS     deadline for the call (default ${DEFAULT_TIMEOUT_MS})
   --engine NAME    HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})

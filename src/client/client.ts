@@ -1,6 +1,6 @@
 /**
  * GrpcClient: unary and streaming calls to one or more targets (tcp://HOST:PORT, tls://HOST:PORT,
- * vsock://CID:PORT) over a connection pool.
+ * vsock://CID:PORT, unix:///PATH, dns:///HOST:PORT, ipv4:/ipv6: lists) over a connection pool.
  *
  *   const client = new GrpcClient("tcp://127.0.0.1:50051");
  *   const reply = await client.unary(EchoService.method.echo, { payload }, { timeoutMs: 1000 });
@@ -21,10 +21,10 @@ import { encodeFrame } from "../protocol/framing.js";
 import { type CallMetadata, type Metadata, toWireMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
 import { protobufCodec } from "../protocol/codec.js";
-import { formatAddress, parseAddress } from "../transport/address.js";
 import type { TlsClientOptions } from "../transport/tls.js";
 import { type Connector, buildConnector } from "./connector.js";
-import { type BackoffOptions, ConnectionPool } from "./pool.js";
+import { type BackoffOptions, ConnectionPool, type LoadBalancingPolicy } from "./pool.js";
+import { type Resolver, resolverFor, targetLabel } from "./resolver/index.js";
 import { CallChain, encodeAll, methodInfo, rawMethodInfo } from "./call-chain.js";
 import { type ClientInterceptor, single } from "./interceptors.js";
 import type { ResponseListener } from "./response-metadata.js";
@@ -64,6 +64,12 @@ export interface ClientOptions {
   compressionThresholdBytes?: number;
   /** Run around every call, first = outermost (default none: calls then take the direct path). */
   interceptors?: readonly ClientInterceptor[];
+  /** How calls spread over the resolved addresses: "round_robin" (default) or "pick_first" (docs/fleet.md). */
+  loadBalancing?: LoadBalancingPolicy;
+  /** While nothing is reachable, calls wait until their deadline instead of failing fast with UNAVAILABLE. */
+  waitForReady?: boolean;
+  /** Supplies the addresses instead of the target name (a service registry; ManualResolver in tests). */
+  resolver?: Resolver;
 }
 
 export interface CallOptions extends ResponseListener {
@@ -114,26 +120,34 @@ export class GrpcClient {
   private readonly chain: CallChain | null;
   private readonly target: string;
   private readonly sessions = new SessionTracker();
+  private readonly resolver: Resolver;
 
   constructor(target: string | readonly string[], options: ClientOptions = {}) {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
-    const addresses = targets.map((url) => parseAddress(url));
+    // Names are checked here (AddressError) before anything connects; the resolver feeds the pool below.
+    const resolver = options.resolver ?? resolverFor(targets);
     const connector = this.sessions.track(options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls));
-    this.target = formatAddress(addresses[0] ?? parseAddress(targets[0] ?? ""));
+    this.target = options.resolver !== undefined ? (targets[0] ?? "") : targetLabel(targets);
     const interceptors = options.interceptors ?? [];
     this.chain = interceptors.length === 0 ? null : new CallChain(interceptors, {
       sendUnary: (path, message, metadata, timeoutMs, signal, listener, compression, build) => this.sendUnary(path, message, metadata, timeoutMs, signal, listener, compression, build),
       openCall: (path, decode, body, callOptions, listener) => this.openCall(path, decode, body, callOptions, listener),
     }, this.target, this.defaultTimeoutMs);
-    this.pool = new ConnectionPool(addresses, connector, {
+    this.pool = new ConnectionPool([], connector, {
       maxSessions: Math.max(1, options.connections ?? 1),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       ...(options.maxConnections !== undefined ? { maxSessionsPerTarget: options.maxConnections } : {}),
       ...(options.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: options.keepaliveIntervalMs } : {}),
       ...(options.keepaliveTimeoutMs !== undefined ? { keepaliveTimeoutMs: options.keepaliveTimeoutMs } : {}),
       ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
+      ...(options.loadBalancing !== undefined ? { loadBalancing: options.loadBalancing } : {}),
+      waitForReady: options.waitForReady === true,
+      requestResolution: () => resolver.requestResolution(),
+      ...(resolver.authority !== undefined ? { authority: resolver.authority } : {}),
     });
+    this.resolver = resolver;
+    resolver.start({ onAddresses: (addresses) => this.pool.setAddresses(addresses), onError: (error) => this.pool.resolutionFailed(error) });
     this.maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
     this.defaultTimeoutMs = options.defaultTimeoutMs;
     this.compression = options.compression;
@@ -337,6 +351,7 @@ export class GrpcClient {
    * every session's socket has closed (and connection attempts still under way have ended).
    */
   async close(force = false): Promise<void> {
+    this.resolver.close();
     this.pool.close(force);
     await this.sessions.allClosed(force);
   }

@@ -12,6 +12,8 @@ export interface ConnectRequest {
   readonly timeoutMs: number;
   readonly events: ClientSessionEvents;
   readonly signal?: AbortSignal;
+  /** The :authority to send instead of the address's own (a resolver's target name, e.g. "echo.svc:50051"). */
+  readonly authority?: string;
 }
 
 export type Connector = (request: ConnectRequest) => Promise<ClientSession>;
@@ -21,7 +23,7 @@ export type Connector = (request: ConnectRequest) => Promise<ClientSession>;
  * use `tls` (CA, client certificate) and handshake with ":scheme https".
  */
 export function buildConnector(engine: ClientEngine, tls?: TlsClientOptions): Connector {
-  return async ({ address, timeoutMs, events, signal }) => {
+  return async ({ address, timeoutMs, events, signal, authority: named }) => {
     if (address.scheme === "tls") {
       const transport = await transportFor(address, tls ? { client: tls } : {});
       const socket = await transport.connect(address, { timeoutMs, ...(signal ? { signal } : {}) });
@@ -30,8 +32,10 @@ export function buildConnector(engine: ClientEngine, tls?: TlsClientOptions): Co
     }
     const transport = await transportFor(address);
     const socket = await transport.connect(address, { timeoutMs, ...(signal ? { signal } : {}) });
-    const authority = address.scheme === "vsock" ? `vsock-${address.cid}-${address.port}`
+    const authority = named !== undefined ? named : address.scheme === "vsock" ? `vsock-${address.cid}-${address.port}`
       : address.scheme === "firecracker" ? `firecracker-vsock-${address.port}`
+      // gRPC's choice for unix targets: an authority is a host name, and a path is not one.
+      : address.scheme === "unix" ? "localhost"
       : formatAddress(address).replace(/^[a-z]+:\/\//, "");
     return engine.connect(socket, { authority, secure: false }, events);
   };

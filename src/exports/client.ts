@@ -22,3 +22,6 @@ export type { CallMetadata, MetadataValue } from "../protocol/metadata.js";
 export { metadataText } from "../protocol/metadata.js";
 export { type GrpcErrorOptions } from "../errors/grpc-error.js";
 export { type ErrorDetail, STATUS_DETAILS_KEY } from "../errors/status-details.js";
+// Fleet (issue 14): target resolution (dns:///, ipv4:/ipv6:, custom resolvers) and load-balancing policies.
+export { DnsResolver, ManualResolver, StaticResolver, parseTarget, type DnsLookup, type DnsResolverOptions, type Resolver, type ResolverListener } from "../client/resolver/index.js";
+export type { LoadBalancingPolicy, SubchannelInfo } from "../client/pool.js";

@@ -5,7 +5,8 @@
 import { parseArgs } from "node:util";
 import { ENGINE_NAMES, type EngineName, isEngineName } from "../engine/registry.js";
 import { isReservedHeader } from "../protocol/metadata.js";
-import { AddressError, parseAddress } from "../transport/address.js";
+import { resolverFor } from "../client/resolver/index.js";
+import { AddressError } from "../transport/address.js";
 import { parseDuration } from "./duration.js";
 import { type RateSchedule, parseRateSchedule } from "./rate-schedule.js";
 import {
@@ -143,14 +144,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 
   const targets = values.target ?? [];
   const target = targets[0];
-  if (target === undefined) throw new UsageError("--target is required (tcp://HOST:PORT, tls://HOST:PORT or vsock://CID:PORT)");
-  for (const each of targets) {
-    try {
-      parseAddress(each);
-    } catch (error) {
-      if (error instanceof AddressError) throw new UsageError(`--target: ${error.message}`);
-      throw error;
-    }
+  if (target === undefined) throw new UsageError("--target is required (tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT, unix:///PATH, dns:///HOST:PORT or ipv4:/ipv6: lists)");
+  try {
+    resolverFor(targets); // checks every name (and that a dns: target stands alone) without resolving it
+  } catch (error) {
+    if (error instanceof AddressError || error instanceof TypeError) throw new UsageError(`--target: ${error.message}`);
+    throw error;
   }
 
   const call = values.call;

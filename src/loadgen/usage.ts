@@ -8,8 +8,9 @@ export const USAGE = `Usage: fastgrpc-bench --target URL [options]
 Load generator for any gRPC server: fastgrpc's Echo and Sign built in, any other method with --call.
 
 Target and call:
-  --target URL          tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT (required; repeat it to spread the
-                        connections over several targets)
+  --target URL          tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT, unix:///PATH, unix-abstract:NAME,
+                        ipv4:A:PORT,B:PORT or dns:///HOST:PORT (every address of HOST, followed as it changes)
+                        (required; repeat it to spread the connections over several targets; dns: stands alone)
   --call SVC/METHOD     any method, package.Service/Method; its schema from server reflection (v1, then v1alpha)
                         or from --proto. Unary, server, client and bidi streaming
   --data JSON           --call's request in protobuf's JSON mapping (default {}); strings may hold {{counter}},

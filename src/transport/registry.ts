@@ -26,6 +26,10 @@ export async function transportFor(address: Address, security?: TransportSecurit
       const { firecrackerTransport } = await import("./firecracker.js");
       return firecrackerTransport;
     }
+    case "unix": {
+      const { unixTransport } = await import("./unix.js");
+      return unixTransport;
+    }
     case "tls": {
       const { tlsTransport } = await import("./tls.js");
       return tlsTransport(security ?? {});

@@ -59,7 +59,7 @@ describe("firecracker:// targets through the host-side vsock proxy", () => {
     for (const [index, engine] of ENGINES.entries()) {
       const running = await startEcho(engine);
       runs.push(running);
-      guestPorts.set(5000 + index, parseAddress(running.url).port);
+      guestPorts.set(5000 + index, parseAddress(running.url).port ?? 0);
     }
     proxy = await fakeFirecracker(socketPath, guestPorts);
   });

@@ -15,7 +15,7 @@ function portReportingConnector(onPort: (port: number) => void): Connector {
   return async (request) => {
     if (request.address.scheme !== "tcp") throw new Error("tcp only");
     const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host: request.address.scheme === "tcp" ? request.address.host : "", port: request.address.port }, () => resolve(s));
+      const s = net.connect({ host: request.address.scheme === "tcp" ? request.address.host : "", port: request.address.port ?? 0 }, () => resolve(s));
       s.once("error", reject);
     });
     onPort(socket.localPort ?? 0);

@@ -5,8 +5,15 @@
  *   least-loaded usable session below the peer's MAX_CONCURRENT_STREAMS. A busy target grows to `maxSessions` in
  *   the background; when every session is at the peer's limit, further sessions open on demand up to
  *   `maxSessionsPerTarget`; past that, calls wait in the pool until the engine reports a stream closed.
- * - Targets are used round-robin; a target whose connects fail is skipped while it backs off (exponential,
- *   jittered, as in gRPC's connection-backoff.md) and retried in the background until it answers again.
+ * - The targets (addresses) come from a resolver (setAddresses) and may change while calls run; a target that
+ *   leaves the list has its sessions closed gracefully. Connect failures, GOAWAY and broken sessions ask the
+ *   resolver for fresh addresses (`requestResolution`).
+ * - round_robin (default) rotates calls over every target with a ready session; pick_first sends every call to the
+ *   first target in resolver order that is ready, trying the next one only while an earlier one backs off.
+ *   A target whose connects fail is skipped while it backs off (exponential, jittered, as in gRPC's
+ *   connection-backoff.md) and retried in the background until it answers again.
+ * - When nothing is reachable calls fail fast with UNAVAILABLE, unless `waitForReady`: then they wait until their
+ *   deadline for a target to come back (or for the resolver's first answer, which every call waits for).
  * - GOAWAY takes a session out of rotation at once (its calls in flight finish) and a replacement opens; a
  *   broken session is replaced the same way.
  * - A waiting call leaves the queue when its signal aborts or its deadline passes.
@@ -16,11 +23,14 @@
  */
 import type { ClientSession, ClientSessionEvents } from "../../engine/types.js";
 import { errors } from "../../errors/catalog.js";
-import type { Address } from "../../transport/address.js";
+import { Code } from "../../errors/codes.js";
+import { GrpcError } from "../../errors/grpc-error.js";
+import { type Address, formatAddress } from "../../transport/address.js";
 import type { Connector } from "../connector.js";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { type PoolClock, resolveClock } from "./clock.js";
 import { Keepalive } from "./keepalive.js";
+import type { LoadBalancingPolicy, SubchannelInfo } from "./policy.js";
 import { Target } from "./target.js";
 import { WaitingCalls, abortStatus } from "./waiting-calls.js";
 
@@ -47,10 +57,23 @@ export interface PoolOptions {
   keepaliveTimeoutMs?: number;
   /** Injected time, timers and randomness (tests); what is left out comes from the system. */
   clock?: Partial<PoolClock>;
+  /** How calls spread over the targets (default "round_robin"). */
+  loadBalancing?: LoadBalancingPolicy;
+  /** Calls wait until their deadline while nothing is reachable, instead of failing fast with UNAVAILABLE. */
+  waitForReady?: boolean;
+  /** Called when a connect fails or a session gets GOAWAY or breaks: the addresses may be stale. */
+  requestResolution?: () => void;
+  /** The :authority of every session (the resolver's target name); absent: each address's own. */
+  authority?: string;
 }
 
+
 export class ConnectionPool {
-  private readonly targets: Target[];
+  private targets: Target[];
+  private readonly pickFirst: boolean;
+  private readonly waitForReady: boolean;
+  /** The last resolution failure, while no addresses are known (calls then fail with it unless waitForReady). */
+  private resolutionError: GrpcError | undefined;
   /** Sessions per target kept when busy. */
   private readonly preferred: number;
   private readonly hardLimit: number;
@@ -64,8 +87,10 @@ export class ConnectionPool {
   private closed = false;
 
   constructor(addresses: readonly Address[], private readonly connector: Connector, private readonly options: PoolOptions) {
-    if (addresses.length === 0) throw new TypeError("a connection pool needs at least one target");
+    // No addresses yet: calls wait for the resolver's first answer (setAddresses / resolutionFailed).
     this.targets = addresses.map((address) => new Target(address));
+    this.pickFirst = options.loadBalancing === "pick_first";
+    this.waitForReady = options.waitForReady === true;
     const preferred = Math.max(1, Math.floor(options.maxSessions));
     this.preferred = preferred;
     this.hardLimit = Math.max(preferred, Math.floor(options.maxSessionsPerTarget ?? Math.max(HARD_LIMIT_FACTOR, preferred * HARD_LIMIT_FACTOR)));
@@ -101,6 +126,42 @@ export class ConnectionPool {
     }
   }
 
+  /**
+   * The resolver's current addresses. Targets still listed keep their sessions and state; new ones join (and
+   * connect on demand); the sessions of targets no longer listed close once their calls finish.
+   */
+  setAddresses(addresses: readonly Address[]): void {
+    if (this.closed) return;
+    // An empty list is an answer too: no backends, so calls fail fast (or wait, with waitForReady) as in gRPC.
+    this.resolutionError = addresses.length === 0 ? new GrpcError(Code.UNAVAILABLE, "name resolution returned no addresses") : undefined;
+    const previous = new Map<string, Target>();
+    for (const target of this.targets) previous.set(target.label, target);
+    const targets: Target[] = [];
+    for (const address of addresses) {
+      const label = formatAddress(address);
+      if (targets.some((target) => target.label === label)) continue;
+      const kept = previous.get(label);
+      previous.delete(label);
+      targets.push(kept ?? new Target(address));
+    }
+    this.targets = targets;
+    this.next = targets.length === 0 ? 0 : this.next % targets.length;
+    for (const gone of previous.values()) this.drop(gone);
+    this.serveWaiters();
+  }
+
+  /** The resolver failed. Known addresses stay in use; without any, waiting calls fail unless waitForReady. */
+  resolutionFailed(error: Error): void {
+    if (this.closed) return;
+    this.resolutionError = new GrpcError(Code.UNAVAILABLE, `name resolution failed: ${error.message}`, { cause: error });
+    if (this.targets.length === 0) this.serveWaiters();
+  }
+
+  /** Each target's connectivity state (idle, connecting, ready, transient_failure), in resolver order. */
+  subchannels(): SubchannelInfo[] {
+    return this.targets.map((target) => ({ address: target.label, state: target.connectivity, sessions: target.sessions.length }));
+  }
+
   /** Open sessions per target, for tests and diagnostics. */
   sessionCounts(): number[] {
     return this.targets.map((target) => target.sessions.length);
@@ -118,6 +179,7 @@ export class ConnectionPool {
    * to waiting calls in this pass). A busy target grows in the background; an empty idle one starts connecting.
    */
   private select(handedOut: ReadonlyMap<ClientSession, number> | undefined): ClientSession | undefined {
+    if (this.pickFirst) return this.selectFirst(handedOut);
     const targets = this.targets;
     const count = targets.length;
     for (let attempt = 0; attempt < count; attempt++) {
@@ -135,10 +197,37 @@ export class ConnectionPool {
     return undefined;
   }
 
+  /**
+   * pick_first: the first target in resolver order that is ready. A target that is connecting (or ready but full)
+   * is waited for; one that backs off is passed over for the next; an idle one starts connecting.
+   */
+  private selectFirst(handedOut: ReadonlyMap<ClientSession, number> | undefined): ClientSession | undefined {
+    const targets = this.targets;
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i] as Target;
+      const session = target.roomiest(handedOut);
+      if (session !== undefined) {
+        if (session.activeStreams > 0 && target.state.kind === "idle" && target.sessions.length < this.preferred) this.connect(target);
+        return session;
+      }
+      if (target.inFlight > 0 || target.hasUsableSession()) return undefined;
+      if (target.state.kind === "idle") {
+        this.connect(target);
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
   /** No target has an open session with room: open one, and wait for it or for a stream to free up. */
   private wait(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<ClientSession> {
     if (signal?.aborted === true) return Promise.reject(abortStatus(signal));
-    if (!this.startConnectsFor(this.waiting.length + 1) && !this.hasUsableSession()) return Promise.reject(this.unreachable());
+    if (this.targets.length === 0) {
+      // The resolver has not answered yet, or answered nothing: wait for it unless it failed (and not waitForReady).
+      if (this.resolutionError !== undefined && !this.waitForReady) return Promise.reject(this.resolutionError);
+      return this.waiting.add(signal, timeoutMs);
+    }
+    if (!this.startConnectsFor(this.waiting.length + 1) && !this.hasUsableSession() && !this.waitForReady) return Promise.reject(this.unreachable());
     return this.waiting.add(signal, timeoutMs);
   }
 
@@ -150,13 +239,15 @@ export class ConnectionPool {
     const now = this.clock.now();
     let inFlight = false;
     const count = this.targets.length;
+    const first = this.pickFirst ? 0 : this.next;
     for (let i = 0; i < count; i++) {
-      const target = this.targets[(this.next + i) % count] as Target;
+      const target = this.targets[(first + i) % count] as Target;
       if (target.inFlight > 0) {
         // One connect per target at a time until the peer's limit is known, then as many as the demand needs.
         const more = target.inFlight * target.streamsPerSession < demand;
         if (more && target.learnedLimit > 0 && target.sessions.length + target.inFlight < this.hardLimit) this.connect(target);
         inFlight = true;
+        if (this.pickFirst) break; // pick_first waits for the earliest target that is connecting
         continue;
       }
       if (!target.mayConnect(now) || target.sessions.length >= this.hardLimit) continue;
@@ -187,10 +278,13 @@ export class ConnectionPool {
     // The rest wait for a session being opened, or for a stream of an open session to close.
     if (this.startConnectsFor(this.waiting.length) || this.hasUsableSession()) return;
     // Nothing is open and nothing can open now: fail fast (gRPC's behaviour for calls that are not wait-for-ready).
+    // waitForReady calls stay until a background retry or a new address list serves them, or their deadline.
+    if (this.waitForReady || (this.targets.length === 0 && this.resolutionError === undefined)) return;
     this.waiting.rejectAll(this.unreachable());
   }
 
   private unreachable(): Error {
+    if (this.targets.length === 0) return this.resolutionError ?? errors.connectionClosed("the resolver returned no addresses");
     // The target that failed last explains best why nothing is reachable.
     let cause: Target | undefined;
     let causeAt = -Infinity;
@@ -227,11 +321,12 @@ export class ConnectionPool {
         if (this.waiting.length > 0) this.serveWaiters();
       },
     };
-    this.connector({ address: target.address, timeoutMs: this.options.connectTimeoutMs, signal: this.closing.signal, events }).then(
+    const authority = this.options.authority;
+    this.connector({ address: target.address, timeoutMs: this.options.connectTimeoutMs, signal: this.closing.signal, events, ...(authority !== undefined ? { authority } : {}) }).then(
       (opened) => {
         settled = true;
         session = opened;
-        if (this.closed) {
+        if (this.closed || target.removed) {
           target.connectSucceeded();
           opened.destroy();
           return;
@@ -248,7 +343,7 @@ export class ConnectionPool {
       },
       (error: unknown) => {
         settled = true;
-        if (this.closed) return;
+        if (this.closed || target.removed) return;
         this.connectFailed(target, error, true);
       },
     );
@@ -256,6 +351,7 @@ export class ConnectionPool {
 
   /** `attemptEnded`: a connect in flight failed (false: a session broke right after opening). */
   private connectFailed(target: Target, error: unknown, attemptEnded: boolean): void {
+    this.options.requestResolution?.();
     target.connectFailed(error, attemptEnded, this.clock.now(), (failures) => backoffDelay(failures, this.backoff, this.clock.random), (delay) => this.clock.after(delay, () => this.retry(target)));
     this.serveWaiters();
   }
@@ -263,8 +359,18 @@ export class ConnectionPool {
   /** The background retry of a failed target, so that it rejoins the rotation once it answers. */
   private retry(target: Target): void {
     target.retryDue();
-    if (this.closed || target.inFlight > 0 || target.hasUsableSession()) return;
+    if (this.closed || target.removed || target.inFlight > 0 || target.hasUsableSession()) return;
     this.connect(target);
+  }
+
+  /** A target the resolver no longer lists: no retries, its sessions close once their calls finish. */
+  private drop(target: Target): void {
+    target.removed = true;
+    target.stop();
+    for (const session of target.sessions.splice(0)) {
+      this.keepalive.stop(session);
+      session.close();
+    }
   }
 
   /**
@@ -277,6 +383,7 @@ export class ConnectionPool {
     if (index < 0) return false;
     target.sessions.splice(index, 1);
     this.keepalive.stop(session);
+    this.options.requestResolution?.();
     if (!closed) {
       session.close(); // the engine closes once the streams in flight are done
       this.replace(target);

@@ -23,6 +23,9 @@ export type TargetState =
     readonly retryAt: number; readonly cancelRetry: CancelTimer;
   };
 
+/** gRPC's subchannel connectivity states (SHUTDOWN is a target the resolver dropped: it leaves the pool). */
+export type Connectivity = "idle" | "connecting" | "ready" | "transient_failure";
+
 const IDLE: TargetState = Object.freeze({ kind: "idle" });
 
 export class Target {
@@ -31,6 +34,8 @@ export class Target {
   state: TargetState = IDLE;
   /** The peer's MAX_CONCURRENT_STREAMS as an earlier session saw it (0 = not known yet). */
   learnedLimit = 0;
+  /** The resolver dropped this address: connects that land are closed, no retries. */
+  removed = false;
 
   constructor(readonly address: Address) {
     this.label = formatAddress(address);
@@ -38,6 +43,13 @@ export class Target {
 
   get inFlight(): number {
     return this.state.kind === "idle" ? 0 : this.state.inFlight;
+  }
+
+  /** ready: a session can carry calls; else connecting, backing off (transient_failure) or idle. */
+  get connectivity(): Connectivity {
+    if (this.hasUsableSession()) return "ready";
+    if (this.state.kind === "connecting") return "connecting";
+    return this.state.kind === "backoff" ? "transient_failure" : "idle";
   }
 
   /** Consecutive failed connects; 0 once one succeeds. */
