@@ -31,6 +31,10 @@ import type { ResponseListener } from "./response-metadata.js";
 import { SessionTracker } from "./session-tracker.js";
 import { ClientStreamingCall } from "./streaming-call.js";
 import { ClientUnaryCall } from "./unary-call.js";
+import { type ClientRetryStats, newRetryStats } from "./retry/stats.js";
+import { ClientRetry, MAX_TRANSPARENT_RETRIES, type ServiceConfigInput, toServiceConfig } from "./retry/client-retry.js";
+import type { Attempt } from "./retry/attempts.js";
+import type { MethodConfig } from "./service-config.js";
 
 export interface ClientOptions {
   /** HTTP/2 sessions per target (default 1). */
@@ -64,6 +68,13 @@ export interface ClientOptions {
   compressionThresholdBytes?: number;
   /** Run around every call, first = outermost (default none: calls then take the direct path). */
   interceptors?: readonly ClientInterceptor[];
+  /* service config and retries (issue 14, docs/fleet.md) */
+  /**
+   * gRPC service config (A2): per-method timeout, message limits, retryPolicy or hedgingPolicy (A6) and
+   * retryThrottling; JSON text, parsed JSON, or parseServiceConfig()'s result. Invalid: the constructor throws a
+   * TypeError naming the field. Unary calls only for now (streaming calls get transparent retries only).
+   */
+  serviceConfig?: ServiceConfigInput;
 }
 
 export interface CallOptions extends ResponseListener {
@@ -114,11 +125,16 @@ export class GrpcClient {
   private readonly chain: CallChain | null;
   private readonly target: string;
   private readonly sessions = new SessionTracker();
+  /** Retries, hedges and transparent retries so far (retryStats()). */
+  private readonly stats: ClientRetryStats = newRetryStats();
+  /** The service config's retry machinery, or null (the hot path) without one. */
+  private readonly retry: ClientRetry | null;
 
   constructor(target: string | readonly string[], options: ClientOptions = {}) {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
     const addresses = targets.map((url) => parseAddress(url));
+    this.retry = options.serviceConfig === undefined ? null : new ClientRetry(toServiceConfig(options.serviceConfig), this.stats);
     const connector = this.sessions.track(options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls));
     this.target = formatAddress(addresses[0] ?? parseAddress(targets[0] ?? ""));
     const interceptors = options.interceptors ?? [];
@@ -188,6 +204,10 @@ export class GrpcClient {
     signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
     build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
   ): Promise<T | Uint8Array> {
+    if (this.retry !== null) {
+      const method = this.retry.methodConfig(path);
+      if (method !== undefined) return this.sendUnderConfig(method, path, message, metadata, timeoutMs, signal, listener, compressionName, build);
+    }
     const headers = metadata === undefined && timeoutMs === undefined ? NO_METADATA : requestHeaders(metadata, timeoutMs);
     if (headers instanceof GrpcError) return Promise.reject(headers);
     if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
@@ -209,14 +229,88 @@ export class GrpcClient {
         }
       }, reject, this.maxMessageBytes);
       call.listener = listener;
+      call.resend = this.resendUnary;
       call.arm(timeoutMs, signal);
-      const session = this.pool.pick(signal, timeoutMs);
-      if (isSession(session)) {
-        start(session, call, path, wireHeaders, frame);
-      } else {
-        session.then((opened) => start(opened, call, path, wireHeaders, frame), (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
-      }
+      this.startUnary(call, path, wireHeaders, frame, signal);
     });
+  }
+
+  /** Puts a unary call on a session from the pool. */
+  private startUnary(call: ClientUnaryCall, path: string, wireHeaders: Metadata, frame: Uint8Array, signal: AbortSignal | undefined): void {
+    const session = this.pool.pick(signal, call.timeoutMs);
+    if (isSession(session)) {
+      start(session, call, path, wireHeaders, frame);
+    } else {
+      session.then((opened) => start(opened, call, path, wireHeaders, frame), (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
+    }
+  }
+
+  /**
+   * Transparent retry (A6): a stream the server never processed goes out again on a session from the pool (one
+   * that sent GOAWAY is never picked again), a bounded number of times. Deferred: the engine is mid-callback.
+   */
+  private readonly resendUnary = (call: ClientUnaryCall): boolean => {
+    const frame = call.frame;
+    const headers = call.requestHeaders;
+    if (call.transparentRetries >= MAX_TRANSPARENT_RETRIES || frame === null || headers === null) return false;
+    call.transparentRetries++;
+    call.previousAttempts++;
+    this.stats.transparentRetries++;
+    queueMicrotask(() => {
+      if (!call.isSettled) this.startUnary(call, call.path, headers, frame, call.callSignal);
+    });
+    return true;
+  };
+
+  /** A unary call under a method config: its timeout and limits apply, its retry or hedging policy runs the attempts. */
+  private sendUnderConfig<T>(
+    method: MethodConfig, path: string, message: Uint8Array, metadata: CallMetadata | undefined, callTimeoutMs: number | undefined,
+    signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
+    build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
+  ): Promise<T | Uint8Array> {
+    const retry = this.retry;
+    if (retry === null) return Promise.reject(new GrpcError(Code.INTERNAL, "no service config"));
+    if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
+    const timeoutMs = method.timeoutMs === undefined ? callTimeoutMs : Math.min(callTimeoutMs ?? Infinity, method.timeoutMs);
+    const maxResponseBytes = Math.min(this.maxMessageBytes, method.maxResponseMessageBytes ?? Infinity);
+    const compression = compressionName ?? this.compression;
+    let frame: Uint8Array;
+    try {
+      frame = compression === undefined || compression === "identity"
+        ? encodeFrame(message)
+        : new MessageCompressor(compression, this.compressionThresholdBytes).frame(message, encodeFrame);
+    } catch (error) {
+      return Promise.reject(GrpcError.from(error, Code.INTERNAL));
+    }
+    return retry.run(method, frame.length, timeoutMs, signal, (attempt: Attempt) => {
+      let headers = requestHeaders(metadata, attempt.timeoutMs);
+      if (headers instanceof GrpcError) return Promise.reject(headers);
+      if (attempt.index > 0) headers = { ...headers, "grpc-previous-rpc-attempts": String(attempt.index) };
+      const wireHeaders = compression === undefined ? headers : compressionHeaders(headers, compression);
+      return new Promise<T | Uint8Array>((resolve, reject) => {
+        const call: ClientUnaryCall = new ClientUnaryCall(build === undefined ? resolve : (reply) => {
+          try {
+            resolve(build(reply, call));
+          } catch (error) {
+            reject(GrpcError.from(error));
+          }
+        }, (error) => {
+          // Response headers (not a trailers-only answer) commit the call: A6 retries no further.
+          attempt.committed = call.headers !== null && call.headers !== call.trailers;
+          reject(error);
+        }, maxResponseBytes);
+        call.listener = listener;
+        call.resend = this.resendUnary;
+        call.previousAttempts = attempt.index;
+        call.arm(attempt.timeoutMs, attempt.signal);
+        this.startUnary(call, path, wireHeaders, frame, attempt.signal);
+      });
+    });
+  }
+
+  /** What the retry machinery did so far: attempts, retries, hedges, transparent retries, throttled retries. */
+  retryStats(): Readonly<ClientRetryStats> {
+    return { ...this.stats };
   }
 
   /**
@@ -374,6 +468,9 @@ function isSession(value: ClientSession | Promise<ClientSession>): value is Clie
 
 function start(session: ClientSession, call: ClientUnaryCall, path: string, headers: Metadata, frame: Uint8Array): void {
   if (call.isSettled) return; // the deadline or the caller's abort came first
+  call.path = path; // kept (references, no copies) for a transparent retry
+  call.requestHeaders = headers;
+  call.frame = frame;
   try {
     const stream = session.request(path, headers, call);
     call.stream = stream;
