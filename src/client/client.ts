@@ -407,20 +407,35 @@ export class GrpcClient {
       call.compressRequest = options?.compressRequest;
     }
     call.arm(timeoutMs, signal);
+    // One request known up front (server-streaming): its frame is made once and kept for a transparent retry.
+    const frame = body instanceof Uint8Array ? call.frame(body, 0) : null;
     const begin = (session: ClientSession) => {
       if (call.isSettled) return;
       try {
         const stream = session.request(path, wireHeaders, call);
         call.stream = stream;
-        if (body instanceof Uint8Array) stream.sendMessage(call.frame(body, 0), true);
-        else void call.sendAll(body);
+        if (frame !== null) stream.sendMessage(frame, true);
+        else if (!(body instanceof Uint8Array)) void call.sendAll(body);
       } catch (error) {
         call.abortLocally(errors.connectionClosed(error));
       }
     };
-    const session = this.pool.pick(signal, timeoutMs);
-    if (isSession(session)) begin(session);
-    else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
+    const pick = () => {
+      const session = this.pool.pick(signal, timeoutMs);
+      if (isSession(session)) begin(session);
+      else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
+    };
+    if (frame !== null) {
+      let retries = 0;
+      call.resend = () => {
+        if (retries >= MAX_TRANSPARENT_RETRIES) return false;
+        retries++;
+        this.stats.transparentRetries++;
+        queueMicrotask(pick); // the engine is mid-callback
+        return true;
+      };
+    }
+    pick();
     return call;
   }
 
