@@ -46,3 +46,6 @@ export { detail, type ErrorDetail, type OutgoingDetail, STATUS_DETAILS_KEY } fro
 export * from "./gen/google/rpc/error_details_pb.js";
 export { StatusSchema, type Status } from "./gen/google/rpc/status_pb.js";
 export type { TlsPeerInfo, PeerCertificate } from "./transport/types.js";
+// Service config and retries (issue 14, docs/fleet.md).
+export { parseServiceConfig, type ServiceConfig, type MethodConfig, type RetryPolicy, type HedgingPolicy, type RetryThrottling } from "./client/service-config.js";
+export type { ClientRetryStats } from "./client/retry/stats.js";

@@ -22,3 +22,6 @@ export type { CallMetadata, MetadataValue } from "../protocol/metadata.js";
 export { metadataText } from "../protocol/metadata.js";
 export { type GrpcErrorOptions } from "../errors/grpc-error.js";
 export { type ErrorDetail, STATUS_DETAILS_KEY } from "../errors/status-details.js";
+// Service config and retries (issue 14, docs/fleet.md).
+export { parseServiceConfig, type ServiceConfig, type MethodConfig, type RetryPolicy, type HedgingPolicy, type RetryThrottling } from "../client/service-config.js";
+export type { ClientRetryStats } from "../client/retry/stats.js";
