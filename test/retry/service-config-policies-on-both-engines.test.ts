@@ -97,6 +97,18 @@ for (const engine of ENGINES) {
   });
 }
 
+for (const engine of ENGINES) {
+  test(`${engine.name}: metadata an interceptor adds goes out on every attempt`, async (t) => {
+    const addToken: ClientInterceptor = (next) => (request) => {
+      request.metadata["x-token"] = "secret";
+      return next(request);
+    };
+    const { server, client } = await setup(engine, (i) => (i < 2 ? UNAVAILABLE : { kind: "echo" }), config({ retryPolicy: RETRY }), t, [addToken]);
+    await client.callRaw(PATH, REQUEST, { timeoutMs: 5000 });
+    assert.deepEqual(server.streams.map((s) => s.headers["x-token"]), ["secret", "secret", "secret"]);
+  });
+}
+
 test("an invalid service config makes the constructor throw a TypeError naming the field", () => {
   assert.throws(() => new GrpcClient("tcp://127.0.0.1:1", { serviceConfig: config({ retryPolicy: { ...RETRY, maxAttempts: 0 } }) }), /retryPolicy\.maxAttempts/);
 });
