@@ -46,7 +46,8 @@ export async function scriptedServer(script: (index: number) => Answer): Promise
         stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
         return;
       case "refuse-after-headers":
-        stream.respond({ ":status": 200, "content-type": "application/grpc" });
+        // waitForTrailers: close() then ends the stream with RST_STREAM alone, not with an END_STREAM DATA frame first.
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
         setImmediate(() => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM));
         return;
       case "goaway":
