@@ -33,8 +33,7 @@ import { ClientStreamingCall } from "./streaming-call.js";
 import { ClientUnaryCall } from "./unary-call.js";
 import { type ClientRetryStats, newRetryStats } from "./retry/stats.js";
 import { ClientRetry, MAX_TRANSPARENT_RETRIES, type ServiceConfigInput, toServiceConfig } from "./retry/client-retry.js";
-import type { Attempt } from "./retry/attempts.js";
-import type { MethodConfig } from "./service-config.js";
+import { type UnaryWire, sendConfiguredUnary } from "./retry/configured-unary.js";
 
 export interface ClientOptions {
   /** HTTP/2 sessions per target (default 1). */
@@ -204,9 +203,10 @@ export class GrpcClient {
     signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
     build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
   ): Promise<T | Uint8Array> {
-    if (this.retry !== null) {
-      const method = this.retry.methodConfig(path);
-      if (method !== undefined) return this.sendUnderConfig(method, path, message, metadata, timeoutMs, signal, listener, compressionName, build);
+    const retry = this.retry;
+    if (retry !== null) {
+      const method = retry.methodConfig(path);
+      if (method !== undefined) return sendConfiguredUnary(this.unaryWire(retry), method, path, message, metadata, timeoutMs, signal, listener, compressionName, build);
     }
     const headers = metadata === undefined && timeoutMs === undefined ? NO_METADATA : requestHeaders(metadata, timeoutMs);
     if (headers instanceof GrpcError) return Promise.reject(headers);
@@ -262,49 +262,22 @@ export class GrpcClient {
     return true;
   };
 
-  /** A unary call under a method config: its timeout and limits apply, its retry or hedging policy runs the attempts. */
-  private sendUnderConfig<T>(
-    method: MethodConfig, path: string, message: Uint8Array, metadata: CallMetadata | undefined, callTimeoutMs: number | undefined,
-    signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
-    build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
-  ): Promise<T | Uint8Array> {
-    const retry = this.retry;
-    if (retry === null) return Promise.reject(new GrpcError(Code.INTERNAL, "no service config"));
-    if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
-    const timeoutMs = method.timeoutMs === undefined ? callTimeoutMs : Math.min(callTimeoutMs ?? Infinity, method.timeoutMs);
-    const maxResponseBytes = Math.min(this.maxMessageBytes, method.maxResponseMessageBytes ?? Infinity);
-    const compression = compressionName ?? this.compression;
-    let frame: Uint8Array;
-    try {
-      frame = compression === undefined || compression === "identity"
-        ? encodeFrame(message)
-        : new MessageCompressor(compression, this.compressionThresholdBytes).frame(message, encodeFrame);
-    } catch (error) {
-      return Promise.reject(GrpcError.from(error, Code.INTERNAL));
-    }
-    return retry.run(method, frame.length, timeoutMs, signal, (attempt: Attempt) => {
-      let headers = requestHeaders(metadata, attempt.timeoutMs);
-      if (headers instanceof GrpcError) return Promise.reject(headers);
-      if (attempt.index > 0) headers = { ...headers, "grpc-previous-rpc-attempts": String(attempt.index) };
-      const wireHeaders = compression === undefined ? headers : compressionHeaders(headers, compression);
-      return new Promise<T | Uint8Array>((resolve, reject) => {
-        const call: ClientUnaryCall = new ClientUnaryCall(build === undefined ? resolve : (reply) => {
-          try {
-            resolve(build(reply, call));
-          } catch (error) {
-            reject(GrpcError.from(error));
-          }
-        }, (error) => {
-          // Response headers (not a trailers-only answer) commit the call: A6 retries no further.
-          attempt.committed = call.headers !== null && call.headers !== call.trailers;
-          reject(error);
-        }, maxResponseBytes);
-        call.listener = listener;
+  /** What a call under a service config borrows from the client (made on first use). */
+  private wire: UnaryWire | null = null;
+  private unaryWire(retry: ClientRetry): UnaryWire {
+    return (this.wire ??= {
+      retry,
+      maxMessageBytes: this.maxMessageBytes,
+      compression: this.compression,
+      compressionThresholdBytes: this.compressionThresholdBytes,
+      headers: (metadata, timeoutMs, compression) => {
+        const headers = requestHeaders(metadata, timeoutMs);
+        return headers instanceof GrpcError || compression === undefined ? headers : compressionHeaders(headers, compression);
+      },
+      start: (call, path, headers, frame, signal) => {
         call.resend = this.resendUnary;
-        call.previousAttempts = attempt.index;
-        call.arm(attempt.timeoutMs, attempt.signal);
-        this.startUnary(call, path, wireHeaders, frame, attempt.signal);
-      });
+        this.startUnary(call, path, headers, frame, signal);
+      },
     });
   }
 

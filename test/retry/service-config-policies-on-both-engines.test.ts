@@ -98,6 +98,15 @@ for (const engine of ENGINES) {
 }
 
 for (const engine of ENGINES) {
+  test(`${engine.name}: onHeader / onTrailer see only the attempt that decided the call`, async (t) => {
+    const { client } = await setup(engine, (i) => (i === 0 ? { kind: "status", code: Code.UNAVAILABLE, trailers: { "x-attempt": "first" } } : { kind: "echo" }), config({ retryPolicy: RETRY }), t);
+    const trailers: unknown[] = [];
+    let headerCalls = 0;
+    await client.callRaw(PATH, REQUEST, { timeoutMs: 5000, onHeader: () => { headerCalls++; }, onTrailer: (t) => trailers.push(t["x-attempt"]) });
+    assert.equal(headerCalls, 1);
+    assert.deepEqual(trailers, [undefined], "the retried attempt's trailers (x-attempt) are not reported");
+  });
+
   test(`${engine.name}: metadata an interceptor adds goes out on every attempt`, async (t) => {
     const addToken: ClientInterceptor = (next) => (request) => {
       request.metadata["x-token"] = "secret";
