@@ -32,7 +32,8 @@ import { SessionTracker } from "./session-tracker.js";
 import { ClientStreamingCall } from "./streaming-call.js";
 import { ClientUnaryCall } from "./unary-call.js";
 import { type ClientRetryStats, newRetryStats } from "./retry/stats.js";
-import { ClientRetry, MAX_TRANSPARENT_RETRIES, type ServiceConfigInput, toServiceConfig } from "./retry/client-retry.js";
+import { ClientRetry, type ServiceConfigInput, toServiceConfig } from "./retry/client-retry.js";
+import { TransparentRetry } from "./retry/transparent-retry.js";
 import { type UnaryWire, sendConfiguredUnary } from "./retry/configured-unary.js";
 
 export interface ClientOptions {
@@ -126,6 +127,8 @@ export class GrpcClient {
   private readonly sessions = new SessionTracker();
   /** Retries, hedges and transparent retries so far (retryStats()). */
   private readonly stats: ClientRetryStats = newRetryStats();
+  /** Resends streams the server never processed (docs/fleet.md). */
+  private readonly transparent = new TransparentRetry(this.stats, (call, path, headers, frame, signal) => this.startUnary(call, path, headers, frame, signal));
   /** The service config's retry machinery, or null (the hot path) without one. */
   private readonly retry: ClientRetry | null;
 
@@ -229,7 +232,7 @@ export class GrpcClient {
         }
       }, reject, this.maxMessageBytes);
       call.listener = listener;
-      call.resend = this.resendUnary;
+      call.resend = this.transparent.unary;
       call.arm(timeoutMs, signal);
       this.startUnary(call, path, wireHeaders, frame, signal);
     });
@@ -245,23 +248,6 @@ export class GrpcClient {
     }
   }
 
-  /**
-   * Transparent retry (A6): a stream the server never processed goes out again on a session from the pool (one
-   * that sent GOAWAY is never picked again), a bounded number of times. Deferred: the engine is mid-callback.
-   */
-  private readonly resendUnary = (call: ClientUnaryCall): boolean => {
-    const frame = call.frame;
-    const headers = call.requestHeaders;
-    if (call.transparentRetries >= MAX_TRANSPARENT_RETRIES || frame === null || headers === null) return false;
-    call.transparentRetries++;
-    call.previousAttempts++;
-    this.stats.transparentRetries++;
-    queueMicrotask(() => {
-      if (!call.isSettled) this.startUnary(call, call.path, headers, frame, call.callSignal);
-    });
-    return true;
-  };
-
   /** What a call under a service config borrows from the client (made on first use). */
   private wire: UnaryWire | null = null;
   private unaryWire(retry: ClientRetry): UnaryWire {
@@ -275,7 +261,7 @@ export class GrpcClient {
         return headers instanceof GrpcError || compression === undefined ? headers : compressionHeaders(headers, compression);
       },
       start: (call, path, headers, frame, signal) => {
-        call.resend = this.resendUnary;
+        call.resend = this.transparent.unary;
         this.startUnary(call, path, headers, frame, signal);
       },
     });
@@ -398,16 +384,7 @@ export class GrpcClient {
       if (isSession(session)) begin(session);
       else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
     };
-    if (frame !== null) {
-      let retries = 0;
-      call.resend = () => {
-        if (retries >= MAX_TRANSPARENT_RETRIES) return false;
-        retries++;
-        this.stats.transparentRetries++;
-        queueMicrotask(pick); // the engine is mid-callback
-        return true;
-      };
-    }
+    if (frame !== null) call.resend = this.transparent.streaming(pick);
     pick();
     return call;
   }

@@ -9,8 +9,7 @@ import { RetryBufferBudget } from "./buffer-budget.js";
 import type { ClientRetryStats } from "./stats.js";
 import { RetryThrottle } from "./throttle.js";
 
-/** Transparent retries per call (streams the server never processed): bounded so a refusing server cannot loop us. */
-export const MAX_TRANSPARENT_RETRIES = 3;
+export { MAX_TRANSPARENT_RETRIES } from "./transparent-retry.js";
 
 /** A service config as the client option takes it: JSON text, the parsed JSON, or parseServiceConfig's result. */
 export type ServiceConfigInput = string | ServiceConfig | Record<string, unknown>;
