@@ -367,7 +367,15 @@ export class GrpcClient {
     }
     call.arm(timeoutMs, signal);
     // One request known up front (server-streaming): its frame is made once and kept for a transparent retry.
-    const frame = body instanceof Uint8Array ? call.frame(body, 0) : null;
+    let frame: Uint8Array | null = null;
+    if (body instanceof Uint8Array) {
+      try {
+        frame = call.frame(body, 0);
+      } catch (error) {
+        call.abortLocally(GrpcError.from(error, Code.INTERNAL)); // the responses throw it
+        return call;
+      }
+    }
     const begin = (session: ClientSession) => {
       if (call.isSettled) return;
       try {
