@@ -1,5 +1,6 @@
 /** The options every fastgrpc-client command shares (target, timeout, engine, TLS), turned into a GrpcClient. */
 import { GrpcClient } from "../client/client.js";
+import { readServiceConfigFile } from "../client/service-config-file.js";
 import { DEFAULT_ENGINE, ENGINE_NAMES, clientEngine, isEngineName } from "../engine/registry.js";
 import { readPem, type TlsClientOptions } from "../transport/tls.js";
 import { UsageError, positiveInteger } from "./args.js";
@@ -15,6 +16,7 @@ export const connectionOptions = {
   ca: { type: "string" },
   cert: { type: "string" },
   key: { type: "string" },
+  "service-config": { type: "string" },
 } as const;
 
 export const CONNECTION_HELP = `  --target URL     tcp://HOST:PORT, tls://HOST:PORT, vsock://CID:PORT, firecracker:///PATH/v.sock:PORT,
@@ -23,7 +25,8 @@ export const CONNECTION_HELP = `  --target URL     tcp://HOST:PORT, tls://HOST:P
   --timeout MS     deadline for the call (default ${DEFAULT_TIMEOUT_MS})
   --engine NAME    HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
   --ca FILE        tls:// only: PEM CA to trust instead of the system's
-  --cert FILE, --key FILE   tls:// only: client certificate and key for servers that require mutual TLS`;
+  --cert FILE, --key FILE   tls:// only: client certificate and key for servers that require mutual TLS
+  --service-config FILE     gRPC service config JSON (method timeouts, retryPolicy, hedgingPolicy; docs/fleet.md)`;
 
 export interface ConnectionValues {
   target?: string | undefined;
@@ -32,6 +35,7 @@ export interface ConnectionValues {
   ca?: string | undefined;
   cert?: string | undefined;
   key?: string | undefined;
+  "service-config"?: string | undefined;
 }
 
 export interface Connection {
@@ -59,6 +63,12 @@ export function connect(values: ConnectionValues): Connection {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const client = new GrpcClient(target, { engine: clientEngine(engine), connectTimeoutMs: timeoutMs, ...(tls ? { tls } : {}) });
+  let serviceConfig: Record<string, unknown> | undefined;
+  try {
+    serviceConfig = values["service-config"] === undefined ? undefined : readServiceConfigFile(values["service-config"]);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const client = new GrpcClient(target, { engine: clientEngine(engine), connectTimeoutMs: timeoutMs, ...(tls ? { tls } : {}), ...(serviceConfig ? { serviceConfig } : {}) });
   return { client, timeoutMs };
 }

@@ -166,6 +166,10 @@ class UnaryResponse implements ClientUnaryResponse {
 
   constructor(public message: unknown, private readonly call: ClientUnaryCall) {}
 
+  get attempts(): number {
+    return this.call.previousAttempts + 1;
+  }
+
   get headers(): CallMetadata {
     const call = this.call;
     return (this.headerMetadata ??= call.headers === null || call.headers === call.trailers ? {} : fromWireMetadata(call.headers));

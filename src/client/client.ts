@@ -31,6 +31,10 @@ import type { ResponseListener } from "./response-metadata.js";
 import { SessionTracker } from "./session-tracker.js";
 import { ClientStreamingCall } from "./streaming-call.js";
 import { ClientUnaryCall } from "./unary-call.js";
+import { type ClientRetryStats, newRetryStats } from "./retry/stats.js";
+import { ClientRetry, type ServiceConfigInput, toServiceConfig } from "./retry/client-retry.js";
+import { TransparentRetry } from "./retry/transparent-retry.js";
+import { type UnaryWire, sendConfiguredUnary } from "./retry/configured-unary.js";
 
 export interface ClientOptions {
   /** HTTP/2 sessions per target (default 1). */
@@ -70,6 +74,13 @@ export interface ClientOptions {
   waitForReady?: boolean;
   /** Supplies the addresses instead of the target name (a service registry; ManualResolver in tests). */
   resolver?: Resolver;
+  /* service config and retries (issue 14, docs/fleet.md) */
+  /**
+   * gRPC service config (A2): per-method timeout, message limits, retryPolicy or hedgingPolicy (A6) and
+   * retryThrottling; JSON text, parsed JSON, or parseServiceConfig()'s result. Invalid: the constructor throws a
+   * TypeError naming the field. Unary calls only for now (streaming calls get transparent retries only).
+   */
+  serviceConfig?: ServiceConfigInput;
 }
 
 export interface CallOptions extends ResponseListener {
@@ -121,12 +132,22 @@ export class GrpcClient {
   private readonly target: string;
   private readonly sessions = new SessionTracker();
   private readonly resolver: Resolver;
+  /** Retries, hedges and transparent retries so far (retryStats()). */
+  private readonly stats: ClientRetryStats = newRetryStats();
+  /** Resends streams the server never processed (docs/fleet.md). */
+  private readonly transparent = new TransparentRetry(this.stats, (call, path, headers, frame, signal) => this.startUnary(call, path, headers, frame, signal));
+  /** The service config's retry machinery, or null (the hot path) without one. */
+  private readonly retry: ClientRetry | null;
 
   constructor(target: string | readonly string[], options: ClientOptions = {}) {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
     // Names are checked here (AddressError) before anything connects; the resolver feeds the pool below.
     const resolver = options.resolver ?? resolverFor(targets);
+    const serviceConfig = options.serviceConfig === undefined ? undefined : toServiceConfig(options.serviceConfig);
+    this.retry = serviceConfig === undefined ? null : new ClientRetry(serviceConfig, this.stats);
+    // Before the interceptor chain, which reads it.
+    this.defaultTimeoutMs = options.defaultTimeoutMs;
     const connector = this.sessions.track(options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls));
     this.target = options.resolver !== undefined ? (targets[0] ?? "") : targetLabel(targets);
     const interceptors = options.interceptors ?? [];
@@ -141,7 +162,8 @@ export class GrpcClient {
       ...(options.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: options.keepaliveIntervalMs } : {}),
       ...(options.keepaliveTimeoutMs !== undefined ? { keepaliveTimeoutMs: options.keepaliveTimeoutMs } : {}),
       ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
-      ...(options.loadBalancing !== undefined ? { loadBalancing: options.loadBalancing } : {}),
+      // An explicit loadBalancing option wins over the service config's loadBalancingConfig.
+      ...((options.loadBalancing ?? serviceConfig?.loadBalancingPolicy) !== undefined ? { loadBalancing: options.loadBalancing ?? serviceConfig?.loadBalancingPolicy } : {}),
       waitForReady: options.waitForReady === true,
       requestResolution: () => resolver.requestResolution(),
       ...(resolver.authority !== undefined ? { authority: resolver.authority } : {}),
@@ -149,7 +171,6 @@ export class GrpcClient {
     this.resolver = resolver;
     resolver.start({ onAddresses: (addresses) => this.pool.setAddresses(addresses), onError: (error) => this.pool.resolutionFailed(error) });
     this.maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
-    this.defaultTimeoutMs = options.defaultTimeoutMs;
     this.compression = options.compression;
     this.compressionThresholdBytes = options.compressionThresholdBytes ?? DEFAULT_COMPRESSION_THRESHOLD_BYTES;
   }
@@ -202,6 +223,11 @@ export class GrpcClient {
     signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
     build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
   ): Promise<T | Uint8Array> {
+    const retry = this.retry;
+    if (retry !== null) {
+      const method = retry.methodConfig(path);
+      if (method !== undefined) return sendConfiguredUnary(this.unaryWire(retry), method, path, message, metadata, timeoutMs, signal, listener, compressionName, build);
+    }
     const headers = metadata === undefined && timeoutMs === undefined ? NO_METADATA : requestHeaders(metadata, timeoutMs);
     if (headers instanceof GrpcError) return Promise.reject(headers);
     if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
@@ -223,14 +249,44 @@ export class GrpcClient {
         }
       }, reject, this.maxMessageBytes);
       call.listener = listener;
+      call.resend = this.transparent.unary;
       call.arm(timeoutMs, signal);
-      const session = this.pool.pick(signal, timeoutMs);
-      if (isSession(session)) {
-        start(session, call, path, wireHeaders, frame);
-      } else {
-        session.then((opened) => start(opened, call, path, wireHeaders, frame), (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
-      }
+      this.startUnary(call, path, wireHeaders, frame, signal);
     });
+  }
+
+  /** Puts a unary call on a session from the pool. */
+  private startUnary(call: ClientUnaryCall, path: string, wireHeaders: Metadata, frame: Uint8Array, signal: AbortSignal | undefined): void {
+    const session = this.pool.pick(signal, call.timeoutMs);
+    if (isSession(session)) {
+      start(session, call, path, wireHeaders, frame);
+    } else {
+      session.then((opened) => start(opened, call, path, wireHeaders, frame), (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
+    }
+  }
+
+  /** What a call under a service config borrows from the client (made on first use). */
+  private wire: UnaryWire | null = null;
+  private unaryWire(retry: ClientRetry): UnaryWire {
+    return (this.wire ??= {
+      retry,
+      maxMessageBytes: this.maxMessageBytes,
+      compression: this.compression,
+      compressionThresholdBytes: this.compressionThresholdBytes,
+      headers: (metadata, timeoutMs, compression) => {
+        const headers = requestHeaders(metadata, timeoutMs);
+        return headers instanceof GrpcError || compression === undefined ? headers : compressionHeaders(headers, compression);
+      },
+      start: (call, path, headers, frame, signal) => {
+        call.resend = this.transparent.unary;
+        this.startUnary(call, path, headers, frame, signal);
+      },
+    });
+  }
+
+  /** What the retry machinery did so far: attempts, retries, hedges, transparent retries, throttled retries. */
+  retryStats(): Readonly<ClientRetryStats> {
+    return { ...this.stats };
   }
 
   /**
@@ -327,20 +383,34 @@ export class GrpcClient {
       call.compressRequest = options?.compressRequest;
     }
     call.arm(timeoutMs, signal);
+    // One request known up front (server-streaming): its frame is made once and kept for a transparent retry.
+    let frame: Uint8Array | null = null;
+    if (body instanceof Uint8Array) {
+      try {
+        frame = call.frame(body, 0);
+      } catch (error) {
+        call.abortLocally(GrpcError.from(error, Code.INTERNAL)); // the responses throw it
+        return call;
+      }
+    }
     const begin = (session: ClientSession) => {
       if (call.isSettled) return;
       try {
         const stream = session.request(path, wireHeaders, call);
         call.stream = stream;
-        if (body instanceof Uint8Array) stream.sendMessage(call.frame(body, 0), true);
-        else void call.sendAll(body);
+        if (frame !== null) stream.sendMessage(frame, true);
+        else if (!(body instanceof Uint8Array)) void call.sendAll(body);
       } catch (error) {
         call.abortLocally(errors.connectionClosed(error));
       }
     };
-    const session = this.pool.pick(signal, timeoutMs);
-    if (isSession(session)) begin(session);
-    else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
+    const pick = () => {
+      const session = this.pool.pick(signal, timeoutMs);
+      if (isSession(session)) begin(session);
+      else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
+    };
+    if (frame !== null) call.resend = this.transparent.streaming(pick);
+    pick();
     return call;
   }
 
@@ -389,6 +459,9 @@ function isSession(value: ClientSession | Promise<ClientSession>): value is Clie
 
 function start(session: ClientSession, call: ClientUnaryCall, path: string, headers: Metadata, frame: Uint8Array): void {
   if (call.isSettled) return; // the deadline or the caller's abort came first
+  call.path = path; // kept (references, no copies) for a transparent retry
+  call.requestHeaders = headers;
+  call.frame = frame;
   try {
     const stream = session.request(path, headers, call);
     call.stream = stream;

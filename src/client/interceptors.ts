@@ -61,6 +61,12 @@ export interface ClientUnaryResponse {
   message: unknown;
   readonly headers: CallMetadata;
   readonly trailers: CallMetadata;
+  /**
+   * Which attempt answered, from 1: above 1 after transparent retries or a service config's retry / hedging
+   * policy. Interceptors run once per call, around all its attempts (as in grpc-java, grpc-go and grpc-js: metadata
+   * an interceptor adds goes out on every attempt). Optional: responses made by interceptors may leave it out.
+   */
+  readonly attempts?: number;
 }
 
 export interface ClientStreamResponse {

@@ -15,7 +15,7 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
 import type { MessageCompressor } from "../protocol/compression.js";
-import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
+import { H2_REFUSED_STREAM, decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 import { MessageQueue } from "../server/message-queue.js";
 import { type ResponseListener, notifyHeaders, notifyTrailers, statusError } from "./response-metadata.js";
 import { responseBytes } from "./unary-call.js";
@@ -49,6 +49,11 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   compressor: MessageCompressor | null = null;
   /** Per-message choice on a compressed call: is request number `index` (from 0) compressed. */
   compressRequest: ((index: number) => boolean) | undefined;
+  /**
+   * Transparent retry of a call whose one request is already known (server-streaming): sends it again when the
+   * server never processed the stream (REFUSED_STREAM before response headers); false when it will not.
+   */
+  resend: ((call: ClientStreamingCall<T>) => boolean) | null = null;
 
   constructor(
     private readonly decode: (bytes: Uint8Array) => T,
@@ -140,6 +145,10 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
 
   onClose(resetCode: number | null, error?: Error): void {
     if (this.settled) return;
+    if (resetCode === H2_REFUSED_STREAM && this.httpStatus === 0 && this.resend !== null && this.resend(this)) {
+      this.stream = null;
+      return;
+    }
     if (this.status === Code.OK) return this.settle(this.reader.midMessage ? errors.truncatedMessage() : null);
     if (this.status !== undefined) {
       return this.settle(statusError(this.status, this.statusMessage, this.trailers));

@@ -4,13 +4,14 @@
  * status or the local deadline / abort, in that order of trust.
  */
 import type { ClientStream, ClientStreamHandler, HeaderMap } from "../engine/types.js";
+import type { Metadata } from "../protocol/metadata.js";
 import { Code } from "../errors/codes.js";
 import { parseCode } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { decompress } from "../protocol/compression.js";
 import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
-import { decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
+import { H2_REFUSED_STREAM, decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 import { type ResponseListener, notifyHeaders, notifyTrailers, statusError } from "./response-metadata.js";
 
 function first(value: string | string[] | undefined): string | undefined {
@@ -40,6 +41,20 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   headers: HeaderMap | null = null;
   /** Told the response headers and trailers when the call settles; null (the hot path) when nobody asked. */
   listener: ResponseListener | null = null;
+  /**
+   * Transparent retry: sends the call again when the server never processed it (REFUSED_STREAM, which the engines
+   * also report for streams above a GOAWAY's last-stream-id); false when it will not. Null: no retry.
+   */
+  resend: ((call: ClientUnaryCall) => boolean) | null = null;
+  /** What the call sent, kept (by reference, no copy) for a transparent retry. */
+  path = "";
+  requestHeaders: Metadata | null = null;
+  frame: Uint8Array | null = null;
+  /** Attempts before this one: transparent retries and those of a retry or hedging policy. */
+  previousAttempts = 0;
+  transparentRetries = 0;
+  /** The deadline the call was armed with, for a transparent retry's wait in the pool. */
+  timeoutMs: number | undefined = undefined;
 
   constructor(
     private readonly resolve: (message: Uint8Array) => void,
@@ -51,6 +66,7 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
 
   /** Arms the local deadline and the abort signal; both cancel the stream. */
   arm(timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
+    this.timeoutMs = timeoutMs;
     if (timeoutMs !== undefined) this.timer = setTimeout(() => this.abortLocally(errors.deadlineExceeded()), timeoutMs);
     if (signal) {
       this.signal = signal;
@@ -62,6 +78,11 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
     const reason: unknown = this.signal?.reason;
     this.abortLocally(reason instanceof GrpcError ? reason : errors.cancelled("call aborted by the caller"));
   };
+
+  /** The local deadline and abort signal, for a transparent retry's new stream. */
+  get callSignal(): AbortSignal | undefined {
+    return this.signal;
+  }
 
   get isSettled(): boolean {
     return this.settled;
@@ -95,6 +116,11 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
 
   onClose(resetCode: number | null, error?: Error): void {
     if (this.settled) return;
+    // No response headers and REFUSED_STREAM: the server never processed the stream, sending it again is safe.
+    if (resetCode === H2_REFUSED_STREAM && this.httpStatus === 0 && this.resend !== null && this.resend(this)) {
+      this.stream = null;
+      return;
+    }
     if (this.status === undefined && this.localError === null) this.localError = statusWithoutGrpcStatus(this.httpStatus, resetCode, error);
     this.settle();
   }

@@ -101,7 +101,9 @@ export interface ClientStreamHandler {
   onTrailers(trailers: HeaderMap): void;
   /**
    * The stream is over. `resetCode` is the HTTP/2 error code of an RST_STREAM (or GOAWAY) that ended it, null for
-   * a normal end; `error` a local failure (socket error, protocol error), if any.
+   * a normal end; `error` a local failure (socket error, protocol error), if any. REFUSED_STREAM (7) is the
+   * "never processed" signal, safe to retry elsewhere: engines report it for a peer's RST_STREAM(REFUSED_STREAM),
+   * for streams above a GOAWAY's last-stream-id and for streams that never left a session that went away.
    */
   onClose(resetCode: number | null, error?: Error): void;
   /** The engine can take more after sendMessage returned false (streaming calls wait for this). */

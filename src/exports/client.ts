@@ -25,3 +25,6 @@ export { type ErrorDetail, STATUS_DETAILS_KEY } from "../errors/status-details.j
 // Fleet (issue 14): target resolution (dns:///, ipv4:/ipv6:, custom resolvers) and load-balancing policies.
 export { DnsResolver, ManualResolver, StaticResolver, parseTarget, type DnsLookup, type DnsResolverOptions, type Resolver, type ResolverListener } from "../client/resolver/index.js";
 export type { LoadBalancingPolicy, SubchannelInfo } from "../client/pool.js";
+// Service config and retries (issue 14, docs/fleet.md).
+export { parseServiceConfig, type ServiceConfig, type MethodConfig, type RetryPolicy, type HedgingPolicy, type RetryThrottling } from "../client/service-config.js";
+export type { ClientRetryStats } from "../client/retry/stats.js";

@@ -14,6 +14,7 @@ export function createBenchClient(options: BenchOptions, connections: number): G
     ...(options.engine === undefined ? {} : { engine: clientEngine(options.engine) }),
     connectTimeoutMs: Math.min(options.timeoutMs ?? CONNECT_TIMEOUT_MS, CONNECT_TIMEOUT_MS),
     ...(tls === undefined ? {} : { tls }),
+    ...(options.serviceConfig === undefined ? {} : { serviceConfig: options.serviceConfig }),
   });
 }
 

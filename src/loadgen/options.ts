@@ -7,6 +7,7 @@ import { ENGINE_NAMES, type EngineName, isEngineName } from "../engine/registry.
 import { isReservedHeader } from "../protocol/metadata.js";
 import { resolverFor } from "../client/resolver/index.js";
 import { AddressError } from "../transport/address.js";
+import { readServiceConfigFile } from "../client/service-config-file.js";
 import { parseDuration } from "./duration.js";
 import { type RateSchedule, parseRateSchedule } from "./rate-schedule.js";
 import {
@@ -74,6 +75,8 @@ export interface BenchOptions {
   readonly engine: EngineName | undefined;
   /** Only make the probe call and exit: 0 when it succeeds. */
   readonly probeOnly: boolean;
+  /** --service-config FILE: the checked gRPC service config JSON for the client (retries, hedging, timeouts). */
+  readonly serviceConfig?: Record<string, unknown> | undefined;
 }
 
 export type ParsedCommandLine = { readonly help: true } | { readonly help: false; readonly options: BenchOptions };
@@ -129,6 +132,7 @@ const OPTION_SPEC = {
   "max-error-rate": { type: "string" },
   engine: { type: "string" },
   probe: { type: "boolean" },
+  "service-config": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -262,8 +266,18 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       maxErrorRate,
       engine,
       probeOnly: values.probe === true,
+      serviceConfig: serviceConfigOption(values["service-config"]),
     },
   };
+}
+
+function serviceConfigOption(file: string | undefined): Record<string, unknown> | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readServiceConfigFile(file);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function parseWithSpec(argv: readonly string[]) {

@@ -46,6 +46,8 @@ Load (closed loop by default):
   --warmup D            run for D first without measuring (default 1s)
   --timeout MS          deadline of each call (grpc-timeout), ms or a duration; 0 = none (default none)
   --engine NAME         client HTTP/2 engine: ${ENGINE_NAMES.join(" | ")}
+  --service-config FILE gRPC service config JSON for the client: method timeouts, retryPolicy, hedgingPolicy,
+                        retryThrottling (docs/fleet.md); a retried call counts once in the report
 
 Output:
   --json FILE           write the full report as JSON

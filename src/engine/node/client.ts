@@ -6,7 +6,7 @@ import type {
   ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler, HeaderMap,
 } from "../types.js";
 
-const { NGHTTP2_NO_ERROR, NGHTTP2_CANCEL } = http2.constants;
+const { NGHTTP2_NO_ERROR, NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 const END_STREAM_FLAG = 0x1;
 
 class NodeClientStream implements ClientStream {
@@ -93,7 +93,8 @@ class NodeClientSession implements ClientSession {
       const code = stream.rstCode;
       // node resets the streams of a session it destroys (INTERNAL_ERROR or CANCEL) before it emits the session's
       // error: that is a failed connection, not a reset sent by the server.
-      if (this.session.destroyed && code !== undefined && code !== NGHTTP2_NO_ERROR) {
+      // REFUSED_STREAM (nghttp2's code for streams above a GOAWAY's last-stream-id) stays: the call may be retried.
+      if (this.session.destroyed && code !== undefined && code !== NGHTTP2_NO_ERROR && code !== NGHTTP2_REFUSED_STREAM) {
         return handler.onClose(null, closedWith ?? this.failure ?? new Error("the connection failed"));
       }
       handler.onClose(code === undefined || code === NGHTTP2_NO_ERROR ? null : code, closedWith);
