@@ -206,10 +206,9 @@ export class GrpcServer implements StreamDispatcher {
   /* ---------------------------------------------------------- StreamDispatcher */
 
   onStream(stream: ServerStream): ServerStreamHandler {
-    if (this.draining) {
-      stream.sendTrailers(Code.UNAVAILABLE, "server is shutting down");
-      return IGNORE;
-    }
+    // A stream that arrives while draining is still served: the engine accepts only streams the client sent before
+    // it saw our GOAWAY (gRPC's two-phase GOAWAY), and refuses later ones with REFUSED_STREAM, which clients retry
+    // elsewhere. Answering them UNAVAILABLE would fail calls a rolling restart must not fail (docs/scaling.md).
     const contentType = stream.header("content-type");
     if (contentType === undefined || !isGrpcContentType(contentType)) {
       stream.sendHttpError(415, Code.UNKNOWN, `unsupported content-type "${contentType ?? ""}"`);
