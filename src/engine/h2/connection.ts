@@ -78,6 +78,8 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   protected abstract lastProcessedStreamId(): number;
   protected onPeerSettings(): void {}
   protected onPingAck(_payload: Buffer, _offset: number): void {}
+  /** A PING (not an ACK) arrived and its ACK is queued: the server's keepalive enforcement counts these. */
+  protected onPeerPing(): void {}
   protected reportError(_error: Error): void {}
 
   /* ------------------------------------------------------------------ stream frames (stream-connection.ts) */
@@ -239,6 +241,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     if (!this.defences.control.take()) return this.calm("too many PING frames");
     this.out.pingAck(buf, off);
     this.flushSoon();
+    this.onPeerPing();
   }
 
   private onGoaway(buf: Buffer, off: number, len: number, sid: number): void {
