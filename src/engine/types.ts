@@ -160,8 +160,11 @@ export interface ClientStream {
 }
 
 export interface ClientSessionEvents {
-  /** The peer sent GOAWAY: no new streams on this session; in-flight ones continue. */
-  onGoaway?(): void;
+  /**
+   * The peer sent GOAWAY: no new streams on this session; in-flight ones continue. `code` and `debugData` (latin1)
+   * are the GOAWAY's, where the engine reports them (A8: ENHANCE_YOUR_CALM "too_many_pings" slows keepalive).
+   */
+  onGoaway?(code?: number, debugData?: string): void;
   /** The session is gone (socket closed or failed). */
   onClose?(error?: Error): void;
   /**
