@@ -113,7 +113,7 @@ export class GrpcServer implements StreamDispatcher {
       onConnectionError: (error, peer) => this.log.debug({ err: error, peer: peer.label }, "connection error"),
       ...(options.keepalive !== undefined ? {
         manageConnection: connectionManagement(options.keepalive, resolveClock(options.keepalive.clock),
-          (action) => this.log.debug({ action }, "connection management ended a connection")),
+          (action) => this.log.debug({ action }, "connection management: GOAWAY or close")),
       } : {}),
     });
     this.env = {
