@@ -10,8 +10,7 @@ import { type Metadata, metadataFromHeaders } from "../../protocol/metadata.js";
 import { statusTrailerObject } from "../../protocol/status-trailers.js";
 import type { PeerInfo } from "../../transport/types.js";
 import type {
-  ManagedConnectionEvents, ServerEngine, ServerEngineFactory, ServerEngineOptions, ServerStream, ServerStreamHandler,
-  StreamDispatcher,
+  ServerEngine, ServerEngineFactory, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
 } from "../types.js";
 import { NodeManagedSession } from "./managed-session.js";
 
@@ -165,8 +164,7 @@ class NodeServerEngine implements ServerEngine {
     if (handler.onDrain) stream.on("drain", () => handler.onDrain?.());
     // Also fires after our own complete response; the gRPC layer ignores a cancel once it has answered.
     stream.on("close", () => handler.onCancel());
-    const managed = session && this.managed.get(session);
-    if (managed) managed.streamOpened(stream);
+    if (this.options.manageConnection !== undefined && session) this.managed.get(session)?.streamOpened(stream);
   }
 
   shutdown(graceMs: number): Promise<void> {
