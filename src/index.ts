@@ -5,6 +5,7 @@ export { errors } from "./errors/catalog.js";
 export type { Metadata } from "./protocol/metadata.js";
 export type { CompressionName } from "./protocol/compression.js";
 export { GrpcServer, type ServerOptions, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SHUTDOWN_GRACE_MS } from "./server/server.js";
+export type { ServerKeepaliveOptions } from "./server/connection-management/index.js";
 export type { CallContext, ServiceImpl, UnaryHandler } from "./server/service.js";
 export { GrpcClient, type ClientOptions, type CallOptions } from "./client/client.js";
 export { buildConnector, type Connector } from "./client/connector.js";

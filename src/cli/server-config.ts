@@ -11,6 +11,8 @@ import { isWorkerProcess } from "../server/workers/index.js";
 import type { TlsServerOptions } from "../transport/tls.js";
 import { parseAddress } from "../transport/address.js";
 import { UsageError, describe, positiveInteger } from "./args.js";
+import { KEEPALIVE_FLAGS, KEEPALIVE_USAGE, parseKeepaliveFlags } from "./keepalive-flags.js";
+import type { ServerKeepaliveOptions } from "../server/connection-management/options.js";
 import { processCores } from "./cpu-quota.js";
 import { coresPerWorker } from "./threadpool.js";
 
@@ -50,7 +52,7 @@ Options:
                            0 = sign on libuv's thread pool, one job per signature (node:crypto's callback form)
   --low-memory             once started, one compacting GC per process gives back the ~10 MB of young generation
                            start-up grew (docs/scaling.md, footprint)
-  -h, --help               show this help
+${KEEPALIVE_USAGE}  -h, --help               show this help
 
 Environment:
   UV_THREADPOOL_SIZE       libuv's pool per process: Verify, key generation, --signing-threads 0
@@ -76,6 +78,8 @@ export interface ServerConfig {
   signingThreads: number;
   /** --low-memory: compact each process's heap once it is ready (trim-idle-heap.ts). */
   lowMemory: boolean;
+  /** The keepalive / connection management flags (keepalive-flags.ts); undefined when none was given. */
+  keepalive: ServerKeepaliveOptions | undefined;
 }
 
 export async function parseConfig(argv: string[]): Promise<ServerConfig | "help"> {
@@ -101,6 +105,7 @@ export async function parseConfig(argv: string[]): Promise<ServerConfig | "help"
       "signing-threads": { type: "string" },
       "low-memory": { type: "boolean" },
       help: { type: "boolean", short: "h" },
+      ...KEEPALIVE_FLAGS,
     },
   });
   if (values.help) return "help";
@@ -143,6 +148,7 @@ export async function parseConfig(argv: string[]): Promise<ServerConfig | "help"
   return {
     signingThreads,
     lowMemory: values["low-memory"] === true,
+    keepalive: parseKeepaliveFlags(values),
     rsaBits,
     listen,
     workers,

@@ -37,6 +37,7 @@ export function buildServer(config: ServerConfig, log: Logger, keyring: Keyring,
     engine: serverEngine(config.engine),
     reflection: config.reflection,
     ...(metrics ? { metrics } : {}),
+    ...(config.keepalive ? { keepalive: config.keepalive } : {}),
   });
   server.addService(EchoService, createEchoService(log));
   const signatures = metrics?.indexedCounter("fastgrpc_signatures_total", "Signatures made, by algorithm.", "algorithm", algorithmName);

@@ -26,7 +26,7 @@ export class SessionTracker {
       void entry.closed.then(() => this.open.delete(entry));
       const events = request.events;
       const tracked = {
-        onGoaway: () => events.onGoaway?.(),
+        onGoaway: (code, debugData) => events.onGoaway?.(code, debugData),
         onClose: (error) => {
           markClosed();
           events.onClose?.(error);

@@ -71,6 +71,38 @@ export interface ServerEngineOptions {
   maxMessageBytes: number;
   /** Called for connection-level problems worth logging (protocol errors, socket errors). */
   onConnectionError?(error: Error, peer: PeerInfo): void;
+  /**
+   * Connection management (keepalive enforcement, server pings, idle and age limits: src/server/connection-management.ts).
+   * Called once per accepted connection; the events it returns are what the engine reports about that connection.
+   * Optional: without it an engine does no per-connection bookkeeping at all.
+   */
+  manageConnection?(connection: ManagedConnection, peer: PeerInfo): ManagedConnectionEvents;
+}
+
+/** One server connection, as connection management drives it. */
+export interface ManagedConnection {
+  /** Streams open now. */
+  readonly activeStreams: number;
+  /** Sends a PING; `callback` runs with null on its ACK or with the error that ended the connection first. False if not sent. */
+  ping(callback: (error: Error | null) => void): boolean;
+  /** Graceful GOAWAY (NO_ERROR): no new streams; open ones finish, then the connection closes. */
+  goawayGracefully(): void;
+  /** GOAWAY with `code` and `debugData` (e.g. ENHANCE_YOUR_CALM, "too_many_pings"), then the connection is closed. */
+  goawayAndClose(code: number, debugData: string): void;
+  /** Immediate close (a grace period is over, a keepalive PING went unanswered). */
+  destroy(error: Error): void;
+}
+
+/** What an engine reports about one managed connection. */
+export interface ManagedConnectionEvents {
+  /** The peer sent a PING (not an ACK); the engine has answered it. */
+  onPing?(): void;
+  /** A request stream opened (activeStreams grew). */
+  onStreamOpened?(): void;
+  /** A request stream ended (activeStreams dropped). */
+  onStreamClosed?(): void;
+  /** The connection is gone. */
+  onClose?(): void;
 }
 
 /** An HTTP/2 server engine: serves connections that a transport accepted. */
@@ -130,8 +162,11 @@ export interface ClientStream {
 }
 
 export interface ClientSessionEvents {
-  /** The peer sent GOAWAY: no new streams on this session; in-flight ones continue. */
-  onGoaway?(): void;
+  /**
+   * The peer sent GOAWAY: no new streams on this session; in-flight ones continue. `code` and `debugData` (latin1)
+   * are the GOAWAY's, where the engine reports them (A8: ENHANCE_YOUR_CALM "too_many_pings" slows keepalive).
+   */
+  onGoaway?(code?: number, debugData?: string): void;
   /** The session is gone (socket closed or failed). */
   onClose?(error?: Error): void;
   /**

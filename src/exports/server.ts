@@ -3,6 +3,7 @@
  * The node:http2 engine is not here (importing it loads node:http2, ~3 MB): it is exported by "fastgrpc".
  */
 export { GrpcServer, type ServerOptions, type ListenOptions, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SHUTDOWN_GRACE_MS } from "../server/server.js";
+export type { ServerKeepaliveOptions } from "../server/connection-management/index.js";
 export type { CallContext, ServiceImpl, UnaryHandler, ServerStreamingHandler, ClientStreamingHandler, BidiStreamingHandler } from "../server/service.js";
 export { HealthRegistry, ServingStatus } from "../server/health.js";
 export { ServerMetrics } from "../server/metrics.js";

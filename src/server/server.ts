@@ -21,6 +21,8 @@ import { transportFor } from "../transport/registry.js";
 import type { TlsServerOptions } from "../transport/tls.js";
 import type { Listener, PeerInfo } from "../transport/types.js";
 import { reportCidRefusal } from "./accept-policy.js";
+import { connectionManagement, type ServerKeepaliveOptions } from "./connection-management/index.js";
+import { resolveClock, type PoolClock } from "../client/pool/clock.js";
 import { type CidFilter, cidFilter } from "./cid-allowlist.js";
 import { HealthRegistry, createHealthService } from "./health.js";
 import { plaintextExposureWarning } from "./listen-warnings.js";
@@ -63,6 +65,11 @@ export interface ServerOptions {
    * reflection calls too: check `request.method.service` to leave those alone.
    */
   interceptors?: readonly ServerInterceptor[];
+  /**
+   * Keepalive enforcement, server PINGs, max connection idle/age/grace (gRPC A9; docs/fleet.md). Default none: no
+   * per-connection bookkeeping. `clock` is injectable time for tests.
+   */
+  keepalive?: ServerKeepaliveOptions & { clock?: Partial<PoolClock> };
 }
 
 export interface ListenOptions {
@@ -104,6 +111,10 @@ export class GrpcServer implements StreamDispatcher {
       maxConcurrentStreams: options.maxConcurrentStreams ?? 1000,
       maxMessageBytes,
       onConnectionError: (error, peer) => this.log.debug({ err: error, peer: peer.label }, "connection error"),
+      ...(options.keepalive !== undefined ? {
+        manageConnection: connectionManagement(options.keepalive, resolveClock(options.keepalive.clock),
+          (action) => this.log.debug({ action }, "connection management: GOAWAY or close")),
+      } : {}),
     });
     this.env = {
       log: this.log,

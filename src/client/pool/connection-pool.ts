@@ -17,7 +17,8 @@
  * - GOAWAY takes a session out of rotation at once (its calls in flight finish) and a replacement opens; a
  *   broken session is replaced the same way.
  * - A waiting call leaves the queue when its signal aborts or its deadline passes.
- * - Keepalive pings are off by default; when on, a session whose ping is not answered in time is destroyed.
+ * - Keepalive pings are off by default; when on, a session whose ping is not answered in time is destroyed, and a
+ *   GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings") doubles the interval for the target's new sessions (gRPC A8).
  *
  * pick() is the client's hot path: when an open session has room it returns it synchronously without allocating.
  */
@@ -37,6 +38,9 @@ import { WaitingCalls, abortStatus } from "./waiting-calls.js";
 /** Default hard cap on sessions per target: this many times `maxSessions`, at least this many. */
 const HARD_LIMIT_FACTOR = 4;
 const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
+/** RFC 9113 section 7, and the debug data gRPC servers send with it when pinged too often (A8). */
+const ENHANCE_YOUR_CALM = 0x0b;
+const TOO_MANY_PINGS = "too_many_pings";
 /** A session that breaks sooner than this after opening counts as a failed connect (backoff, not an instant replacement). */
 const MIN_HEALTHY_SESSION_MS = 1000;
 
@@ -308,7 +312,10 @@ export class ConnectionPool {
     let settled = false;
     let openedAt = 0;
     const events: ClientSessionEvents = {
-      onGoaway: () => this.retire(target, session, false),
+      onGoaway: (code, debugData) => {
+        if (code === ENHANCE_YOUR_CALM && debugData === TOO_MANY_PINGS) this.keepalive.tooManyPings(target);
+        this.retire(target, session, false);
+      },
       onClose: (error) => {
         if (!settled || !this.retire(target, session, true)) return;
         // A peer that accepts and then drops every connection must not be reconnected in a tight loop.
@@ -338,7 +345,7 @@ export class ConnectionPool {
         target.connectSucceeded();
         openedAt = this.clock.now();
         target.sessions.push(opened);
-        this.keepalive.start(opened);
+        this.keepalive.start(opened, target);
         this.serveWaiters();
       },
       (error: unknown) => {

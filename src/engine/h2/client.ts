@@ -373,7 +373,7 @@ export class ClientConnection extends H2StreamConnection<H2ClientStream> impleme
     }
   }
 
-  protected onPeerGoaway(lastStreamId: number, code: number): void {
+  protected onPeerGoaway(lastStreamId: number, code: number, debugData: Buffer): void {
     const first = !this.goneAway;
     this.goneAway = true;
     if (code !== ErrorCode.NO_ERROR) this.closeError ??= peerProtocolError(`peer sent GOAWAY with code ${code}`, code);
@@ -387,7 +387,7 @@ export class ClientConnection extends H2StreamConnection<H2ClientStream> impleme
     this.failWaiting(ErrorCode.REFUSED_STREAM, new Error("HTTP/2 session received GOAWAY"));
     if (first) {
       try {
-        this.events.onGoaway?.();
+        this.events.onGoaway?.(code, debugData.toString("latin1"));
       } catch (err) {
         this.reportError(err instanceof Error ? err : new Error(String(err)));
       }

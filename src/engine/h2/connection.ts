@@ -69,7 +69,8 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   /* ------------------------------------------------------------------ role hooks */
 
   abstract onHeaderBlock(sid: number, endStream: boolean, block: Uint8Array, start: number, end: number, badPriority: boolean): void;
-  protected abstract onPeerGoaway(lastStreamId: number, code: number): void;
+  /** `debugData` is the GOAWAY's additional debug data, a view into the read buffer (copy it to keep it). */
+  protected abstract onPeerGoaway(lastStreamId: number, code: number, debugData: Buffer): void;
   /** The socket is closed; called once, after every stream was terminated. */
   protected abstract onClosed(error: Error | undefined): void;
   /** Whether a stream id not in the map is idle (never opened) rather than closed. */
@@ -78,6 +79,8 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   protected abstract lastProcessedStreamId(): number;
   protected onPeerSettings(): void {}
   protected onPingAck(_payload: Buffer, _offset: number): void {}
+  /** A PING (not an ACK) arrived and its ACK is queued: the server's keepalive enforcement counts these. */
+  protected onPeerPing(): void {}
   protected reportError(_error: Error): void {}
 
   /* ------------------------------------------------------------------ stream frames (stream-connection.ts) */
@@ -239,12 +242,13 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     if (!this.defences.control.take()) return this.calm("too many PING frames");
     this.out.pingAck(buf, off);
     this.flushSoon();
+    this.onPeerPing();
   }
 
   private onGoaway(buf: Buffer, off: number, len: number, sid: number): void {
     if (sid !== 0) return this.connectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
     if (len < 8) return this.connectionError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY frame too short");
-    this.onPeerGoaway(buf.readUInt32BE(off) & 0x7fffffff, buf.readUInt32BE(off + 4));
+    this.onPeerGoaway(buf.readUInt32BE(off) & 0x7fffffff, buf.readUInt32BE(off + 4), buf.subarray(off + 8, off + len));
   }
 
   private onWindowUpdate(buf: Buffer, off: number, len: number, sid: number): void {

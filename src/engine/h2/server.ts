@@ -7,13 +7,16 @@ import type { Code } from "../../errors/codes.js";
 import { metadataFromHeaders, type Metadata } from "../../protocol/metadata.js";
 import { pushStatusFields } from "../../protocol/status-trailers.js";
 import type { PeerInfo } from "../../transport/types.js";
-import type { ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher } from "../types.js";
+import type {
+  ManagedConnection, ManagedConnectionEvents, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
+} from "../types.js";
 import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { Close } from "./connection.js";
 import { fieldsToHeaderMap, hasEntries, pushMetadata } from "./header-fields.js";
 import { encodeStaticBlock } from "./hpack/index.js";
 import { StreamCore } from "./stream-core.js";
 import { H2StreamConnection } from "./stream-connection.js";
+import { PendingPings } from "./pending-pings.js";
 import type { H2Tuning } from "./tuning.js";
 
 type Fields = Array<readonly [string, string]>;
@@ -24,6 +27,7 @@ const TRAILERS_OK_FIELDS: Fields = [["grpc-status", "0"]];
 const TRAILERS_OK_BLOCK = encodeStaticBlock(TRAILERS_OK_FIELDS);
 const SHUTDOWN_PING_HI = 0x66677270; // "fgrp"
 const SHUTDOWN_PING_LO = 0x5348554e; // "SHUN"
+const KEEPALIVE_PING_HI = 0x66676b73; // "fgks"
 
 /** What a connection needs from the engine that accepted it (server-engine.ts). */
 export interface ServerConnectionOwner {
@@ -112,8 +116,11 @@ class H2ServerStream extends StreamCore implements ServerStream {
   }
 }
 
-export class ServerConnection extends H2StreamConnection<H2ServerStream> {
+export class ServerConnection extends H2StreamConnection<H2ServerStream> implements ManagedConnection {
   private lastPeerStreamId = 0;
+  /** Connection management's events (keepalive, idle, age); null when the server has none: no cost per stream. */
+  private managed: ManagedConnectionEvents | null = null;
+  private pings: PendingPings | null = null;
   /** 0: serving; 1: first GOAWAY and PING sent; 2: final GOAWAY sent. */
   private goawayState = 0;
   private goawayLastId = MAX_STREAM_ID;
@@ -134,6 +141,35 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> {
       ...(tuning.headerTableSize !== 4096 ? [[Setting.HEADER_TABLE_SIZE, tuning.headerTableSize] as const] : []),
       ...(tuning.maxFrameSize !== DEFAULT_MAX_FRAME_SIZE ? [[Setting.MAX_FRAME_SIZE, tuning.maxFrameSize] as const] : []),
     ]);
+    const manage = engine.options.manageConnection;
+    if (manage !== undefined && !this.dead) this.managed = manage(this, peer);
+  }
+
+  /* ------------------------------------------------------------------ connection management (ManagedConnection) */
+
+  get activeStreams(): number {
+    return this.streams.size;
+  }
+
+  ping(callback: (error: Error | null) => void): boolean {
+    if (this.dead) return false;
+    this.pings ??= new PendingPings((err) => this.reportError(err));
+    const id = this.pings.add(callback);
+    if (id < 0) return false;
+    this.writePing(false, KEEPALIVE_PING_HI, id);
+    return true;
+  }
+
+  goawayGracefully(): void {
+    this.beginShutdown();
+  }
+
+  goawayAndClose(code: number, debugData: string): void {
+    this.closeConnection(Close.ProtocolError, new Error(debugData), code);
+  }
+
+  protected override onPeerPing(): void {
+    this.managed?.onPing?.();
   }
 
   /* ------------------------------------------------------------------ requests */
@@ -167,6 +203,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> {
     this.initStream(stream, sid);
     stream.contentLength = collector.contentLength;
     this.streams.set(sid, stream);
+    this.managed?.onStreamOpened?.();
     if (collector.tooLarge) {
       // The block was decoded (the HPACK state is intact) but its fields were dropped: refuse this call only.
       if (endStream) stream.endRemote();
@@ -328,6 +365,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> {
 
   protected override onStreamRemoved(stream: H2ServerStream): void {
     stream.dropHeld(); // the response is complete: requests the handler did not read are of no use
+    this.managed?.onStreamClosed?.();
     if ((this.goawayState === 2 || this.peerWentAway) && this.streams.size === 0) this.closeGracefully();
   }
 
@@ -347,6 +385,8 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> {
     if (this.goawayState === 1 && payload.readUInt32BE(off) === SHUTDOWN_PING_HI
       && payload.readUInt32BE(off + 4) === SHUTDOWN_PING_LO) {
       this.finalGoaway();
+    } else if (this.pings !== null && payload.readUInt32BE(off) === KEEPALIVE_PING_HI) {
+      this.pings.acked(payload.readUInt32BE(off + 4));
     }
   }
 
@@ -384,9 +424,15 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> {
     }
   }
 
-  protected onClosed(): void {
+  protected onClosed(error: Error | undefined): void {
     if (this.shutdownTimer !== null) clearTimeout(this.shutdownTimer);
     this.shutdownTimer = null;
+    this.pings?.failAll(error ?? new Error("HTTP/2 connection closed before the PING was answered"));
+    if (this.managed !== null) {
+      const events = this.managed;
+      this.managed = null;
+      events.onClose?.();
+    }
     this.engine.connectionClosed(this);
   }
 }

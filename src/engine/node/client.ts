@@ -52,9 +52,9 @@ class NodeClientSession implements ClientSession {
     // Surfaced through the streams: a stream that closes because its session failed (a TLS alert such as a refused
     // client certificate, a socket error) reports that error, not the INTERNAL_ERROR code node resets it with.
     session.on("error", (error: Error) => { this.failure ??= error; });
-    session.on("goaway", () => {
+    session.on("goaway", (code: number, _lastStreamId: number, debugData?: Buffer) => {
       this.goaway = true;
-      events.onGoaway?.();
+      events.onGoaway?.(code, debugData?.toString("latin1") ?? "");
     });
     session.on("remoteSettings", (settings) => {
       this.peerMaxStreams = settings.maxConcurrentStreams ?? Infinity;

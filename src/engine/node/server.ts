@@ -12,6 +12,7 @@ import type { PeerInfo } from "../../transport/types.js";
 import type {
   ServerEngine, ServerEngineFactory, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
 } from "../types.js";
+import { NodeManagedSession } from "./managed-session.js";
 
 const GRPC_CONTENT_TYPE = "application/grpc";
 const OK_TRAILERS = Object.freeze({ "grpc-status": "0" });
@@ -113,6 +114,8 @@ class NodeServerEngine implements ServerEngine {
   private readonly server: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly peers = new WeakMap<http2.Http2Session, PeerInfo>();
+  /** Connection management's view of each session; empty when the server has none. */
+  private readonly managed = new WeakMap<http2.Http2Session, NodeManagedSession>();
   private pendingPeer: PeerInfo = { transport: "unknown", label: "unknown" };
 
   constructor(private readonly dispatcher: StreamDispatcher, private readonly options: ServerEngineOptions) {
@@ -142,6 +145,11 @@ class NodeServerEngine implements ServerEngine {
     this.sessions.add(session);
     session.on("error", (error) => this.options.onConnectionError?.(error, peer));
     session.on("close", () => this.sessions.delete(session));
+    if (this.options.manageConnection !== undefined) {
+      const managed = new NodeManagedSession(session);
+      this.managed.set(session, managed);
+      managed.attach(this.options.manageConnection(managed, peer));
+    }
   }
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
@@ -156,6 +164,7 @@ class NodeServerEngine implements ServerEngine {
     if (handler.onDrain) stream.on("drain", () => handler.onDrain?.());
     // Also fires after our own complete response; the gRPC layer ignores a cancel once it has answered.
     stream.on("close", () => handler.onCancel());
+    if (this.options.manageConnection !== undefined && session) this.managed.get(session)?.streamOpened(stream);
   }
 
   shutdown(graceMs: number): Promise<void> {

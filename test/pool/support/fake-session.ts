@@ -26,6 +26,11 @@ export class FakeSession implements PingableSession {
     this.destroyedWith = error ?? new Error("destroyed");
     this.end();
   }
+  /** The peer sent GOAWAY with this code and debug data. */
+  goaway(code: number, debugData: string): void {
+    this.usable = false;
+    this.events.onGoaway?.(code, debugData);
+  }
   /** The peer closed the connection. */
   breakConnection(): void {
     this.end();

@@ -47,6 +47,8 @@ export interface ObservedConnector {
   opened: Map<string, number>;
   /** GOAWAYs the pool's sessions received. */
   goaways: number;
+  /** Their code and debug data, as the engine reported them. */
+  goawayDetails: Array<{ code: number | undefined; debugData: string | undefined }>;
   /** Waits for connects, GOAWAYs and session closes until `condition` holds. */
   until: Until;
 }
@@ -67,14 +69,16 @@ export function observedConnector(engine: EngineUnderTest): ObservedConnector {
     attempts: new Map(),
     opened: new Map(),
     goaways: 0,
+    goawayDetails: [],
     until: (condition) => condition() ? Promise.resolve() : new Promise((resolve) => waiting.push({ condition, resolve })),
     connector: async (request) => {
       const key = formatAddress(request.address);
       count(observed.attempts, key);
       const events = {
         ...request.events,
-        onGoaway: () => {
-          request.events.onGoaway?.();
+        onGoaway: (code?: number, debugData?: string) => {
+          request.events.onGoaway?.(code, debugData);
+          observed.goawayDetails.push({ code, debugData });
           observed.goaways++;
           setImmediate(check);
         },
