@@ -1,6 +1,6 @@
 /**
  * A request answered before it ended (size limit, unknown method, bad grpc-timeout, shutdown, a handler that failed
- * early): the h2 engine reads and discards the rest of the request, grants window as it goes, and closes the stream
+ * early): the server (both engines) reads and discards the rest of the request, grants window as it goes, and closes the stream
  * without RST_STREAM when the client finishes within the bound; it resets with NO_ERROR once the bound in bytes or
  * time is hit. A proxy in front (HAProxy) turns a reset into CANCEL and loses the status (docs/proxies.md).
  */
@@ -10,6 +10,8 @@ import { Code } from "../../src/errors/codes.js";
 import { GrpcError } from "../../src/errors/grpc-error.js";
 import { createH2ServerEngine } from "../../src/engine/h2/index.js";
 import type { H2Tuning } from "../../src/engine/h2/tuning.js";
+import { nodeServerEngineWith } from "../../src/engine/node/server.js";
+import type { ServerEngineFactory } from "../../src/engine/types.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { GrpcServer } from "../../src/server/server.js";
 import { createEchoService, EchoService } from "../../src/services/echo.js";
@@ -29,12 +31,23 @@ interface Server {
   port: number;
 }
 
-async function startServer(tuning: Partial<H2Tuning> = {}): Promise<Server> {
-  const grpc = new GrpcServer({
-    log: silentLogger(),
-    maxMessageBytes: LIMIT,
-    engine: (dispatcher, options) => createH2ServerEngine(dispatcher, options, tuning),
-  });
+type Bounds = Pick<Partial<H2Tuning>, "earlyAnswerDrainBytes" | "earlyAnswerDrainMs" | "shutdownPingTimeoutMs">;
+
+const ENGINES: Array<{ name: string; engine(bounds: Bounds): ServerEngineFactory }> = [
+  { name: "h2", engine: (tuning) => (dispatcher, options) => createH2ServerEngine(dispatcher, options, tuning) },
+  {
+    name: "node:http2",
+    engine: (b) => nodeServerEngineWith({
+      ...(b.earlyAnswerDrainBytes !== undefined ? { bytes: b.earlyAnswerDrainBytes } : {}),
+      ...(b.earlyAnswerDrainMs !== undefined ? { ms: b.earlyAnswerDrainMs } : {}),
+    }),
+  },
+];
+
+const H2 = ENGINES[0] as (typeof ENGINES)[number];
+
+async function startServer(engine: (typeof ENGINES)[number], bounds: Bounds = {}): Promise<Server> {
+  const grpc = new GrpcServer({ log: silentLogger(), maxMessageBytes: LIMIT, engine: engine.engine(bounds) });
   grpc.addService(EchoService, createEchoService(silentLogger()));
   grpc.addService(StreamTestService, {
     async *count() {},
@@ -104,10 +117,10 @@ async function expectClosedWithoutReset(peer: RawPeer, sid: number): Promise<voi
   assert.deepEqual(resets(peer, sid), [], "no RST_STREAM after the client finished its request");
 }
 
-describe("early answers: the rest of the request is read and discarded (h2 engine)", () => {
+for (const engine of ENGINES) describe(`early answers: the rest of the request is read and discarded (${engine.name})`, () => {
   let server: Server;
   const peers: RawPeer[] = [];
-  before(async () => { server = await startServer(); });
+  before(async () => { server = await startServer(engine); });
   after(async () => {
     for (const p of peers) p.close();
     await server.grpc.shutdown(100);
@@ -168,9 +181,9 @@ describe("early answers: the rest of the request is read and discarded (h2 engin
   });
 });
 
-describe("early answers during shutdown (h2 engine)", () => {
+describe("early answers during shutdown (h2)", () => {
   it("UNAVAILABLE to a stream opened between the two GOAWAYs, then its request is read to the end", async () => {
-    const server = await startServer({ shutdownPingTimeoutMs: 5000 });
+    const server = await startServer(H2, { shutdownPingTimeoutMs: 5000 });
     const peers: RawPeer[] = [];
     try {
       const peer = await connect(server, peers);
@@ -189,9 +202,9 @@ describe("early answers during shutdown (h2 engine)", () => {
   });
 });
 
-describe("early answers: the bound on what is discarded (h2 engine)", () => {
+for (const engine of ENGINES) describe(`early answers: the bound on what is discarded (${engine.name})`, () => {
   it("past the bound in bytes the stream is reset with NO_ERROR, and the connection lives on", async () => {
-    const server = await startServer({ earlyAnswerDrainBytes: 40_000 });
+    const server = await startServer(engine, { earlyAnswerDrainBytes: 40_000 });
     const peers: RawPeer[] = [];
     try {
       const peer = await connect(server, peers);
@@ -209,7 +222,7 @@ describe("early answers: the bound on what is discarded (h2 engine)", () => {
   });
 
   it("past the bound in time the stream is reset with NO_ERROR (mocked timers)", async () => {
-    const server = await startServer({ earlyAnswerDrainMs: 1000 });
+    const server = await startServer(engine, { earlyAnswerDrainMs: 1000 });
     const peers: RawPeer[] = [];
     mock.timers.enable({ apis: ["setTimeout"] });
     try {
@@ -228,8 +241,11 @@ describe("early answers: the bound on what is discarded (h2 engine)", () => {
     }
   });
 
+});
+
+describe("early answers with no bound (h2)", () => {
   it("with the bound at 0 bytes the old behaviour stays: RST_STREAM NO_ERROR right after the answer", async () => {
-    const server = await startServer({ earlyAnswerDrainBytes: 0 });
+    const server = await startServer(H2, { earlyAnswerDrainBytes: 0 });
     const peers: RawPeer[] = [];
     try {
       const peer = await connect(server, peers);
