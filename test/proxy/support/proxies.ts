@@ -32,7 +32,7 @@ const BINARIES: Record<ProxyName, { path: string; apt: string }> = {
 /** Why the proxy cannot run here (undefined: it can); fails instead with INTEROP_TOOLS_REQUIRED=1. */
 export function missingProxy(name: ProxyName): string | undefined {
   const { path, apt } = BINARIES[name];
-  const probe = spawnSync(path, name === "nginx" ? ["-v"] : ["-v"], { encoding: "utf8" });
+  const probe = spawnSync(path, ["-v"], { encoding: "utf8" });
   const why = probe.error ? `${path} not found (apt-get install ${apt})` : probe.status !== 0 ? `${path} -v failed: ${probe.stderr}` : undefined;
   if (why !== undefined && process.env.INTEROP_TOOLS_REQUIRED === "1") assert.fail(`INTEROP_TOOLS_REQUIRED=1 but ${why}`);
   return why;
