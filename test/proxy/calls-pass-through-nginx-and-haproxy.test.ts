@@ -1,9 +1,8 @@
 /**
  * Our client through nginx (grpc_pass) and HAProxy (h2 to h2c), each with an h2c and a TLS front, to a fastgrpc
  * server on each engine: unary and every streaming kind, trailers-only errors, deadlines, cancellation reaching the
- * handler, and 4 MiB messages both ways in every call kind. The client is ours on its default engine (h2): a bidi
- * flood of large messages stalls through HAProxy 2.6, always with the node:http2 client engine (docs/proxies.md,
- * known limitation). The proxies are started here from their Debian packages
+ * handler, and 4 MiB messages both ways in every call kind (bidi waits for each echo: a bidi flood of large
+ * messages stalls through HAProxy 2.6, docs/proxies.md). The client is ours, on the same engine as the server. The proxies are started here from their Debian packages
  * (test/proxy/support/proxies.ts); without them the tests skip, saying why (CI installs them and fails instead).
  */
 import assert from "node:assert/strict";
@@ -13,7 +12,6 @@ import { GrpcClient } from "../../src/client/client.js";
 import { Code } from "../../src/errors/codes.js";
 import { GrpcError } from "../../src/errors/grpc-error.js";
 import { EchoService } from "../../src/services/echo.js";
-import { clientEngine } from "../../src/engine/registry.js";
 import { ENGINES } from "../support/engines.js";
 import { StreamTestService } from "../support/stream-test-service.js";
 import { makeTestPki, type TestPki } from "../tls/certificates.js";
@@ -60,7 +58,7 @@ for (const proxyName of ["nginx", "haproxy"] as ProxyName[]) {
       for (const front of ["h2c", "tls"] as const) {
         const client = (): GrpcClient => {
           if (proxy === undefined || pki === undefined) throw new Error("proxy not started");
-          const options = { engine: clientEngine("h2"), maxMessageBytes: 8 * MIB, connectTimeoutMs: 5000 };
+          const options = { engine: engine.client, maxMessageBytes: 8 * MIB, connectTimeoutMs: 5000 };
           const c = front === "h2c"
             ? new GrpcClient(`tcp://127.0.0.1:${proxy.h2cPort}`, options)
             : new GrpcClient(`tls://127.0.0.1:${proxy.tlsPort}`, { ...options, tls: { ca: pki.caCert } });
