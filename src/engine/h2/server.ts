@@ -14,6 +14,7 @@ import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./con
 import { Close } from "./connection.js";
 import { fieldsToHeaderMap, hasEntries, pushMetadata } from "./header-fields.js";
 import { encodeStaticBlock } from "./hpack/index.js";
+import { releaseHeldInput, RequestDrain } from "./request-drain.js";
 import { StreamCore } from "./stream-core.js";
 import { H2StreamConnection } from "./stream-connection.js";
 import { PendingPings } from "./pending-pings.js";
@@ -46,6 +47,8 @@ class H2ServerStream extends StreamCore implements ServerStream {
   /** Trailers waiting for queued DATA: a pre-encoded block or fields to encode when they are written. */
   pendingTrailerBlock: Uint8Array | null = null;
   pendingTrailerFields: Fields | null = null;
+  /** Answered before the request ended: the rest of the request is being discarded (request-drain.ts). */
+  drain: RequestDrain | null = null;
 
   constructor(readonly conn: ServerConnection, readonly path: string, private readonly fields: string[]) {
     super();
@@ -221,7 +224,11 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
   }
 
   deliverData(stream: H2ServerStream, data: Uint8Array | null, endStream: boolean): void {
-    if (stream.done) return; // held DATA of a stream that has been answered or reset since
+    if (stream.endSent) { // answered (the rest of the request is discarded) or reset since
+      const drain = stream.drain;
+      if (drain !== null && (endStream || drain.discard(data))) this.endDrain(stream, !endStream);
+      return;
+    }
     if (data !== null) {
       try {
         stream.handler.onData(data);
@@ -234,7 +241,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
   }
 
   pauseInput(stream: H2ServerStream): void {
-    if (!stream.done) this.pauseStream(stream);
+    if (!stream.endSent) this.pauseStream(stream);
   }
 
   resumeInput(stream: H2ServerStream): void {
@@ -246,6 +253,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
   }
 
   private deliverEnd(stream: H2ServerStream): void {
+    if (stream.drain !== null) return this.endDrain(stream, false);
     try {
       stream.handler.onEnd();
     } catch (err) {
@@ -341,8 +349,25 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
   private responseComplete(stream: H2ServerStream): void {
     if (stream.done) return;
     stream.endLocal();
-    // A peer that is still sending is told to stop (RFC 9113 8.1); the stream is then closed.
+    // Answered early: the rest of the request is read and discarded (request-drain.ts); with no bound for that, the
+    // peer is told to stop at once (RFC 9113 8.1).
+    if (!stream.remoteEnded && this.tuning.earlyAnswerDrainBytes > 0) return this.startDrain(stream);
     if (!stream.remoteEnded) this.writeRst(stream.id, ErrorCode.NO_ERROR);
+    this.removeStream(stream);
+  }
+
+  private startDrain(stream: H2ServerStream): void {
+    stream.handler = NOOP_HANDLER; // the call is over for the gRPC layer
+    releaseHeldInput(stream);
+    const { earlyAnswerDrainBytes: bytes, earlyAnswerDrainMs: ms } = this.tuning;
+    stream.drain = new RequestDrain(bytes, ms, () => this.endDrain(stream, true));
+    this.flow.grantStreamWindow(stream);
+  }
+
+  /** The discarded request ended (closed quietly), or went past the bound in bytes or time (reset NO_ERROR). */
+  private endDrain(stream: H2ServerStream, reset: boolean): void {
+    if (!this.isListed(stream) || this.dead) return;
+    if (reset) this.writeRst(stream.id, ErrorCode.NO_ERROR);
     this.removeStream(stream);
   }
 
@@ -365,6 +390,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
 
   protected override onStreamRemoved(stream: H2ServerStream): void {
     stream.dropHeld(); // the response is complete: requests the handler did not read are of no use
+    if (stream.drain !== null) stream.drain.stop();
     this.managed?.onStreamClosed?.();
     if ((this.goawayState === 2 || this.peerWentAway) && this.streams.size === 0) this.closeGracefully();
   }

@@ -51,6 +51,12 @@ export interface H2Tuning {
   /** Frames that do no work (empty DATA/CONTINUATION, PRIORITY, unknown types, frames on closed streams). */
   idleFrameBurst: number;
   idleFramesPerSecond: number;
+  /**
+   * A request answered before its END_STREAM (request-drain.ts): how many more DATA bytes are read and discarded,
+   * and for how long, before the stream is reset with NO_ERROR. 0 bytes: reset at once (RFC 9113 8.1, not proxy-safe).
+   */
+  earlyAnswerDrainBytes: number;
+  earlyAnswerDrainMs: number;
   /** Graceful shutdown: how long to wait for the PING ack between the two GOAWAY frames. */
   shutdownPingTimeoutMs: number;
 }
@@ -77,6 +83,8 @@ export const DEFAULT_TUNING: Readonly<H2Tuning> = {
   idleFrameBurst: 10_000,
   idleFramesPerSecond: 2000,
   shutdownPingTimeoutMs: 2000,
+  earlyAnswerDrainBytes: 16 * 1024 * 1024,
+  earlyAnswerDrainMs: 5000,
 };
 
 export function resolveTuning(overrides: Partial<H2Tuning> | undefined): H2Tuning {

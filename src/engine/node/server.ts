@@ -9,6 +9,7 @@ import type { Code } from "../../errors/codes.js";
 import { type Metadata, metadataFromHeaders } from "../../protocol/metadata.js";
 import { statusTrailerObject } from "../../protocol/status-trailers.js";
 import type { PeerInfo } from "../../transport/types.js";
+import { DEFAULT_TUNING } from "../h2/tuning.js";
 import type {
   ServerEngine, ServerEngineFactory, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
 } from "../types.js";
@@ -26,6 +27,20 @@ function statusTrailers(code: Code, message: string, metadata?: Metadata): http2
   return statusTrailerObject(code, message, metadata);
 }
 
+/**
+ * A request answered before it ended (size limit, unknown method, shutdown, a handler that failed early): its rest
+ * is read and discarded up to these bounds, then the stream is reset with NO_ERROR. node:http2 already keeps
+ * reading such a stream (no reset, which a proxy in front would turn into CANCEL), but without any bound.
+ */
+export interface RequestDrainBounds {
+  bytes: number;
+  ms: number;
+}
+
+const DEFAULT_DRAIN: RequestDrainBounds = {
+  bytes: DEFAULT_TUNING.earlyAnswerDrainBytes, ms: DEFAULT_TUNING.earlyAnswerDrainMs,
+};
+
 class NodeServerStream implements ServerStream {
   private headersSent = false;
   private pendingTrailers: http2.OutgoingHttpHeaders = OK_TRAILERS;
@@ -35,6 +50,7 @@ class NodeServerStream implements ServerStream {
     private readonly headers: http2.IncomingHttpHeaders,
     readonly path: string,
     readonly peer: PeerInfo,
+    private readonly drain: RequestDrainBounds,
   ) {}
 
   get closed(): boolean {
@@ -77,10 +93,12 @@ class NodeServerStream implements ServerStream {
       headers[":status"] = 200;
       headers["content-type"] = GRPC_CONTENT_TYPE;
       this.stream.respond(headers, { endStream: true });
+      this.drainRest();
       return;
     }
     this.pendingTrailers = statusTrailers(code, message, metadata);
     this.stream.end();
+    this.drainRest();
   }
 
   sendHttpError(httpStatus: number, code: Code, message: string): void {
@@ -89,6 +107,7 @@ class NodeServerStream implements ServerStream {
     const headers = statusTrailers(code, message);
     headers[":status"] = httpStatus;
     this.stream.respond(headers, { endStream: true });
+    this.drainRest();
   }
 
   // node:http2 stops reading from nghttp2 while its Readable is paused, so the window stops growing: real backpressure.
@@ -98,6 +117,24 @@ class NodeServerStream implements ServerStream {
 
   resumeInput(): void {
     this.stream.resume();
+  }
+
+  /** Answered before the request ended: read the rest (a paused reader would hold back the window) within the bounds. */
+  private drainRest(): void {
+    const stream = this.stream;
+    if (stream.readableEnded || stream.destroyed) return;
+    let left = this.drain.bytes;
+    const reset = () => {
+      if (!stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    };
+    const timer = setTimeout(reset, this.drain.ms);
+    timer.unref();
+    stream.once("close", () => clearTimeout(timer));
+    stream.on("data", (chunk: Buffer) => {
+      left -= chunk.length;
+      if (left < 0) reset();
+    });
+    stream.resume();
   }
 
   private respond(metadata?: Metadata): void {
@@ -118,7 +155,11 @@ class NodeServerEngine implements ServerEngine {
   private readonly managed = new WeakMap<http2.Http2Session, NodeManagedSession>();
   private pendingPeer: PeerInfo = { transport: "unknown", label: "unknown" };
 
-  constructor(private readonly dispatcher: StreamDispatcher, private readonly options: ServerEngineOptions) {
+  constructor(
+    private readonly dispatcher: StreamDispatcher,
+    private readonly options: ServerEngineOptions,
+    private readonly drain: RequestDrainBounds,
+  ) {
     this.server = http2.createServer({
       settings: { maxConcurrentStreams: options.maxConcurrentStreams, enablePush: false },
       // gRPC messages are capped by maxMessageBytes; node's own header list cap stays at its default.
@@ -158,7 +199,7 @@ class NodeServerEngine implements ServerEngine {
     const session = stream.session;
     const peer = (session && this.peers.get(session)) ?? this.pendingPeer;
     const path = headers[":path"] ?? "";
-    const handler = this.dispatcher.onStream(new NodeServerStream(stream, headers, path, peer));
+    const handler = this.dispatcher.onStream(new NodeServerStream(stream, headers, path, peer, this.drain));
     stream.on("data", (chunk: Buffer) => handler.onData(chunk));
     stream.on("end", () => handler.onEnd());
     if (handler.onDrain) stream.on("drain", () => handler.onDrain?.());
@@ -193,4 +234,10 @@ class NodeServerEngine implements ServerEngine {
 
 function noop(): void {}
 
-export const createNodeServerEngine: ServerEngineFactory = (dispatcher, options) => new NodeServerEngine(dispatcher, options);
+export const createNodeServerEngine: ServerEngineFactory = (dispatcher, options) =>
+  new NodeServerEngine(dispatcher, options, DEFAULT_DRAIN);
+
+/** The node:http2 engine with other bounds on the rest of a request answered early (tests). */
+export function nodeServerEngineWith(drain: Partial<RequestDrainBounds>): ServerEngineFactory {
+  return (dispatcher, options) => new NodeServerEngine(dispatcher, options, { ...DEFAULT_DRAIN, ...drain });
+}
