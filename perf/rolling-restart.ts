@@ -4,6 +4,10 @@
  * again; then the same with a server killed (SIGKILL). Prints the calls by status and, for the last steady window,
  * how the calls spread over the replicas (from each server's /metrics).
  *
+ * Ports: base..base+2 serve, base+10..base+12 serve /metrics. Keep them below the kernel's ephemeral range
+ * (/proc/sys/net/ipv4/ip_local_port_range, 32768 and up by default): a restarted server must get its port back,
+ * and an outgoing connection may have taken a port in that range meanwhile.
+ *
  *   node dist/perf/rolling-restart.js [--mode sigterm|sigkill] [--concurrency 16] [--phase-ms 2000] [--engine h2|node] [--retry]
  *
  * --retry gives the client a service config whose retryPolicy retries UNAVAILABLE (Echo is idempotent).
@@ -26,7 +30,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "16" },
     "phase-ms": { type: "string", default: "2000" },
     engine: { type: "string", default: "h2" },
-    "base-port": { type: "string", default: "50780" },
+    "base-port": { type: "string", default: "24780" },
     retry: { type: "boolean", default: false },
   },
 });
@@ -78,6 +82,15 @@ async function handled(replica: Replica): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Whatever ends this process (a failed restart, a signal), its servers go with it.
+const killAll = () => { for (const replica of replicas) replica.process?.kill("SIGKILL"); };
+process.on("exit", killAll);
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => process.exit(2));
+process.on("unhandledRejection", (error) => {
+  process.stderr.write(`rolling-restart: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+});
 
 await Promise.all(replicas.map(start));
 const target = `ipv4:${replicas.map((replica) => `127.0.0.1:${replica.port}`).join(",")}`;

@@ -25,6 +25,7 @@ export interface ChainCallOptions extends ResponseListener {
   signal?: AbortSignal;
   compression?: CompressionName;
   compressRequest?: (index: number) => boolean;
+  waitForReady?: boolean;
 }
 
 /** What the chain's innermost step needs from the client: its two ways of putting a call on the wire. */
@@ -32,7 +33,7 @@ export interface Wire {
   sendUnary<T>(
     path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
     signal: AbortSignal | undefined, listener: ResponseListener | null, compression: CompressionName | undefined,
-    build: (reply: Uint8Array, call: ClientUnaryCall) => T,
+    waitForReady: boolean | undefined, build: (reply: Uint8Array, call: ClientUnaryCall) => T,
   ): Promise<T>;
   openCall<T>(
     path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array>, options: ChainCallOptions,
@@ -68,6 +69,7 @@ export class CallChain {
       timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
       signal: options?.signal,
       compression: options?.compression,
+      waitForReady: options?.waitForReady,
       target: this.target,
       listener: listenerOf(options),
       message,
@@ -88,6 +90,7 @@ export class CallChain {
       timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
       signal: options?.signal,
       compression: options?.compression,
+      waitForReady: options?.waitForReady,
       target: this.target,
       listener: listenerOf(options),
       compressRequest: options?.compressRequest,
@@ -113,7 +116,7 @@ export class CallChain {
       } catch (cause) {
         return Promise.reject(errors.unencodableRequest(cause));
       }
-      return this.wire.sendUnary(request.method.path, bytes, request.metadata, request.timeoutMs, request.signal, listener, request.compression, (reply, call) => {
+      return this.wire.sendUnary(request.method.path, bytes, request.metadata, request.timeoutMs, request.signal, listener, request.compression, request.waitForReady, (reply, call) => {
         let message: unknown = reply;
         if (descriptor !== undefined) {
           try {
@@ -132,6 +135,7 @@ export class CallChain {
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
       ...(request.signal !== undefined ? { signal: request.signal } : {}),
       ...(request.compression !== undefined ? { compression: request.compression } : {}),
+      ...(request.waitForReady !== undefined ? { waitForReady: request.waitForReady } : {}),
       ...(compressRequestOf(request) !== undefined ? { compressRequest: compressRequestOf(request) } : {}),
     }, listener);
     if (call instanceof GrpcError) return Promise.reject(call);

@@ -89,6 +89,11 @@ export interface CallOptions extends ResponseListener {
   /** Request metadata; values of "-bin" keys may be bytes (sent as base64). */
   metadata?: CallMetadata;
   signal?: AbortSignal;
+  /**
+   * While no server is reachable, wait until the deadline instead of failing fast with UNAVAILABLE (gRPC's
+   * wait-for-ready); over the service config's and the client's `waitForReady`.
+   */
+  waitForReady?: boolean;
   /** This call's compression, over the client's `compression` option. */
   compression?: CompressionName;
   /** Streaming calls on a compressed call: whether request number `index` (from 0) is compressed (default all). */
@@ -152,7 +157,7 @@ export class GrpcClient {
     this.target = options.resolver !== undefined ? (targets[0] ?? "") : targetLabel(targets);
     const interceptors = options.interceptors ?? [];
     this.chain = interceptors.length === 0 ? null : new CallChain(interceptors, {
-      sendUnary: (path, message, metadata, timeoutMs, signal, listener, compression, build) => this.sendUnary(path, message, metadata, timeoutMs, signal, listener, compression, build),
+      sendUnary: (path, message, metadata, timeoutMs, signal, listener, compression, waitForReady, build) => this.sendUnary(path, message, metadata, timeoutMs, signal, listener, compression, waitForReady, build),
       openCall: (path, decode, body, callOptions, listener) => this.openCall(path, decode, body, callOptions, listener),
     }, this.target, this.defaultTimeoutMs);
     this.pool = new ConnectionPool([], connector, {
@@ -204,29 +209,30 @@ export class GrpcClient {
     if (this.chain !== null) {
       return this.chain.unary(rawMethodInfo(path, "unary"), options, message) as Promise<Uint8Array>;
     }
-    return this.sendUnary(path, message, options?.metadata, options?.timeoutMs ?? this.defaultTimeoutMs, options?.signal, listenerOf(options), options?.compression);
+    return this.sendUnary(path, message, options?.metadata, options?.timeoutMs ?? this.defaultTimeoutMs, options?.signal, listenerOf(options), options?.compression, options?.waitForReady);
   }
 
   /** One unary call on the wire: the direct path, and the innermost step of the interceptor chain. */
   private sendUnary(
     path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
     signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
+    waitForReady: boolean | undefined,
   ): Promise<Uint8Array>;
   /** `build` makes the promise's value from the response and the call (the chain's response, without another hop). */
   private sendUnary<T>(
     path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
     signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
-    build: (reply: Uint8Array, call: ClientUnaryCall) => T,
+    waitForReady: boolean | undefined, build: (reply: Uint8Array, call: ClientUnaryCall) => T,
   ): Promise<T>;
   private sendUnary<T>(
     path: string, message: Uint8Array, metadata: CallMetadata | undefined, timeoutMs: number | undefined,
     signal: AbortSignal | undefined, listener: ResponseListener | null, compressionName: CompressionName | undefined,
-    build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
+    waitForReady: boolean | undefined, build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
   ): Promise<T | Uint8Array> {
     const retry = this.retry;
     if (retry !== null) {
       const method = retry.methodConfig(path);
-      if (method !== undefined) return sendConfiguredUnary(this.unaryWire(retry), method, path, message, metadata, timeoutMs, signal, listener, compressionName, build);
+      if (method !== undefined) return sendConfiguredUnary(this.unaryWire(retry), method, path, message, metadata, timeoutMs, signal, listener, compressionName, waitForReady, build);
     }
     const headers = metadata === undefined && timeoutMs === undefined ? NO_METADATA : requestHeaders(metadata, timeoutMs);
     if (headers instanceof GrpcError) return Promise.reject(headers);
@@ -249,6 +255,7 @@ export class GrpcClient {
         }
       }, reject, this.maxMessageBytes);
       call.listener = listener;
+      call.waitForReady = waitForReady;
       call.resend = this.transparent.unary;
       call.arm(timeoutMs, signal);
       this.startUnary(call, path, wireHeaders, frame, signal);
@@ -257,7 +264,7 @@ export class GrpcClient {
 
   /** Puts a unary call on a session from the pool. */
   private startUnary(call: ClientUnaryCall, path: string, wireHeaders: Metadata, frame: Uint8Array, signal: AbortSignal | undefined): void {
-    const session = this.pool.pick(signal, call.timeoutMs);
+    const session = this.pool.pick(signal, call.timeoutMs, call.waitForReady);
     if (isSession(session)) {
       start(session, call, path, wireHeaders, frame);
     } else {
@@ -404,8 +411,9 @@ export class GrpcClient {
         call.abortLocally(errors.connectionClosed(error));
       }
     };
+    const waitForReady = options?.waitForReady ?? this.retry?.methodConfig(path)?.waitForReady;
     const pick = () => {
-      const session = this.pool.pick(signal, timeoutMs);
+      const session = this.pool.pick(signal, timeoutMs, waitForReady);
       if (isSession(session)) begin(session);
       else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
     };

@@ -37,6 +37,8 @@ interface ClientRequestBase {
   signal: AbortSignal | undefined;
   /** The call's message compression (gzip, deflate, identity), over the client's option; an interceptor may change it. */
   compression: CompressionName | undefined;
+  /** Wait for a reachable server until the deadline instead of failing fast (undefined: the client's default). */
+  waitForReady: boolean | undefined;
   /** The target the call goes to (the first of the client's targets), for tracing: "tcp://127.0.0.1:50051". */
   readonly target: string;
 }

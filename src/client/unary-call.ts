@@ -39,6 +39,8 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   private signal: AbortSignal | undefined;
   /** Response headers, kept for callers that ask for them. */
   headers: HeaderMap | null = null;
+  /** Waits for a reachable server until the deadline instead of failing fast; undefined: the client's default. */
+  waitForReady: boolean | undefined = undefined;
   /** Told the response headers and trailers when the call settles; null (the hot path) when nobody asked. */
   listener: ResponseListener | null = null;
   /**

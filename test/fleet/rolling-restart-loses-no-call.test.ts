@@ -17,13 +17,17 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
     child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
     child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
     child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
+    // "exit", not "close": the servers it starts share its stderr, so "close" waits for them too.
+    child.once("exit", (code) => setImmediate(() => resolve({ code, stdout, stderr })));
   });
 }
 
-/** Ports base..base+2 and base+10..base+12; a random base keeps parallel test files apart. */
+/**
+ * Ports base..base+2 and base+10..base+12, below the ephemeral range (32768 and up), where another test's outgoing
+ * connection could take a port while its server is down; a random base keeps parallel test files apart.
+ */
 function basePort(): string {
-  return String(30_000 + Math.floor(Math.random() * 2_000) * 16);
+  return String(20_000 + Math.floor(Math.random() * 700) * 16);
 }
 
 for (const [mode, extra] of [["sigterm", []], ["sigkill", ["--retry"]]] as const) {

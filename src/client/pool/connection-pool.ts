@@ -109,9 +109,9 @@ export class ConnectionPool {
    * of one. While it waits, `signal` aborting or `timeoutMs` passing takes the call out of the queue (it fails with
    * the signal's status or DEADLINE_EXCEEDED). Rejects with UNAVAILABLE when no target can be reached.
    */
-  pick(signal?: AbortSignal, timeoutMs?: number): ClientSession | Promise<ClientSession> {
+  pick(signal?: AbortSignal, timeoutMs?: number, waitForReady?: boolean): ClientSession | Promise<ClientSession> {
     if (this.closed) return Promise.reject(errors.connectionClosed("client is closed"));
-    return this.select(undefined) ?? this.wait(signal, timeoutMs);
+    return this.select(undefined) ?? this.wait(signal, timeoutMs, waitForReady ?? this.waitForReady);
   }
 
   /** Closes every session; calls in flight finish first unless `force`. */
@@ -224,15 +224,15 @@ export class ConnectionPool {
   }
 
   /** No target has an open session with room: open one, and wait for it or for a stream to free up. */
-  private wait(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<ClientSession> {
+  private wait(signal: AbortSignal | undefined, timeoutMs: number | undefined, waitForReady: boolean): Promise<ClientSession> {
     if (signal?.aborted === true) return Promise.reject(abortStatus(signal));
     if (this.targets.length === 0) {
       // The resolver has not answered yet, or answered nothing: wait for it unless it failed (and not waitForReady).
-      if (this.resolutionError !== undefined && !this.waitForReady) return Promise.reject(this.resolutionError);
-      return this.waiting.add(signal, timeoutMs);
+      if (this.resolutionError !== undefined && !waitForReady) return Promise.reject(this.resolutionError);
+      return this.waiting.add(signal, timeoutMs, waitForReady);
     }
-    if (!this.startConnectsFor(this.waiting.length + 1) && !this.hasUsableSession() && !this.waitForReady) return Promise.reject(this.unreachable());
-    return this.waiting.add(signal, timeoutMs);
+    if (!this.startConnectsFor(this.waiting.length + 1) && !this.hasUsableSession() && !waitForReady) return Promise.reject(this.unreachable());
+    return this.waiting.add(signal, timeoutMs, waitForReady);
   }
 
   /**
@@ -283,8 +283,8 @@ export class ConnectionPool {
     if (this.startConnectsFor(this.waiting.length) || this.hasUsableSession()) return;
     // Nothing is open and nothing can open now: fail fast (gRPC's behaviour for calls that are not wait-for-ready).
     // waitForReady calls stay until a background retry or a new address list serves them, or their deadline.
-    if (this.waitForReady || (this.targets.length === 0 && this.resolutionError === undefined)) return;
-    this.waiting.rejectAll(this.unreachable());
+    if (this.targets.length === 0 && this.resolutionError === undefined) return;
+    this.waiting.rejectFailFast(this.unreachable());
   }
 
   private unreachable(): Error {

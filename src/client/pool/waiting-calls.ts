@@ -15,6 +15,8 @@ class Waiter {
     readonly reject: (error: unknown) => void,
     readonly signal: AbortSignal | undefined,
     readonly onAbort: () => void,
+    /** Stays when nothing is reachable (gRPC's wait-for-ready) instead of failing fast. */
+    readonly waitForReady: boolean,
   ) {}
 
   /** Stops listening for the signal and the deadline. */
@@ -40,11 +42,14 @@ export class WaitingCalls {
     return this.queue.length;
   }
 
-  /** Queues a call; it leaves the queue when served, when `signal` aborts or after `timeoutMs`. */
-  add(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<ClientSession> {
+  /**
+   * Queues a call; it leaves the queue when served, when `signal` aborts or after `timeoutMs`, and, unless
+   * `waitForReady`, when nothing is reachable (rejectFailFast).
+   */
+  add(signal: AbortSignal | undefined, timeoutMs: number | undefined, waitForReady = false): Promise<ClientSession> {
     if (signal?.aborted === true) return Promise.reject(abortStatus(signal));
     return new Promise<ClientSession>((resolve, reject) => {
-      const waiter: Waiter = new Waiter(resolve, reject, signal, () => this.leave(waiter, signal === undefined ? errors.cancelled("call aborted by the caller") : abortStatus(signal)));
+      const waiter: Waiter = new Waiter(resolve, reject, signal, () => this.leave(waiter, signal === undefined ? errors.cancelled("call aborted by the caller") : abortStatus(signal)), waitForReady);
       this.queue.push(waiter);
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
       if (timeoutMs !== undefined) waiter.cancelDeadline = this.clock.after(Math.max(0, timeoutMs), () => this.leave(waiter, errors.deadlineExceeded()));
@@ -63,6 +68,17 @@ export class WaitingCalls {
       waiter.resolve(session);
     }
     if (served > 0) this.queue = queue.slice(served);
+  }
+
+  /** Fails the waiting calls that are not wait-for-ready with `error` (nothing is reachable); the others stay. */
+  rejectFailFast(error: unknown): void {
+    const failing = this.queue.filter((waiter) => !waiter.waitForReady);
+    if (failing.length === 0) return;
+    this.queue = this.queue.filter((waiter) => waiter.waitForReady);
+    for (const waiter of failing) {
+      waiter.release();
+      waiter.reject(error);
+    }
   }
 
   /** Fails every waiting call with `error`. */

@@ -30,7 +30,8 @@ export interface UnaryWire {
 export function sendConfiguredUnary<T>(
   wire: UnaryWire, method: MethodConfig, path: string, message: Uint8Array, metadata: CallMetadata | undefined,
   callTimeoutMs: number | undefined, signal: AbortSignal | undefined, listener: ResponseListener | null,
-  compressionName: CompressionName | undefined, build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
+  compressionName: CompressionName | undefined, waitForReady: boolean | undefined,
+  build?: (reply: Uint8Array, call: ClientUnaryCall) => T,
 ): Promise<T | Uint8Array> {
   if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
   const timeoutMs = method.timeoutMs === undefined ? callTimeoutMs : Math.min(callTimeoutMs ?? Infinity, method.timeoutMs);
@@ -67,6 +68,7 @@ export function sendConfiguredUnary<T>(
       }, maxResponseBytes);
       call.previousAttempts = attempt.index;
       call.arm(attempt.timeoutMs, attempt.signal);
+      call.waitForReady = waitForReady ?? method.waitForReady; // the call's option, else the method config's
       wire.start(call, path, attemptHeaders, frame, attempt.signal);
     });
   });
