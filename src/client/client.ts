@@ -6,125 +6,34 @@
  *   const reply = await client.unary(EchoService.method.echo, { payload }, { timeoutMs: 1000 });
  *   for await (const reply of client.bidiStream(EchoService.method.echoStream, requests)) ...
  */
-import type {
-  DescMessage, DescMethodBiDiStreaming, DescMethodClientStreaming, DescMethodServerStreaming, DescMethodUnary,
-  MessageInitShape, MessageShape,
-} from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodBiDiStreaming, DescMethodClientStreaming, DescMethodServerStreaming, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import type { ClientEngine, ClientSession } from "../engine/types.js";
+import type { ClientSession } from "../engine/types.js";
 import { h2ClientEngine } from "../engine/h2/index.js";
 import { errors } from "../errors/catalog.js";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
-import { type CompressionName, ACCEPT_ENCODING, DEFAULT_COMPRESSION_THRESHOLD_BYTES, MessageCompressor } from "../protocol/compression.js";
+import { type CompressionName, DEFAULT_COMPRESSION_THRESHOLD_BYTES, MessageCompressor } from "../protocol/compression.js";
 import { encodeFrame } from "../protocol/framing.js";
-import { type CallMetadata, type Metadata, toWireMetadata } from "../protocol/metadata.js";
-import { formatGrpcTimeout } from "../protocol/timeout.js";
+import { type CallMetadata, type Metadata } from "../protocol/metadata.js";
 import { protobufCodec } from "../protocol/codec.js";
-import type { TlsClientOptions } from "../transport/tls.js";
-import { type Connector, buildConnector } from "./connector.js";
-import { type BackoffOptions, ConnectionPool, type LoadBalancingPolicy } from "./pool.js";
+import { buildConnector } from "./connector.js";
+import { ConnectionPool } from "./pool.js";
 import { type Resolver, resolverFor, targetLabel } from "./resolver/index.js";
 import { CallChain, encodeAll, methodInfo, rawMethodInfo } from "./call-chain.js";
-import { type ClientInterceptor, single } from "./interceptors.js";
+import { single } from "./interceptors.js";
 import type { ResponseListener } from "./response-metadata.js";
 import { SessionTracker } from "./session-tracker.js";
 import { ClientStreamingCall } from "./streaming-call.js";
 import { ClientUnaryCall } from "./unary-call.js";
 import { type ClientRetryStats, newRetryStats } from "./retry/stats.js";
-import { ClientRetry, type ServiceConfigInput, toServiceConfig } from "./retry/client-retry.js";
+import { ClientRetry, toServiceConfig } from "./retry/client-retry.js";
 import { TransparentRetry } from "./retry/transparent-retry.js";
 import { type UnaryWire, sendConfiguredUnary } from "./retry/configured-unary.js";
+import type { CallOptions, ClientOptions } from "./client-options.js";
+import { NO_METADATA, compressionHeaders, failedStream, identity, isSession, listenerOf, pathOf, requestHeaders, start } from "./client-wire.js";
 
-export interface ClientOptions {
-  /** HTTP/2 sessions per target (default 1). */
-  connections?: number;
-  /** The HTTP/2 engine (default fastgrpc's own, "h2"; node:http2 is `nodeClientEngine`). */
-  engine?: ClientEngine;
-  /** Replaces the standard transport+engine connector (tests, custom transports). */
-  connector?: Connector;
-  /** Connection attempts give up after this long (default 10 s). */
-  connectTimeoutMs?: number;
-  /** Largest response message accepted (default 4 MiB). */
-  maxMessageBytes?: number;
-  /** Deadline for calls that set none (default: none). */
-  defaultTimeoutMs?: number;
-  /** Hard cap of sessions per target while every session is at the server's stream limit (default max(4, 4 x connections)). */
-  maxConnections?: number;
-  /** HTTP/2 PING every this many ms on each session (default off; gRPC advises no less than 60000). */
-  keepaliveIntervalMs?: number;
-  /** A keepalive PING unanswered this long (ms) closes its session (default 20000). */
-  keepaliveTimeoutMs?: number;
-  /** Reconnect backoff (default gRPC's: 1 s, x1.6 per failure, +-20% jitter, at most 120 s). */
-  backoff?: Partial<BackoffOptions>;
-  /** CA, client certificate and key for tls:// targets (default: the system's CAs, no client certificate). */
-  tls?: TlsClientOptions;
-  /**
-   * Compress requests with this algorithm and tell servers (grpc-accept-encoding) that compressed responses are
-   * welcome; "identity" only advertises. Default: neither, so no header is added (compressed responses are read anyway).
-   */
-  compression?: CompressionName;
-  /** Requests smaller than this many bytes go uncompressed (default 1024). */
-  compressionThresholdBytes?: number;
-  /** Run around every call, first = outermost (default none: calls then take the direct path). */
-  interceptors?: readonly ClientInterceptor[];
-  /** How calls spread over the resolved addresses: "round_robin" (default) or "pick_first" (docs/fleet.md). */
-  loadBalancing?: LoadBalancingPolicy;
-  /** While nothing is reachable, calls wait until their deadline instead of failing fast with UNAVAILABLE. */
-  waitForReady?: boolean;
-  /** Supplies the addresses instead of the target name (a service registry; ManualResolver in tests). */
-  resolver?: Resolver;
-  /* service config and retries (issue 14, docs/fleet.md) */
-  /**
-   * gRPC service config (A2): per-method timeout, message limits, retryPolicy or hedgingPolicy (A6) and
-   * retryThrottling; JSON text, parsed JSON, or parseServiceConfig()'s result. Invalid: the constructor throws a
-   * TypeError naming the field. Unary calls only for now (streaming calls get transparent retries only).
-   */
-  serviceConfig?: ServiceConfigInput;
-}
-
-export interface CallOptions extends ResponseListener {
-  /** Deadline relative to now: sent as grpc-timeout and enforced locally. */
-  timeoutMs?: number;
-  /** Request metadata; values of "-bin" keys may be bytes (sent as base64). */
-  metadata?: CallMetadata;
-  signal?: AbortSignal;
-  /**
-   * While no server is reachable, wait until the deadline instead of failing fast with UNAVAILABLE (gRPC's
-   * wait-for-ready); over the service config's and the client's `waitForReady`.
-   */
-  waitForReady?: boolean;
-  /** This call's compression, over the client's `compression` option. */
-  compression?: CompressionName;
-  /** Streaming calls on a compressed call: whether request number `index` (from 0) is compressed (default all). */
-  compressRequest?: (index: number) => boolean;
-}
-
-const NO_METADATA: Metadata = Object.freeze({}) as Metadata;
-
-/** The wire form of call metadata plus grpc-timeout, or the GrpcError that invalid metadata becomes. */
-function requestHeaders(metadata: CallMetadata | undefined, timeoutMs: number | undefined): Metadata | GrpcError {
-  let headers = NO_METADATA;
-  if (metadata !== undefined && hasKeys(metadata)) {
-    try {
-      headers = toWireMetadata(metadata);
-    } catch (cause) {
-      return new GrpcError(Code.INTERNAL, cause instanceof Error ? cause.message : String(cause), { cause });
-    }
-  }
-  if (timeoutMs !== undefined) headers = { ...headers, "grpc-timeout": formatGrpcTimeout(timeoutMs) };
-  return headers;
-}
-
-function hasKeys(object: object): boolean {
-  for (const _ in object) return true;
-  return false;
-}
-
-/** A listener only when the caller gave callbacks (null keeps the call on its hot path). */
-function listenerOf(options: CallOptions | undefined): ResponseListener | null {
-  return options !== undefined && (options.onHeader !== undefined || options.onTrailer !== undefined || options.onResponseMessage !== undefined) ? options : null;
-}
+export type { CallOptions, ClientOptions } from "./client-options.js";
 
 export class GrpcClient {
   private readonly pool: ConnectionPool;
@@ -432,49 +341,5 @@ export class GrpcClient {
     this.resolver.close();
     this.pool.close(force);
     await this.sessions.allClosed(force);
-  }
-}
-
-function pathOf(method: { readonly name: string; readonly parent: { readonly typeName: string } }): string {
-  return `/${method.parent.typeName}/${method.name}`;
-}
-
-function identity(bytes: Uint8Array): Uint8Array {
-  return bytes;
-}
-
-
-/** A response stream that throws `error` on first read (a call that failed before it started). */
-function failedStream<T>(error: GrpcError): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]: () => ({
-      next: () => Promise.reject(error),
-      return: () => Promise.resolve({ done: true, value: undefined }),
-    }),
-  };
-}
-
-/** Request headers of a call with a compression setting: what we send (unless identity) and what we read. */
-function compressionHeaders(headers: Metadata, compression: CompressionName): Metadata {
-  return compression === "identity"
-    ? { ...headers, "grpc-accept-encoding": ACCEPT_ENCODING }
-    : { ...headers, "grpc-encoding": compression, "grpc-accept-encoding": ACCEPT_ENCODING };
-}
-
-function isSession(value: ClientSession | Promise<ClientSession>): value is ClientSession {
-  return !(value instanceof Promise);
-}
-
-function start(session: ClientSession, call: ClientUnaryCall, path: string, headers: Metadata, frame: Uint8Array): void {
-  if (call.isSettled) return; // the deadline or the caller's abort came first
-  call.path = path; // kept (references, no copies) for a transparent retry
-  call.requestHeaders = headers;
-  call.frame = frame;
-  try {
-    const stream = session.request(path, headers, call);
-    call.stream = stream;
-    stream.sendMessage(frame, true);
-  } catch (error) {
-    call.abortLocally(errors.connectionClosed(error));
   }
 }

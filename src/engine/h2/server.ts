@@ -3,24 +3,19 @@
  * batched output (pre-encoded header blocks on the common path), and the two-phase graceful GOAWAY.
  */
 import type { Duplex } from "node:stream";
-import type { Code } from "../../errors/codes.js";
-import { metadataFromHeaders, type Metadata } from "../../protocol/metadata.js";
+import type { Metadata } from "../../protocol/metadata.js";
 import { pushStatusFields } from "../../protocol/status-trailers.js";
 import type { PeerInfo } from "../../transport/types.js";
-import type {
-  ManagedConnection, ManagedConnectionEvents, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
-} from "../types.js";
+import type { ManagedConnection, ManagedConnectionEvents, ServerEngineOptions, StreamDispatcher } from "../types.js";
 import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { Close } from "./connection.js";
-import { fieldsToHeaderMap, hasEntries, pushMetadata } from "./header-fields.js";
+import { hasEntries, pushMetadata } from "./header-fields.js";
 import { encodeStaticBlock } from "./hpack/index.js";
 import { releaseHeldInput, RequestDrain } from "./request-drain.js";
-import { StreamCore } from "./stream-core.js";
+import { type Fields, H2ServerStream, NOOP_HANDLER } from "./server-stream.js";
 import { H2StreamConnection } from "./stream-connection.js";
 import { PendingPings } from "./pending-pings.js";
 import type { H2Tuning } from "./tuning.js";
-
-type Fields = Array<readonly [string, string]>;
 
 const RESPONSE_FIELDS: Fields = [[":status", "200"], ["content-type", "application/grpc"]];
 const RESPONSE_BLOCK = encodeStaticBlock(RESPONSE_FIELDS);
@@ -35,88 +30,6 @@ export interface ServerConnectionOwner {
   readonly dispatcher: StreamDispatcher;
   readonly options: ServerEngineOptions;
   connectionClosed(conn: ServerConnection): void;
-}
-
-const NOOP_HANDLER: ServerStreamHandler = { onData() {}, onEnd() {}, onCancel() {} };
-
-class H2ServerStream extends StreamCore implements ServerStream {
-  handler: ServerStreamHandler = NOOP_HANDLER;
-  headersSent = false;
-  /** The response is complete (END_STREAM written or queued behind DATA). */
-  finished = false;
-  /** Trailers waiting for queued DATA: a pre-encoded block or fields to encode when they are written. */
-  pendingTrailerBlock: Uint8Array | null = null;
-  pendingTrailerFields: Fields | null = null;
-  /** Answered before the request ended: the rest of the request is being discarded (request-drain.ts). */
-  drain: RequestDrain | null = null;
-
-  constructor(readonly conn: ServerConnection, readonly path: string, private readonly fields: string[]) {
-    super();
-  }
-
-  get peer(): PeerInfo {
-    return this.conn.peer;
-  }
-
-  get closed(): boolean {
-    return this.finished || this.done;
-  }
-
-  header(name: string): string | undefined {
-    const f = this.fields;
-    for (let i = 0; i < f.length; i += 2) if (f[i] === name) return f[i + 1];
-    return undefined;
-  }
-
-  metadata(): Metadata {
-    return metadataFromHeaders(fieldsToHeaderMap(this.fields));
-  }
-
-  sendUnary(frame: Uint8Array, headers?: Metadata, trailers?: Metadata): void {
-    if (this.finished || this.done) return;
-    this.sendHeaders(headers);
-    this.conn.sendMessageOn(this, frame);
-    this.sendTrailers(0, "", trailers);
-  }
-
-  sendHeaders(metadata?: Metadata): void {
-    if (this.headersSent || this.finished || this.done) return;
-    this.headersSent = true;
-    this.conn.writeResponseHeaders(this, metadata);
-  }
-
-  sendMessage(frame: Uint8Array): boolean {
-    if (this.finished || this.done) return false;
-    if (!this.headersSent) this.sendHeaders();
-    return this.conn.sendMessageOn(this, frame);
-  }
-
-  sendTrailers(code: Code, message: string, metadata?: Metadata): void {
-    if (this.finished || this.done) return;
-    this.finished = true;
-    this.conn.writeTrailers(this, code, message, metadata);
-  }
-
-  sendHttpError(httpStatus: number, code: Code, message: string): void {
-    if (this.finished || this.done) return;
-    if (this.headersSent) {
-      this.sendTrailers(code, message);
-      return;
-    }
-    this.headersSent = true;
-    this.finished = true;
-    const fields: Fields = [[":status", String(httpStatus)], ["content-type", "application/grpc"]];
-    pushStatusFields(fields, code, message);
-    this.conn.writeFinalHeaders(this, fields);
-  }
-
-  pauseInput(): void {
-    this.conn.pauseInput(this);
-  }
-
-  resumeInput(): void {
-    this.conn.resumeInput(this);
-  }
 }
 
 export class ServerConnection extends H2StreamConnection<H2ServerStream> implements ManagedConnection {
