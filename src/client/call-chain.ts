@@ -14,7 +14,7 @@ import {
   type ClientUnaryRequest, type ClientUnaryResponse, type MethodInfo, chainClientInterceptors, deferredStream,
 } from "./interceptors.js";
 import type { CompressionName } from "../protocol/compression.js";
-import type { ResponseListener } from "./response-metadata.js";
+import { type ResponseListener, listenerOf } from "./response-metadata.js";
 import type { ClientStreamingCall } from "./streaming-call.js";
 import type { ClientUnaryCall } from "./unary-call.js";
 
@@ -60,10 +60,9 @@ export class CallChain {
     this.chain = chainClientInterceptors(interceptors, this.transport);
   }
 
-  /** A unary call; resolves with the response message (one promise hop for the message and the error mapping). */
-  unary(method: MethodInfo, options: ChainCallOptions | undefined, message: unknown): Promise<unknown> {
-    const request = {
-      stream: false,
+  /** What a request of either kind carries from the call's options (the metadata copied: interceptors may change it). */
+  private requestBase(method: MethodInfo, options: ChainCallOptions | undefined) {
+    return {
       method,
       metadata: options?.metadata === undefined ? {} : { ...options.metadata },
       timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
@@ -72,8 +71,12 @@ export class CallChain {
       waitForReady: options?.waitForReady,
       target: this.target,
       listener: listenerOf(options),
-      message,
-    } as ClientUnaryRequest;
+    };
+  }
+
+  /** A unary call; resolves with the response message (one promise hop for the message and the error mapping). */
+  unary(method: MethodInfo, options: ChainCallOptions | undefined, message: unknown): Promise<unknown> {
+    const request = { stream: false, ...this.requestBase(method, options), message } as ClientUnaryRequest;
     try {
       return this.chain(request).then(messageOf, rethrowAsGrpcError);
     } catch (error) {
@@ -83,19 +86,7 @@ export class CallChain {
 
   /** A streaming call (any of the three kinds); the responses, which throw the call's GrpcError. */
   stream<T>(method: MethodInfo, options: ChainCallOptions | undefined, messages: AsyncIterable<unknown>): AsyncIterable<T> {
-    const request = {
-      stream: true,
-      method,
-      metadata: options?.metadata === undefined ? {} : { ...options.metadata },
-      timeoutMs: options?.timeoutMs ?? this.defaultTimeoutMs,
-      signal: options?.signal,
-      compression: options?.compression,
-      waitForReady: options?.waitForReady,
-      target: this.target,
-      listener: listenerOf(options),
-      compressRequest: options?.compressRequest,
-      messages,
-    } as ClientStreamRequest;
+    const request = { stream: true, ...this.requestBase(method, options), compressRequest: options?.compressRequest, messages } as ClientStreamRequest;
     let response: Promise<ClientStreamResponse>;
     try {
       response = this.chain(request).then(streamOf, rethrowAsGrpcError);
@@ -141,10 +132,6 @@ export class CallChain {
     if (call instanceof GrpcError) return Promise.reject(call);
     return Promise.resolve(new StreamResponse(call));
   };
-}
-
-function listenerOf(options: ChainCallOptions | undefined): ResponseListener | null {
-  return options !== undefined && (options.onHeader !== undefined || options.onTrailer !== undefined || options.onResponseMessage !== undefined) ? options : null;
 }
 
 function rethrowAsGrpcError(error: unknown): never {

@@ -9,8 +9,6 @@ import { GrpcError } from "../errors/grpc-error.js";
 import { type CompressionName, ACCEPT_ENCODING } from "../protocol/compression.js";
 import { type CallMetadata, type Metadata, toWireMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
-import type { CallOptions } from "./client-options.js";
-import type { ResponseListener } from "./response-metadata.js";
 import type { ClientUnaryCall } from "./unary-call.js";
 
 export const NO_METADATA: Metadata = Object.freeze({}) as Metadata;
@@ -32,11 +30,6 @@ export function requestHeaders(metadata: CallMetadata | undefined, timeoutMs: nu
 export function hasKeys(object: object): boolean {
   for (const _ in object) return true;
   return false;
-}
-
-/** A listener only when the caller gave callbacks (null keeps the call on its hot path). */
-export function listenerOf(options: CallOptions | undefined): ResponseListener | null {
-  return options !== undefined && (options.onHeader !== undefined || options.onTrailer !== undefined || options.onResponseMessage !== undefined) ? options : null;
 }
 
 export function pathOf(method: { readonly name: string; readonly parent: { readonly typeName: string } }): string {

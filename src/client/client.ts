@@ -22,7 +22,7 @@ import { ConnectionPool } from "./pool.js";
 import { type Resolver, resolverFor, targetLabel } from "./resolver/index.js";
 import { CallChain, encodeAll, methodInfo, rawMethodInfo } from "./call-chain.js";
 import { single } from "./interceptors.js";
-import type { ResponseListener } from "./response-metadata.js";
+import { type ResponseListener, listenerOf } from "./response-metadata.js";
 import { SessionTracker } from "./session-tracker.js";
 import { ClientStreamingCall } from "./streaming-call.js";
 import { ClientUnaryCall } from "./unary-call.js";
@@ -31,7 +31,7 @@ import { ClientRetry, toServiceConfig } from "./retry/client-retry.js";
 import { TransparentRetry } from "./retry/transparent-retry.js";
 import { type UnaryWire, sendConfiguredUnary } from "./retry/configured-unary.js";
 import type { CallOptions, ClientOptions } from "./client-options.js";
-import { NO_METADATA, compressionHeaders, failedStream, identity, isSession, listenerOf, pathOf, requestHeaders, start } from "./client-wire.js";
+import { NO_METADATA, compressionHeaders, failedStream, identity, isSession, pathOf, requestHeaders, start } from "./client-wire.js";
 
 export type { CallOptions, ClientOptions } from "./client-options.js";
 

@@ -18,6 +18,11 @@ export interface ResponseListener {
   onResponseMessage?(compressed: boolean): void;
 }
 
+/** The caller's options as the call's listener when they hold a callback; null (the hot path) when none. */
+export function listenerOf(options: ResponseListener | undefined): ResponseListener | null {
+  return options !== undefined && (options.onHeader !== undefined || options.onTrailer !== undefined || options.onResponseMessage !== undefined) ? options : null;
+}
+
 /** The GrpcError for a non-OK grpc-status: the trailers become its metadata, grpc-status-details-bin its details. */
 export function statusError(code: Code, message: string, trailers: HeaderMap | null): GrpcError {
   if (trailers === null) return new GrpcError(code, message);

@@ -32,9 +32,13 @@ export function detail<Desc extends DescMessage>(desc: Desc, value: MessageInitS
 export function packDetails(details: readonly (OutgoingDetail | ErrorDetail)[]): ErrorDetail[] {
   return details.map((one) => {
     if ("typeName" in one) return one;
-    const any = anyPack(one.desc, create(one.desc, one.value));
-    return { typeName: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value };
+    return fromAny(anyPack(one.desc, create(one.desc, one.value)));
   });
+}
+
+/** A packed detail as an ErrorDetail: the type name is what follows the last "/" of the type URL. */
+function fromAny(packed: Any): ErrorDetail {
+  return { typeName: packed.typeUrl.slice(packed.typeUrl.lastIndexOf("/") + 1), value: packed.value };
 }
 
 function toAny(one: ErrorDetail): Any {
@@ -56,7 +60,7 @@ export function decodeStatusDetails(value: string | string[] | undefined): Error
   if (text === undefined || text === "") return [];
   try {
     const status = fromBinary(StatusSchema, Buffer.from(text, "base64"));
-    return status.details.map((any) => ({ typeName: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value }));
+    return status.details.map(fromAny);
   } catch {
     return [];
   }
