@@ -9,7 +9,7 @@ import {
   ATTR_RPC_METHOD, ATTR_RPC_SERVICE, ATTR_RPC_SYSTEM, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, targetAddress,
 } from "./attributes.js";
 import { metadataSetter } from "./carrier.js";
-import { endWithStream, spanEnder } from "./span-end.js";
+import { endWithStream, runInSpan, spanEnder } from "./span-end.js";
 
 export interface OtelOptions {
   /** Default: trace.getTracer("fastgrpc") from the global tracer provider. */
@@ -37,13 +37,7 @@ export function otelClientInterceptor(options: OtelOptions = {}): ClientIntercep
     request.metadata = { ...request.metadata };
     propagator.inject(spanContext, request.metadata, metadataSetter);
     const end = spanEnder(span, "client");
-    let response;
-    try {
-      response = await context.with(spanContext, () => next(request));
-    } catch (error) {
-      end.failed(error);
-      throw error;
-    }
+    const response = await runInSpan(spanContext, end, () => next(request));
     if (!response.stream) {
       end.ok();
       return response;

@@ -10,7 +10,7 @@ import {
 } from "./attributes.js";
 import { metadataGetter } from "./carrier.js";
 import { type OtelOptions, TRACER_NAME } from "./client.js";
-import { endWithStream, spanEnder } from "./span-end.js";
+import { endWithStream, runInSpan, spanEnder } from "./span-end.js";
 
 export function otelServerInterceptor(options: OtelOptions = {}): ServerInterceptor {
   return (next) => async (request) => {
@@ -32,13 +32,7 @@ export function otelServerInterceptor(options: OtelOptions = {}): ServerIntercep
     // Deadlines, client cancels and shutdown end the call outside the handler: the signal's reason is the status.
     ctx.signal.addEventListener("abort", () => end.failed(ctx.signal.reason), { once: true });
     const spanContext = trace.setSpan(parent, span);
-    let response;
-    try {
-      response = await context.with(spanContext, () => next(request));
-    } catch (error) {
-      end.failed(error);
-      throw error;
-    }
+    const response = await runInSpan(spanContext, end, () => next(request));
     if (!response.stream) {
       end.ok();
       return response;

@@ -1,5 +1,5 @@
 /** Ending an RPC span once, with the gRPC status the call ended with. */
-import { type Span, SpanStatusCode } from "@opentelemetry/api";
+import { type Context, type Span, SpanStatusCode, context } from "@opentelemetry/api";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { ATTR_RPC_GRPC_STATUS_CODE, isSpanError } from "./attributes.js";
@@ -46,5 +46,15 @@ export async function* endWithStream<T>(messages: AsyncIterable<T>, end: SpanEnd
     throw error;
   } finally {
     if (!finished) end.failed(new GrpcError(Code.CANCELLED, "the reader stopped early"));
+  }
+}
+
+/** Runs the rest of the chain inside the span's context; a call that fails there ends the span with its status. */
+export async function runInSpan<R>(spanContext: Context, end: SpanEnder, run: () => R | Promise<R>): Promise<R> {
+  try {
+    return await context.with(spanContext, run);
+  } catch (error) {
+    end.failed(error);
+    throw error;
   }
 }
