@@ -30,6 +30,9 @@ import { type ClientRetryStats, newRetryStats } from "./retry/stats.js";
 import { ClientRetry, toServiceConfig } from "./retry/client-retry.js";
 import { TransparentRetry } from "./retry/transparent-retry.js";
 import { type UnaryWire, sendConfiguredUnary } from "./retry/configured-unary.js";
+import { RetryBufferBudget } from "./retry/buffer-budget.js";
+import { RetryingStream, type StreamRetryWire } from "./retry/retrying-stream.js";
+import { attemptHeaders, minTimeout } from "./retry/attempt-headers.js";
 import type { CallOptions, ClientOptions } from "./client-options.js";
 import { NO_METADATA, compressionHeaders, failedStream, identity, isSession, pathOf, requestHeaders, start } from "./client-wire.js";
 
@@ -52,6 +55,8 @@ export class GrpcClient {
   private readonly transparent = new TransparentRetry(this.stats, (call, path, headers, frame, signal) => this.startUnary(call, path, headers, frame, signal));
   /** The service config's retry machinery, or null (the hot path) without one. */
   private readonly retry: ClientRetry | null;
+  /** Requests kept for retries (A6 buffer limits), shared by policies and transparent retries of streaming calls. */
+  private readonly budget = new RetryBufferBudget();
 
   constructor(target: string | readonly string[], options: ClientOptions = {}) {
     const targets = typeof target === "string" ? [target] : target;
@@ -59,7 +64,7 @@ export class GrpcClient {
     // Names are checked here (AddressError) before anything connects; the resolver feeds the pool below.
     const resolver = options.resolver ?? resolverFor(targets);
     const serviceConfig = options.serviceConfig === undefined ? undefined : toServiceConfig(options.serviceConfig);
-    this.retry = serviceConfig === undefined ? null : new ClientRetry(serviceConfig, this.stats);
+    this.retry = serviceConfig === undefined ? null : new ClientRetry(serviceConfig, this.stats, this.budget);
     // Before the interceptor chain, which reads it.
     this.defaultTimeoutMs = options.defaultTimeoutMs;
     const connector = this.sessions.track(options.connector ?? buildConnector(options.engine ?? h2ClientEngine, options.tls));
@@ -284,12 +289,14 @@ export class GrpcClient {
     path: string, decode: (bytes: Uint8Array) => T, body: AsyncIterable<Uint8Array> | Uint8Array, options: CallOptions | undefined,
     listener: ResponseListener | null,
   ): ClientStreamingCall<T> | GrpcError {
-    const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+    const method = this.retry?.methodConfig(path);
+    const policy = method !== undefined && (method.retryPolicy !== undefined || method.hedgingPolicy !== undefined);
+    const timeoutMs = policy ? minTimeout(options?.timeoutMs ?? this.defaultTimeoutMs, method.timeoutMs) : options?.timeoutMs ?? this.defaultTimeoutMs;
     const headers = requestHeaders(options?.metadata, timeoutMs);
     if (headers instanceof GrpcError) return headers;
     const signal = options?.signal;
     if (signal?.aborted) return errors.cancelled("call aborted by the caller");
-    const call = new ClientStreamingCall<T>(decode, this.maxMessageBytes);
+    const call = new ClientStreamingCall<T>(decode, policy ? Math.min(this.maxMessageBytes, method.maxResponseMessageBytes ?? Infinity) : this.maxMessageBytes);
     call.listener = listener;
     const compression = options?.compression ?? this.compression;
     let wireHeaders = headers;
@@ -302,6 +309,10 @@ export class GrpcClient {
     // One request known up front (server-streaming): its frame is made once and kept for a transparent retry.
     let frame: Uint8Array | null = null;
     if (body instanceof Uint8Array) {
+      if (policy && method.maxRequestMessageBytes !== undefined && body.length > method.maxRequestMessageBytes) {
+        call.abortLocally(errors.messageTooLarge(body.length, method.maxRequestMessageBytes));
+        return call;
+      }
       try {
         frame = call.frame(body, 0);
       } catch (error) {
@@ -309,26 +320,42 @@ export class GrpcClient {
         return call;
       }
     }
+    const waitForReady = options?.waitForReady ?? method?.waitForReady;
+    // Requests from an iterable, or a retry / hedging policy: attempts replay the buffered requests (docs/fleet.md).
+    if (frame === null || policy) {
+      const retry = this.retry;
+      new RetryingStream(call, this.streamWire(), {
+        path, body: frame ?? body, waitForReady, policy,
+        maxRequestMessageBytes: policy ? method.maxRequestMessageBytes : undefined,
+        headersFor: !policy ? () => wireHeaders : (attempt) => attemptHeaders(options?.metadata, attempt, compression),
+        run: retry === null || !policy ? (send, ended) => send({ index: 0, timeoutMs, signal: ended, committed: false }) : (send, ended) => retry.runStream(method, timeoutMs, ended, send),
+      }).start();
+      return call;
+    }
     const begin = (session: ClientSession) => {
       if (call.isSettled) return;
       try {
         const stream = session.request(path, wireHeaders, call);
         call.stream = stream;
-        if (frame !== null) stream.sendMessage(frame, true);
-        else if (!(body instanceof Uint8Array)) void call.sendAll(body);
+        stream.sendMessage(frame, true);
       } catch (error) {
         call.abortLocally(errors.connectionClosed(error));
       }
     };
-    const waitForReady = options?.waitForReady ?? this.retry?.methodConfig(path)?.waitForReady;
     const pick = () => {
       const session = this.pool.pick(signal, timeoutMs, waitForReady);
       if (isSession(session)) begin(session);
       else session.then(begin, (error: unknown) => call.abortLocally(GrpcError.from(error, Code.UNAVAILABLE)));
     };
-    if (frame !== null) call.resend = this.transparent.streaming(pick);
+    call.resend = this.transparent.streaming(pick);
     pick();
     return call;
+  }
+
+  /** What a retrying streaming call borrows from the client (made on first use). */
+  private retryWire: StreamRetryWire | null = null;
+  private streamWire(): StreamRetryWire {
+    return (this.retryWire ??= { stats: this.stats, budget: this.budget, pick: (signal, timeoutMs, waitForReady) => this.pool.pick(signal, timeoutMs, waitForReady) });
   }
 
   /* ---------------------------------------------------------- interceptors */

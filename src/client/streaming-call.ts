@@ -54,6 +54,8 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
    * server never processed the stream (REFUSED_STREAM before response headers); false when it will not.
    */
   resend: ((call: ClientStreamingCall<T>) => boolean) | null = null;
+  /** Told once when the call ends (a retrying call cancels its other attempts and frees its buffer); null: nobody. */
+  onSettle: (() => void) | null = null;
 
   constructor(
     private readonly decode: (bytes: Uint8Array) => T,
@@ -88,6 +90,13 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   abortLocally(error: GrpcError): void {
     if (this.settled) return;
     this.stream?.cancel();
+    this.settle(error);
+  }
+
+  /** Ends the call with a status decided elsewhere (the last failed attempt of a retrying call) and its trailers. */
+  endWith(error: GrpcError, trailers: HeaderMap | null): void {
+    if (this.settled) return;
+    this.trailers = trailers;
     this.settle(error);
   }
 
@@ -191,5 +200,6 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     if (error === null) this.responses.end();
     else this.responses.fail(error);
     this.onDrain(); // a request pump waiting for room must see the call is over
+    this.onSettle?.();
   }
 }

@@ -20,14 +20,23 @@ export function toServiceConfig(input: ServiceConfigInput): ServiceConfig {
 
 export class ClientRetry {
   readonly throttle: RetryThrottle | null;
-  readonly budget = new RetryBufferBudget();
-
-  constructor(readonly config: ServiceConfig, readonly stats: ClientRetryStats) {
+  constructor(readonly config: ServiceConfig, readonly stats: ClientRetryStats, readonly budget = new RetryBufferBudget()) {
     this.throttle = config.retryThrottling === undefined ? null : new RetryThrottle(config.retryThrottling);
   }
 
   methodConfig(path: string): MethodConfig | undefined {
     return this.config.methodConfig(path);
+  }
+
+  /**
+   * Runs a streaming call's attempts under the method's policy (retrying-stream.ts keeps its requests within the
+   * buffer limits itself and commits the call when they are exceeded); one attempt when the method has no policy.
+   */
+  runStream(method: MethodConfig, timeoutMs: number | undefined, signal: AbortSignal, send: AttemptSender<void>): Promise<void> {
+    const context: AttemptContext = { stats: this.stats, throttle: this.throttle, timeoutMs, signal, retriable: true };
+    if (method.retryPolicy !== undefined) return withRetries(method.retryPolicy, context, send);
+    if (method.hedgingPolicy !== undefined) return withHedging(method.hedgingPolicy, context, send);
+    return send({ index: 0, timeoutMs, signal, committed: false });
   }
 
   /**
