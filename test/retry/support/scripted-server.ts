@@ -11,12 +11,12 @@ export type Answer =
   | { kind: "goaway" }
   | { kind: "echo"; delayMs?: number }
   | { kind: "hold" }
-  | { kind: "status"; code: number; trailers?: Record<string, string>; afterHeaders?: boolean };
+  | { kind: "status"; code: number; trailers?: Record<string, string>; afterHeaders?: boolean; atRequestEnd?: boolean };
 
 export interface ScriptedServer {
   url: string;
   /** Streams seen, in order, with the session (index into `sessions`) and headers each came on. */
-  streams: Array<{ session: number; headers: http2.IncomingHttpHeaders }>;
+  streams: Array<{ session: number; headers: http2.IncomingHttpHeaders; bytes: number; resetCode?: number }>;
   sessions: http2.ServerHttp2Session[];
   /** Resolves once `count` streams have arrived. */
   arrivals(count: number): Promise<void>;
@@ -35,12 +35,17 @@ export async function scriptedServer(script: (index: number) => Answer): Promise
   server.on("stream", (stream, headers) => {
     const session = stream.session as http2.ServerHttp2Session;
     const index = streams.length;
-    streams.push({ session: sessions.indexOf(session), headers });
+    const seen: ScriptedServer["streams"][number] = { session: sessions.indexOf(session), headers, bytes: 0 };
+    streams.push(seen);
+    stream.on("close", () => { seen.resetCode = stream.rstCode; });
     for (const wake of waiters.splice(0)) wake();
     stream.on("error", () => {});
     const answer = script(index);
     const chunks: Buffer[] = [];
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      seen.bytes += chunk.length;
+    });
     switch (answer.kind) {
       case "refuse":
         stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
@@ -56,7 +61,11 @@ export async function scriptedServer(script: (index: number) => Answer): Promise
       case "hold":
         return;
       case "status":
-        if (answer.afterHeaders) {
+        if (answer.atRequestEnd) {
+          stream.on("end", () => {
+            if (!stream.destroyed) stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(answer.code), ...answer.trailers }, { endStream: true });
+          });
+        } else if (answer.afterHeaders) {
           stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
           stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(answer.code), ...answer.trailers }));
           stream.end();
