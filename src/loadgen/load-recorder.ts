@@ -2,10 +2,13 @@
  * What one load thread measures: latency histograms (microseconds), counts by status code and a per-second series,
  * all relative to the start of the measured window. Recording an OK call allocates nothing.
  */
+import type { RetryCounts } from "../client/retry/stats.js";
 import { createLatencyHistogram, encodeHistogram, type Histogram } from "./histogram.js";
 
 /** A thread's measurements in a form that crosses worker_threads (structured clone) and merges. */
 export interface ThreadResult {
+  /** Retries, hedges and transparent retries the thread's client made during the run (warm-up included). */
+  readonly retries?: RetryCounts;
   readonly mode: "closed" | "open";
   /** Calls started (or scheduled) in the measured window and finished. */
   readonly ok: number;

@@ -2,6 +2,7 @@
  * One load thread's whole life, the same in the main thread (--threads 1) and in a worker: its own client and
  * connections, a probe call (which also opens the first connection), then the load run on "go".
  */
+import { retryCountsBetween } from "../client/retry/stats.js";
 import type { CallSpec } from "./call-spec.js";
 import { createClientCaller } from "./client-caller.js";
 import { LoadRun, type ProgressSnapshot } from "./load-run.js";
@@ -30,7 +31,10 @@ export async function prepareThread(options: BenchOptions, spec: CallSpec, index
   }
   const load = new LoadRun(caller, threadPlan(options, index));
   return {
-    run: () => load.run(),
+    run: () => {
+      const before = client.retryStats();
+      return load.run().then((result) => ({ ...result, retries: retryCountsBetween(before, client.retryStats()) }));
+    },
     stop: () => load.stop(),
     progress: () => load.progress(),
     // Calls still in flight after the drain time are abandoned: close at once.

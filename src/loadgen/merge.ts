@@ -1,6 +1,7 @@
 /** Merges the per-thread results into one: counts summed, histograms added, per-second series summed. */
 import { type Histogram, mergeEncodedHistograms } from "./histogram.js";
 import type { ThreadResult } from "./load-recorder.js";
+import type { RetryCounts } from "../client/retry/stats.js";
 
 export interface MergedResults {
   readonly ok: number;
@@ -23,6 +24,8 @@ export interface MergedResults {
   /** Process CPU over the union of the threads' windows, microseconds. */
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
+  /** Retries, hedges and transparent retries, summed over the threads. */
+  readonly retries: RetryCounts;
 }
 
 export function mergeResults(results: readonly ThreadResult[]): MergedResults {
@@ -78,6 +81,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     failedPerSecond,
     cpuUserUs,
     cpuSystemUs,
+    retries: sumRetries(results),
   };
 }
 
@@ -88,4 +92,16 @@ function addSeries(into: number[], series: readonly number[]): void {
 function spread(starts: readonly number[], ends: readonly number[]): number {
   if (starts.length === 0) return 0;
   return Math.max(0, Math.max(...ends) - Math.min(...starts));
+}
+
+function sumRetries(results: readonly ThreadResult[]): RetryCounts {
+  let retries = 0;
+  let hedges = 0;
+  let transparentRetries = 0;
+  for (const result of results) {
+    retries += result.retries?.retries ?? 0;
+    hedges += result.retries?.hedges ?? 0;
+    transparentRetries += result.retries?.transparentRetries ?? 0;
+  }
+  return { retries, hedges, transparentRetries };
 }

@@ -58,6 +58,10 @@ export function renderTable(report: BenchReport): string {
     lines.push("");
     lines.push(`  failures   ${failures.map(([name, n]) => `${name} ${formatCount(n)}`).join(", ")}`);
   }
+  const retries = report.retries;
+  if (retries !== undefined) {
+    lines.push(`  retries    ${formatCount(retries.retries)} retried, ${formatCount(retries.hedges)} hedged, ${formatCount(retries.transparentRetries)} transparent (attempts beyond the first; a call counts once above)`);
+  }
   if (report.maxErrorRateExceeded && o.maxErrorRate !== undefined) {
     lines.push(`  error rate ${formatPercent(report.errorRate)} exceeds --max-error-rate ${formatPercent(o.maxErrorRate)}`);
   }

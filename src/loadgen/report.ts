@@ -6,6 +6,7 @@ import { codeName } from "../errors/codes.js";
 import { type CurvePoint, encodeHistogram, type LatencySummary, percentileCurve, summarize } from "./histogram.js";
 import type { MethodKind } from "./call-spec.js";
 import type { MergedResults } from "./merge.js";
+import type { RetryCounts } from "../client/retry/stats.js";
 import type { BenchOptions } from "./options.js";
 import { callsDue, isConstant } from "./rate-schedule.js";
 
@@ -85,6 +86,8 @@ export interface BenchReport {
   readonly histograms: { readonly corrected: string; readonly service: string };
   /** Whether errorRate exceeded options.maxErrorRate. */
   readonly maxErrorRateExceeded: boolean;
+  /** Attempts beyond the first (retryPolicy, hedgingPolicy, transparent retry); present only when any were made. */
+  readonly retries?: RetryCounts;
 }
 
 export function buildReport(
@@ -147,7 +150,12 @@ export function buildReport(
     },
     histograms: { corrected: encodeHistogram(merged.corrected), service: encodeHistogram(merged.service) },
     maxErrorRateExceeded: options.maxErrorRate !== undefined && errorRate > options.maxErrorRate,
+    ...(retriesMade(merged.retries) ? { retries: merged.retries } : {}),
   };
+}
+
+function retriesMade(counts: RetryCounts | undefined): counts is RetryCounts {
+  return counts !== undefined && counts.retries + counts.hedges + counts.transparentRetries > 0;
 }
 
 /** The mean rate asked for over the measured window (the rate itself when constant). */

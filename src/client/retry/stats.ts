@@ -21,6 +21,22 @@ export interface ClientRetryStats {
   overBufferLimit: number;
 }
 
+/** The attempts beyond the first that a run made (the load generator's report shows them when nonzero). */
+export interface RetryCounts {
+  readonly retries: number;
+  readonly hedges: number;
+  readonly transparentRetries: number;
+}
+
+/** What the retry machinery did between two retryStats() snapshots. */
+export function retryCountsBetween(before: RetryCounts, after: RetryCounts): RetryCounts {
+  return {
+    retries: after.retries - before.retries,
+    hedges: after.hedges - before.hedges,
+    transparentRetries: after.transparentRetries - before.transparentRetries,
+  };
+}
+
 export function newRetryStats(): ClientRetryStats {
   return { policyCalls: 0, attempts: 0, retries: 0, hedges: 0, transparentRetries: 0, throttled: 0, pushbackStops: 0, overBufferLimit: 0 };
 }
