@@ -291,12 +291,13 @@ export class GrpcClient {
   ): ClientStreamingCall<T> | GrpcError {
     const method = this.retry?.methodConfig(path);
     const policy = method !== undefined && (method.retryPolicy !== undefined || method.hedgingPolicy !== undefined);
-    const timeoutMs = policy ? minTimeout(options?.timeoutMs ?? this.defaultTimeoutMs, method.timeoutMs) : options?.timeoutMs ?? this.defaultTimeoutMs;
+    // The method config's timeout and message limits apply with or without a policy (as for unary calls).
+    const timeoutMs = minTimeout(options?.timeoutMs ?? this.defaultTimeoutMs, method?.timeoutMs);
     const headers = requestHeaders(options?.metadata, timeoutMs);
     if (headers instanceof GrpcError) return headers;
     const signal = options?.signal;
     if (signal?.aborted) return errors.cancelled("call aborted by the caller");
-    const call = new ClientStreamingCall<T>(decode, policy ? Math.min(this.maxMessageBytes, method.maxResponseMessageBytes ?? Infinity) : this.maxMessageBytes);
+    const call = new ClientStreamingCall<T>(decode, Math.min(this.maxMessageBytes, method?.maxResponseMessageBytes ?? Infinity));
     call.listener = listener;
     const compression = options?.compression ?? this.compression;
     let wireHeaders = headers;
@@ -309,7 +310,7 @@ export class GrpcClient {
     // One request known up front (server-streaming): its frame is made once and kept for a transparent retry.
     let frame: Uint8Array | null = null;
     if (body instanceof Uint8Array) {
-      if (policy && method.maxRequestMessageBytes !== undefined && body.length > method.maxRequestMessageBytes) {
+      if (method?.maxRequestMessageBytes !== undefined && body.length > method.maxRequestMessageBytes) {
         call.abortLocally(errors.messageTooLarge(body.length, method.maxRequestMessageBytes));
         return call;
       }
@@ -326,7 +327,7 @@ export class GrpcClient {
       const retry = this.retry;
       new RetryingStream(call, this.streamWire(), {
         path, body: frame ?? body, waitForReady, policy,
-        maxRequestMessageBytes: policy ? method.maxRequestMessageBytes : undefined,
+        maxRequestMessageBytes: method?.maxRequestMessageBytes,
         headersFor: !policy ? () => wireHeaders : (attempt) => attemptHeaders(options?.metadata, attempt, compression),
         run: retry === null || !policy ? (send, ended) => send({ index: 0, timeoutMs, signal: ended, committed: false }) : (send, ended) => retry.runStream(method, timeoutMs, ended, send),
       }).start();
