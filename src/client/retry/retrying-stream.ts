@@ -17,13 +17,15 @@ import type { ClientStreamingCall } from "../streaming-call.js";
 import type { Attempt, AttemptSender } from "./attempts.js";
 import type { RetryBufferBudget } from "./buffer-budget.js";
 import type { ClientRetryStats } from "./stats.js";
-import { type AttemptOwner, StreamAttempt } from "./stream-attempt.js";
+import { type AttemptOwner, NEVER_ABORTED, StreamAttempt } from "./stream-attempt.js";
+
+export { NEVER_ABORTED } from "./stream-attempt.js";
 
 /** What the client lends a retrying streaming call. */
 export interface StreamRetryWire {
   readonly stats: ClientRetryStats;
   readonly budget: RetryBufferBudget;
-  pick(signal: AbortSignal, timeoutMs: number | undefined, waitForReady: boolean | undefined): ClientSession | Promise<ClientSession>;
+  pick(signal: AbortSignal | undefined, timeoutMs: number | undefined, waitForReady: boolean | undefined): ClientSession | Promise<ClientSession>;
 }
 
 export interface RetryingStreamSpec {
@@ -31,13 +33,18 @@ export interface RetryingStreamSpec {
   /** Request messages from an iterable (client-streaming, bidi), or the one request frame already made. */
   readonly body: AsyncIterable<Uint8Array> | Uint8Array;
   readonly waitForReady: boolean | undefined;
+  /** The caller's abort signal (the pool's wait for a session stops with it). */
+  readonly signal: AbortSignal | undefined;
   /** A request message larger than this fails the call with RESOURCE_EXHAUSTED (the method config's limit). */
   readonly maxRequestMessageBytes: number | undefined;
   /** Whether the call runs under a retry or hedging policy (counted in retryStats().overBufferLimit). */
   readonly policy: boolean;
   headersFor(attempt: Attempt): Metadata | GrpcError;
-  /** Runs the attempts: the policy's loop, or one attempt (transparent retry only). */
-  run(send: AttemptSender<void>, signal: AbortSignal): Promise<void>;
+  /**
+   * Runs the attempts: the policy's loop, or one attempt (transparent retry only) whose signal is NEVER_ABORTED.
+   * `ended` gives the signal aborted when the call ends (made on first use: a call without a policy never needs it).
+   */
+  run(send: AttemptSender<void>, ended: () => AbortSignal): Promise<void>;
 }
 
 export class RetryingStream<T> implements AttemptOwner {
@@ -50,8 +57,8 @@ export class RetryingStream<T> implements AttemptOwner {
   private readonly live = new Set<StreamAttempt>();
   private waiter: (() => void) | null = null;
   private lastTrailers: HeaderMap | null = null;
-  /** Aborted when the call ends: stops the attempt loop's waits and every uncommitted attempt. */
-  private readonly ended = new AbortController();
+  /** Aborted when the call ends: stops the attempt loop's waits. Made on first use. */
+  private ended: AbortController | null = null;
 
   constructor(private readonly call: ClientStreamingCall<T>, private readonly wire: StreamRetryWire, private readonly spec: RetryingStreamSpec) {}
 
@@ -79,7 +86,7 @@ export class RetryingStream<T> implements AttemptOwner {
       }
       this.halfClosed = true;
     }
-    this.spec.run((attempt) => this.send(attempt), this.ended.signal).then(undefined, (error: unknown) => {
+    this.spec.run((attempt) => this.send(attempt), () => (this.ended ??= new AbortController()).signal).then(undefined, (error: unknown) => {
       call.endWith(GrpcError.from(error), this.lastTrailers);
     });
     if (!(body instanceof Uint8Array)) void this.pump(body);
@@ -102,7 +109,7 @@ export class RetryingStream<T> implements AttemptOwner {
   }
 
   pick(attempt: Attempt): ClientSession | Promise<ClientSession> {
-    return this.wire.pick(attempt.signal, attempt.timeoutMs, this.spec.waitForReady);
+    return this.wire.pick(attempt.signal === NEVER_ABORTED ? this.spec.signal : attempt.signal, attempt.timeoutMs, this.spec.waitForReady);
   }
 
   replay(stream: ClientStream): void {
@@ -182,7 +189,10 @@ export class RetryingStream<T> implements AttemptOwner {
       for await (const message of requests) {
         if (call.isSettled) return; // leaving the loop also closes the caller's iterable
         if (limit !== undefined && message.length > limit) return call.abortLocally(errors.messageTooLarge(message.length, limit));
-        if (!(await this.write(call.frame(message, index++)))) return;
+        // write() answers at once unless it must wait (no open attempt, the engine full): no promise per message.
+        let sent = this.write(call.frame(message, index++));
+        if (sent instanceof Promise) sent = await sent;
+        if (!sent) return;
       }
       if (call.isSettled) return;
       if (this.committed !== null) this.committed.stream?.end();
@@ -196,9 +206,9 @@ export class RetryingStream<T> implements AttemptOwner {
   }
 
   /** Sends one request frame; false once the call is over. Waits while no attempt is open or the engine is full. */
-  private async write(frame: Uint8Array): Promise<boolean> {
-    while (!this.settled && this.committed === null && this.firstOpen() === null) await this.changed();
+  private write(frame: Uint8Array): boolean | Promise<boolean> {
     if (this.settled) return false;
+    if (this.committed === null && this.firstOpen() === null) return this.changed().then(() => this.write(frame));
     if (this.committed === null && !this.keep(frame)) {
       const attempt = this.firstOpen();
       if (attempt !== null) this.commit(attempt);
@@ -207,20 +217,23 @@ export class RetryingStream<T> implements AttemptOwner {
     if (committed !== null) {
       const stream = committed.stream;
       if (stream === null) return false;
-      if (stream.sendMessage(frame, false) === false) await this.changed();
-      return !this.settled;
+      if (stream.sendMessage(frame, false) === false) return this.changed().then(() => !this.settled);
+      return true;
     }
     let full = false;
     for (const attempt of this.live) if (attempt.isOpen && attempt.stream?.sendMessage(frame, false) === false) full = true;
-    if (full) await this.changed();
-    return !this.settled;
+    return full ? this.changed().then(() => !this.settled) : true;
   }
 
   /** The call ended (any way): uncommitted attempts are cancelled, the buffer freed, the loop stopped. */
   private finish(): void {
-    this.ended.abort(errors.cancelled("call ended"));
-    for (const attempt of this.live) attempt.abandon(errors.cancelled("call ended"));
-    this.live.clear();
+    // No error is made when nothing needs one: a GrpcError (its stack trace) would be a cost on every call.
+    if (this.ended !== null || this.live.size > 0) {
+      const reason = errors.cancelled("call ended");
+      this.ended?.abort(reason);
+      for (const attempt of this.live) attempt.abandon(reason);
+      this.live.clear();
+    }
     this.release();
     this.wake();
   }

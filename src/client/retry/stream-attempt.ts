@@ -15,6 +15,9 @@ import { statusError } from "../response-metadata.js";
 import type { Attempt } from "./attempts.js";
 import { MAX_TRANSPARENT_RETRIES } from "./transparent-retry.js";
 
+/** The signal of an attempt nothing but the call's end stops (no policy): not listened to, so it costs nothing. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
+
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -54,6 +57,7 @@ export class StreamAttempt implements ClientStreamHandler {
     private readonly resolve: () => void,
     private readonly reject: (error: GrpcError) => void,
   ) {
+    if (attempt.signal === NEVER_ABORTED) return;
     attempt.signal.addEventListener("abort", () => {
       const reason: unknown = attempt.signal.reason;
       this.abandon(reason instanceof GrpcError ? reason : errors.cancelled("attempt cancelled"));
