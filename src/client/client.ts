@@ -31,7 +31,7 @@ import { ClientRetry, toServiceConfig } from "./retry/client-retry.js";
 import { TransparentRetry } from "./retry/transparent-retry.js";
 import { type UnaryWire, sendConfiguredUnary } from "./retry/configured-unary.js";
 import { RetryBufferBudget } from "./retry/buffer-budget.js";
-import { NEVER_ABORTED, RetryingStream, type StreamRetryWire } from "./retry/retrying-stream.js";
+import { RetryingStream, type StreamRetryWire } from "./retry/retrying-stream.js";
 import { attemptHeaders, minTimeout } from "./retry/attempt-headers.js";
 import type { CallOptions, ClientOptions } from "./client-options.js";
 import { NO_METADATA, compressionHeaders, failedStream, identity, isSession, pathOf, requestHeaders, start } from "./client-wire.js";
@@ -326,10 +326,10 @@ export class GrpcClient {
     if (frame === null || policy) {
       const retry = this.retry;
       new RetryingStream(call, this.streamWire(), {
-        path, body: frame ?? body, waitForReady, signal, policy,
+        path, body: frame ?? body, waitForReady, signal, policy, timeoutMs,
         maxRequestMessageBytes: method?.maxRequestMessageBytes,
-        headersFor: !policy ? () => wireHeaders : (attempt) => attemptHeaders(options?.metadata, attempt, compression),
-        run: retry === null || !policy ? (send) => send({ index: 0, timeoutMs, signal: NEVER_ABORTED, committed: false }) : (send, ended) => retry.runStream(method, timeoutMs, ended(), send),
+        headers: !policy ? wireHeaders : (attempt) => attemptHeaders(options?.metadata, attempt, compression),
+        ...(retry !== null && policy ? { run: (send, ended) => retry.runStream(method, timeoutMs, ended(), send) } : {}),
       }).start();
       return call;
     }

@@ -37,15 +37,24 @@ export interface RetryingStreamSpec {
   readonly signal: AbortSignal | undefined;
   /** A request message larger than this fails the call with RESOURCE_EXHAUSTED (the method config's limit). */
   readonly maxRequestMessageBytes: number | undefined;
-  /** Whether the call runs under a retry or hedging policy (counted in retryStats().overBufferLimit). */
-  readonly policy: boolean;
-  headersFor(attempt: Attempt): Metadata | GrpcError;
   /**
-   * Runs the attempts: the policy's loop, or one attempt (transparent retry only) whose signal is NEVER_ABORTED.
-   * `ended` gives the signal aborted when the call ends (made on first use: a call without a policy never needs it).
+   * Whether the call runs under a retry or hedging policy (counted in retryStats().overBufferLimit). Without one the
+   * call keeps only its first request frame, for transparent retry: the second request commits it (measured: keeping
+   * every frame of short bidi streams until the response headers doubled the client's GC time).
    */
-  run(send: AttemptSender<void>, ended: () => AbortSignal): Promise<void>;
+  readonly policy: boolean;
+  /** The call's deadline (what is left of it is each attempt's). */
+  readonly timeoutMs: number | undefined;
+  /** The wire headers: fixed without a policy, per attempt under one (grpc-timeout, grpc-previous-rpc-attempts). */
+  readonly headers: Metadata | ((attempt: Attempt) => Metadata | GrpcError);
+  /**
+   * Runs the attempts under the policy (the policy's loop); absent without a policy: one attempt, resent only
+   * transparently, with no promise, signal or closure of its own. `ended` gives the signal aborted when the call ends.
+   */
+  readonly run?: (send: AttemptSender<void>, ended: () => AbortSignal) => Promise<void>;
 }
+
+function noop(): void {}
 
 export class RetryingStream<T> implements AttemptOwner {
   private readonly frames: Uint8Array[] = [];
@@ -54,7 +63,8 @@ export class RetryingStream<T> implements AttemptOwner {
   /** The buffer limit was hit before an attempt was open: the first attempt to open commits at once. */
   private overflowed = false;
   private committed: StreamAttempt | null = null;
-  private readonly live = new Set<StreamAttempt>();
+  /** Attempts not committed and not over (one, except while hedging). */
+  private live: StreamAttempt[] = [];
   private waiter: (() => void) | null = null;
   private lastTrailers: HeaderMap | null = null;
   /** Aborted when the call ends: stops the attempt loop's waits. Made on first use. */
@@ -86,9 +96,16 @@ export class RetryingStream<T> implements AttemptOwner {
       }
       this.halfClosed = true;
     }
-    this.spec.run((attempt) => this.send(attempt), () => (this.ended ??= new AbortController()).signal).then(undefined, (error: unknown) => {
-      call.endWith(GrpcError.from(error), this.lastTrailers);
-    });
+    const run = this.spec.run;
+    if (run === undefined) {
+      const attempt = new StreamAttempt(this, { index: 0, timeoutMs: this.spec.timeoutMs, signal: NEVER_ABORTED, committed: false }, noop, (error) => call.endWith(error, this.lastTrailers));
+      this.live.push(attempt);
+      attempt.open();
+    } else {
+      run((attempt) => this.send(attempt), () => (this.ended ??= new AbortController()).signal).then(undefined, (error: unknown) => {
+        call.endWith(GrpcError.from(error), this.lastTrailers);
+      });
+    }
     if (!(body instanceof Uint8Array)) void this.pump(body);
   }
 
@@ -97,7 +114,7 @@ export class RetryingStream<T> implements AttemptOwner {
     return new Promise<void>((resolve, reject) => {
       if (this.settled) return reject(errors.cancelled("call ended"));
       const handler = new StreamAttempt(this, attempt, resolve, reject);
-      this.live.add(handler);
+      this.live.push(handler);
       handler.open();
     });
   }
@@ -105,7 +122,8 @@ export class RetryingStream<T> implements AttemptOwner {
   /* ---------------------------------------------------------- AttemptOwner */
 
   headersFor(attempt: Attempt): Metadata | GrpcError {
-    return this.spec.headersFor(attempt);
+    const headers = this.spec.headers;
+    return typeof headers === "function" ? headers(attempt) : headers;
   }
 
   pick(attempt: Attempt): ClientSession | Promise<ClientSession> {
@@ -125,18 +143,22 @@ export class RetryingStream<T> implements AttemptOwner {
   }
 
   commit(attempt: StreamAttempt): void {
-    if (this.committed !== null || !this.live.has(attempt)) return;
+    if (this.committed !== null || !this.live.includes(attempt)) return;
     this.committed = attempt;
-    this.live.delete(attempt);
+    // One attempt (the usual case): the list is emptied in place, no array is made.
+    const others = this.live.length === 1 ? null : this.live;
+    if (others === null) this.live.length = 0;
+    else this.live = [];
     this.call.stream = attempt.stream;
     this.release();
     attempt.commit(); // the loop ends with it; a hedging loop cancels the other attempts
-    for (const other of this.live) other.abandon(errors.cancelled("the call committed to another attempt"));
+    if (others !== null) for (const other of others) if (other !== attempt) other.abandon(errors.cancelled("the call committed to another attempt"));
     this.wake();
   }
 
   dropped(attempt: StreamAttempt, trailers: HeaderMap | null): void {
-    this.live.delete(attempt);
+    const index = this.live.indexOf(attempt);
+    if (index >= 0) this.live.splice(index, 1);
     this.lastTrailers = trailers;
     this.wake();
   }
@@ -156,7 +178,7 @@ export class RetryingStream<T> implements AttemptOwner {
   /** Keeps a request for replay; false when it does not fit the per-call or the client's buffer. */
   private keep(frame: Uint8Array): boolean {
     const budget = this.wire.budget;
-    if (this.bufferedBytes + frame.length > budget.perCallBytes || !budget.reserve(frame.length)) {
+    if ((!this.spec.policy && this.frames.length > 0) || this.bufferedBytes + frame.length > budget.perCallBytes || !budget.reserve(frame.length)) {
       if (this.spec.policy) this.wire.stats.overBufferLimit++;
       return false;
     }
@@ -228,11 +250,10 @@ export class RetryingStream<T> implements AttemptOwner {
   /** The call ended (any way): uncommitted attempts are cancelled, the buffer freed, the loop stopped. */
   private finish(): void {
     // No error is made when nothing needs one: a GrpcError (its stack trace) would be a cost on every call.
-    if (this.ended !== null || this.live.size > 0) {
+    if (this.ended !== null || this.live.length > 0) {
       const reason = errors.cancelled("call ended");
       this.ended?.abort(reason);
-      for (const attempt of this.live) attempt.abandon(reason);
-      this.live.clear();
+      for (const attempt of this.live.splice(0)) attempt.abandon(reason);
     }
     this.release();
     this.wake();

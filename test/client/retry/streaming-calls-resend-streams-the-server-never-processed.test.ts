@@ -1,7 +1,8 @@
-// Transparent retry (gRPC A6) of streaming calls, without any service config, on both client engines: a
-// client-streaming or bidi call, or a server-streaming call made through interceptors, whose stream the server
-// never processed (RST_STREAM REFUSED_STREAM before any response headers, or above a GOAWAY's last-stream-id) is
-// sent again with every request the caller had sent; a stream the server answered is not.
+// Transparent retry (gRPC A6) of streaming calls, on both client engines: a client-streaming or bidi call, or a
+// server-streaming call made through interceptors, whose stream the server never processed (RST_STREAM
+// REFUSED_STREAM before any response headers, or above a GOAWAY's last-stream-id) is sent again; a stream the server
+// answered is not. Without a service config a call keeps only its first request (the hot path buffers nothing
+// more); under a retryPolicy it keeps every request and the resent stream replays them all.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GrpcClient } from "../../../src/client/client.js";
@@ -15,9 +16,15 @@ import { type Answer, scriptedServer } from "../../retry/support/scripted-server
 
 const PATH = "/test.Echo/Echo";
 
-async function setup(engine: (typeof ENGINES)[number], script: (index: number) => Answer, t: { after(fn: () => Promise<void>): void }, interceptors: ClientInterceptor[] = []) {
+/** A policy that never retries these scripts' outcomes: what happens below is transparent retry alone. */
+const BUFFERING = { methodConfig: [{ name: [{ service: "test.Echo" }], retryPolicy: { maxAttempts: 2, initialBackoff: "0.001s", maxBackoff: "0.001s", backoffMultiplier: 1, retryableStatusCodes: ["RESOURCE_EXHAUSTED"] } }] };
+
+async function setup(
+  engine: (typeof ENGINES)[number], script: (index: number) => Answer, t: { after(fn: () => Promise<void>): void },
+  interceptors: ClientInterceptor[] = [], serviceConfig?: Record<string, unknown>,
+) {
   const server = await scriptedServer(script);
-  const client = new GrpcClient(server.url, { engine: engine.client, interceptors });
+  const client = new GrpcClient(server.url, { engine: engine.client, interceptors, ...(serviceConfig !== undefined ? { serviceConfig } : {}) });
   t.after(async () => {
     await client.close(true);
     await server.close();
@@ -39,13 +46,22 @@ const isUnavailable = (error: unknown) => error instanceof GrpcError && error.co
 const refuseFirst = (i: number): Answer => (i === 0 ? { kind: "refuse" } : { kind: "echo" });
 
 for (const engine of ENGINES) {
-  test(`${engine.name}: a refused bidi stream is sent again with all its requests`, async (t) => {
+  test(`${engine.name}: without a service config, a refused bidi stream that had sent one request is sent again`, async (t) => {
     const { server, client } = await setup(engine, refuseFirst, t);
+    assert.deepEqual(await collect(client.streamRaw(PATH, raw([1, 2]), { timeoutMs: 5000 })), [[1, 2]]);
+    assert.equal(server.streams.length, 2);
+    assert.equal(server.streams[1]?.bytes, 5 + 2);
+    assert.deepEqual(client.retryStats().transparentRetries, 1);
+    assert.equal(client.retryStats().retries, 0, "no service config: transparent retries only");
+  });
+
+  test(`${engine.name}: under a retryPolicy, a refused bidi stream is sent again with all its requests`, async (t) => {
+    const { server, client } = await setup(engine, refuseFirst, t, [], BUFFERING);
     assert.deepEqual(await collect(client.streamRaw(PATH, raw([1], [2, 2], [3, 3, 3]), { timeoutMs: 5000 })), [[1], [2, 2], [3, 3, 3]]);
     assert.equal(server.streams.length, 2);
     assert.equal(server.streams[1]?.bytes, 3 * 5 + 6, "the second stream carried every request frame");
     assert.deepEqual(client.retryStats().transparentRetries, 1);
-    assert.equal(client.retryStats().retries, 0, "no service config: transparent retries only");
+    assert.equal(client.retryStats().retries, 0, "the policy's retries are not used");
   });
 
   test(`${engine.name}: a refused client-streaming call is sent again`, async (t) => {
@@ -77,7 +93,7 @@ for (const engine of ENGINES) {
   });
 
   test(`${engine.name}: a bidi stream above the GOAWAY last-stream-id is sent again on another connection`, async (t) => {
-    const { server, client } = await setup(engine, (i) => (i === 1 ? { kind: "goaway" } : { kind: "echo", delayMs: i === 0 ? 100 : 0 }), t);
+    const { server, client } = await setup(engine, (i) => (i === 1 ? { kind: "goaway" } : { kind: "echo", delayMs: i === 0 ? 100 : 0 }), t, [], BUFFERING);
     const first = collect(client.streamRaw(PATH, raw([9]), { timeoutMs: 5000 }));
     await server.arrivals(1);
     assert.deepEqual(await collect(client.streamRaw(PATH, raw([1], [2]), { timeoutMs: 5000 })), [[1], [2]]);
