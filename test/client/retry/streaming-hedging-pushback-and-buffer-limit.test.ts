@@ -1,7 +1,8 @@
-// The rest of A6 on streaming calls, on both client engines, against a scripted server: hedging sends another
-// attempt after hedgingDelay, replaying the requests, and the first to answer cancels the others; a request stream
-// that outgrows the per-call retry buffer commits the call (no retry after that); grpc-retry-pushback-ms replaces
-// the backoff (checked with mocked timers) or, negative, stops the retries.
+// The rest of A6 on the three streaming kinds, on both client engines, against a scripted server: hedging sends
+// another attempt after hedgingDelay, replaying the requests, and the first to answer cancels the others; response
+// headers commit a client-streaming call; a request stream that outgrows the per-call retry buffer commits the call
+// (a server-streaming request that does not fit goes out once); grpc-retry-pushback-ms replaces the backoff (checked
+// with mocked timers) or, negative, stops the retries.
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { constants } from "node:http2";
@@ -10,6 +11,7 @@ import { DEFAULT_PER_RPC_BUFFER_BYTES } from "../../../src/client/retry/buffer-b
 import { Code } from "../../../src/errors/codes.js";
 import { GrpcError } from "../../../src/errors/grpc-error.js";
 import { ENGINES } from "../../support/engines.js";
+import { StreamTestService } from "../../support/stream-test-service.js";
 import { type Answer, scriptedServer } from "../../retry/support/scripted-server.js";
 
 const PATH = "/test.Echo/Echo";
@@ -18,7 +20,15 @@ const SLOW_RETRY = { maxAttempts: 3, initialBackoff: "10000s", maxBackoff: "1000
 const FAST_RETRY = { ...SLOW_RETRY, initialBackoff: "0.001s", maxBackoff: "0.001s" };
 
 function config(policy: Record<string, unknown>) {
-  return { methodConfig: [{ name: [{ service: "test.Echo" }], ...policy }] };
+  return { methodConfig: [{ name: [{ service: "test.Echo" }, { service: "fastgrpc.test.v1.StreamTestService" }], ...policy }] };
+}
+
+/** A typed client-streaming call on the scripted server, which echoes the request: Chunk{index} reads back as Total{count}. */
+function sum(client: GrpcClient, ...indexes: number[]): Promise<number> {
+  async function* chunks() {
+    for (const index of indexes) yield { index, payload: new Uint8Array() };
+  }
+  return client.clientStream(StreamTestService.method.sum, chunks(), { timeoutMs: 5000 }).then((total) => total.count);
 }
 
 async function setup(engine: (typeof ENGINES)[number], script: (index: number) => Answer, serviceConfig: Record<string, unknown>, t: { after(fn: () => Promise<void>): void }) {
@@ -68,6 +78,31 @@ for (const engine of ENGINES) {
     assert.equal(server.streams[0]?.resetCode, constants.NGHTTP2_CANCEL);
   });
 
+  test(`${engine.name}: hedging a client-streaming call: the second attempt replays the requests and wins`, async (t) => {
+    const { server, client } = await setup(engine, (i) => (i === 0 ? { kind: "hold" } : { kind: "echo" }), config({ hedgingPolicy: HEDGING }), t);
+    assert.equal(await sum(client, 9), 9);
+    assert.equal(server.streams.length, 2);
+    await settle();
+    assert.equal(server.streams[0]?.resetCode, constants.NGHTTP2_CANCEL);
+  });
+
+  test(`${engine.name}: a client-streaming call that got response headers is committed: its UNAVAILABLE is not retried`, async (t) => {
+    const { server, client } = await setup(engine, () => ({ kind: "status", code: Code.UNAVAILABLE, afterHeaders: true }), config({ retryPolicy: FAST_RETRY }), t);
+    await assert.rejects(sum(client, 1, 2), isUnavailable);
+    assert.equal(server.streams.length, 1);
+    assert.equal(client.retryStats().retries, 0);
+  });
+
+  test(`${engine.name}: a server-streaming request larger than the per-call retry buffer goes out once`, async (t) => {
+    const { server, client } = await setup(engine, () => UNAVAILABLE_AT_END, config({ retryPolicy: FAST_RETRY }), t);
+    await assert.rejects(collect(client.streamRaw(PATH, new Uint8Array(DEFAULT_PER_RPC_BUFFER_BYTES), { timeoutMs: 10_000 })), isUnavailable);
+    assert.equal(server.streams.length, 1);
+    assert.equal(server.streams[0]?.bytes, DEFAULT_PER_RPC_BUFFER_BYTES + 5);
+    assert.equal(client.retryStats().overBufferLimit, 1);
+    await assert.rejects(collect(client.streamRaw(PATH, new Uint8Array(10), { timeoutMs: 5000 })), isUnavailable);
+    assert.equal(server.streams.length, 1 + 3, "a small one is retried up to maxAttempts");
+  });
+
   test(`${engine.name}: requests beyond the per-call retry buffer commit the call: its UNAVAILABLE is not retried`, async (t) => {
     const { server, client } = await setup(engine, () => UNAVAILABLE_AT_END, config({ retryPolicy: FAST_RETRY }), t);
     // Small requests fit: the call is retried up to maxAttempts (the control case).
@@ -80,11 +115,13 @@ for (const engine of ENGINES) {
     assert.equal(client.retryStats().overBufferLimit, 1);
   });
 
-  test(`${engine.name}: a negative grpc-retry-pushback-ms stops a bidi call's retries`, async (t) => {
+  test(`${engine.name}: a negative grpc-retry-pushback-ms stops the retries of each streaming kind`, async (t) => {
     const { server, client } = await setup(engine, () => ({ ...UNAVAILABLE_AT_END, trailers: { "grpc-retry-pushback-ms": "-1" } }), config({ retryPolicy: FAST_RETRY }), t);
     await assert.rejects(collect(client.streamRaw(PATH, raw(new Uint8Array([1])), { timeoutMs: 5000 })), isUnavailable);
-    assert.equal(server.streams.length, 1);
-    assert.equal(client.retryStats().pushbackStops, 1);
+    await assert.rejects(collect(client.streamRaw(PATH, new Uint8Array([1]), { timeoutMs: 5000 })), isUnavailable);
+    await assert.rejects(sum(client, 1), isUnavailable);
+    assert.equal(server.streams.length, 3, "bidi, server-streaming, client-streaming: one attempt each");
+    assert.equal(client.retryStats().pushbackStops, 3);
   });
 
   test(`${engine.name}: grpc-retry-pushback-ms replaces the backoff of a bidi call's retry (mocked timers)`, async (t: TestContext) => {
