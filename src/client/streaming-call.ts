@@ -96,6 +96,11 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   /** Ends the call with a status decided elsewhere (the last failed attempt of a retrying call) and its trailers. */
   endWith(error: GrpcError, trailers: HeaderMap | null): void {
     if (this.settled) return;
+    // A trailers-only answer, as onHeaders(endStream) would have seen it on a call that is never retried.
+    if (trailers !== null && this.headers === null) {
+      this.headers = trailers;
+      if (this.listener !== null) notifyHeaders(this.listener, trailers, true);
+    }
     this.trailers = trailers;
     this.settle(error);
   }

@@ -15,7 +15,7 @@ import { StreamTestService } from "../../support/stream-test-service.js";
 import { type Answer, scriptedServer } from "../../retry/support/scripted-server.js";
 
 const PATH = "/test.Echo/Echo";
-const HEDGING = { maxAttempts: 3, hedgingDelay: "0.03s", nonFatalStatusCodes: ["UNAVAILABLE"] };
+const HEDGING = { maxAttempts: 2, hedgingDelay: "0.03s", nonFatalStatusCodes: ["UNAVAILABLE"] };
 const SLOW_RETRY = { maxAttempts: 3, initialBackoff: "10000s", maxBackoff: "10000s", backoffMultiplier: 1, retryableStatusCodes: ["UNAVAILABLE"] };
 const FAST_RETRY = { ...SLOW_RETRY, initialBackoff: "0.001s", maxBackoff: "0.001s" };
 
@@ -122,6 +122,16 @@ for (const engine of ENGINES) {
     await assert.rejects(sum(client, 1), isUnavailable);
     assert.equal(server.streams.length, 3, "bidi, server-streaming, client-streaming: one attempt each");
     assert.equal(client.retryStats().pushbackStops, 3);
+  });
+
+  test(`${engine.name}: onHeader / onTrailer of a retried bidi call see only the attempt that decided it`, async (t) => {
+    const { client } = await setup(engine, (i) => ({ kind: "status", code: Code.UNAVAILABLE, trailers: { "x-attempt": String(i) } }), config({ retryPolicy: FAST_RETRY }), t);
+    const headers: unknown[] = [];
+    const trailers: unknown[] = [];
+    const options = { timeoutMs: 5000, onHeader: (h: Record<string, unknown>) => headers.push(h), onTrailer: (m: Record<string, unknown>) => trailers.push(m["x-attempt"]) };
+    await assert.rejects(collect(client.streamRaw(PATH, raw(new Uint8Array([1])), options)), isUnavailable);
+    assert.deepEqual(headers, [{}], "a trailers-only answer: empty response headers, once");
+    assert.deepEqual(trailers, ["2"], "the last attempt's trailers, once");
   });
 
   test(`${engine.name}: grpc-retry-pushback-ms replaces the backoff of a bidi call's retry (mocked timers)`, async (t: TestContext) => {
