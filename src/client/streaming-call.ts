@@ -1,7 +1,7 @@
 /**
  * One streaming call on the client (server-streaming, client-streaming or bidi). Responses are decoded into a
- * MessageQueue the caller iterates; requests are pulled from the caller's AsyncIterable only while the engine
- * takes them (sendMessage's boolean, then onDrain). Flow control both ways:
+ * MessageQueue the caller iterates; requests from the caller's AsyncIterable are sent by retry/retrying-stream.ts
+ * (which keeps them for retries until the call commits), only while the engine takes them. Flow control both ways:
  *   - responses: input pauses once RESPONSE_HIGH_WATER_BYTES are queued unread (the engine then stops granting
  *     the server HTTP/2 window) and resumes when the caller has read them;
  *   - requests: the caller's iterable is not advanced while the engine reports its buffer full.
@@ -39,7 +39,6 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
   private settled = false;
   private timer: NodeJS.Timeout | null = null;
   private signal: AbortSignal | undefined;
-  private drainWaiter: (() => void) | null = null;
   /** Response headers, once they came. */
   headers: HeaderMap | null = null;
   /** Told the response headers and trailers when the call ends; null when nobody asked. */
@@ -105,31 +104,12 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     this.settle(error);
   }
 
-  /** Sends every request the iterable yields, waiting for the engine when it is full, then half-closes. */
-  async sendAll(requests: AsyncIterable<Uint8Array>): Promise<void> {
-    try {
-      let index = 0;
-      for await (const message of requests) {
-        const stream = this.stream;
-        if (this.settled || stream === null) return; // leaving the loop also closes the caller's iterable
-        if (stream.sendMessage(this.frame(message, index++), false) === false) await this.drained();
-      }
-      if (!this.settled) this.stream?.end();
-    } catch (error) {
-      this.abortLocally(error instanceof GrpcError ? error : errors.requestStreamFailed(error));
-    }
-  }
-
   /** A request's frame: compressed only on a compressed call (and when the per-message choice says so). */
   frame(message: Uint8Array, index: number): Uint8Array {
     const compressor = this.compressor;
     if (compressor === null) return encodeFrame(message);
     compressor.enabled = this.compressRequest?.(index) ?? true;
     return compressor.frame(message, encodeFrame);
-  }
-
-  private drained(): Promise<void> {
-    return new Promise<void>((resolve) => { this.drainWaiter = resolve; });
   }
 
   /* ---------------------------------------------------------- engine events */
@@ -149,12 +129,6 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     this.trailers = trailers;
     this.status = parseCode(first(trailers["grpc-status"]));
     this.statusMessage = decodeGrpcMessage(first(trailers["grpc-message"]) ?? "");
-  }
-
-  onDrain(): void {
-    const waiter = this.drainWaiter;
-    this.drainWaiter = null;
-    waiter?.();
   }
 
   onClose(resetCode: number | null, error?: Error): void {
@@ -204,7 +178,6 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     if (this.listener !== null) notifyTrailers(this.listener, this.trailers);
     if (error === null) this.responses.end();
     else this.responses.fail(error);
-    this.onDrain(); // a request pump waiting for room must see the call is over
-    this.onSettle?.();
+    this.onSettle?.(); // the request pump (retrying-stream.ts) stops, other attempts are cancelled
   }
 }
