@@ -78,6 +78,12 @@ async function main(): Promise<void> {
   const backend = await startBackend();
   const pki = makeTestPki();
   const dir = mkdtempSync(join(tmpdir(), "fastgrpc-stall-"));
+  // Whatever happens next (a stalled stop, a reader that went away), the temp files go at exit.
+  process.on("exit", () => {
+    pki.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  process.stdout.on("error", () => undefined); // `| head -1` closing the pipe is not a failure
   const relayB = await startFrameRelay(backend.port);
   const proxy = direct ? undefined : await startProxy("haproxy", dir, relayB.port, pki);
   const relayA = direct ? relayB : await startFrameRelay(proxy?.h2cPort ?? 0);
@@ -114,19 +120,17 @@ async function main(): Promise<void> {
   await report(outcome, sent, received.length, started);
 
   async function report(outcome: string, sent: number, received: number, started: number): Promise<void> {
-  process.stdout.write(`${JSON.stringify({ server: serverKind, client: clientKind, haproxy: !direct, messages, bytes, outcome, sent, received, ms: Date.now() - started })}\n`);
-  // Socket queues at the end: a Recv-Q that stays full is a reader that stopped reading.
-  const ports = [relayA.port, relayB.port, backend.port, proxy?.h2cPort ?? 0].filter((port) => port > 0);
-  const ss = spawnSync("ss", ["-tnH", "state", "established"], { encoding: "utf8" }).stdout ?? "";
-  process.stdout.write(`sockets (ports: relay A ${relayA.port}, HAProxy ${proxy?.h2cPort ?? "-"}, relay B ${relayB.port}, server ${backend.port}):\n${ss.split("\n").filter((line) => ports.some((port) => line.includes(`:${port} `))).join("\n")}\n`);
-  if (!direct) process.stdout.write(`client <-> HAProxy:\n${relayA.windows()}\n`);
-  process.stdout.write(`${direct ? "client" : "HAProxy"} <-> server:\n${relayB.windows()}\n`);
-  await proxy?.stop();
-  await relayA.close();
-  if (relayA !== relayB) await relayB.close();
-  await backend.stop();
-  pki.remove();
-  rmSync(dir, { recursive: true, force: true });
+    process.stdout.write(`${JSON.stringify({ server: serverKind, client: clientKind, haproxy: !direct, messages, bytes, outcome, sent, received, ms: Date.now() - started })}\n`);
+    // Socket queues at the end: a Recv-Q that stays full is a reader that stopped reading.
+    const ports = [relayA.port, relayB.port, backend.port, proxy?.h2cPort ?? 0].filter((port) => port > 0);
+    const ss = spawnSync("ss", ["-tnH", "state", "established"], { encoding: "utf8" }).stdout ?? "";
+    process.stdout.write(`sockets (ports: relay A ${relayA.port}, HAProxy ${proxy?.h2cPort ?? "-"}, relay B ${relayB.port}, server ${backend.port}):\n${ss.split("\n").filter((line) => ports.some((port) => line.includes(`:${port} `))).join("\n")}\n`);
+    if (!direct) process.stdout.write(`client <-> HAProxy:\n${relayA.windows()}\n`);
+    process.stdout.write(`${direct ? "client" : "HAProxy"} <-> server:\n${relayB.windows()}\n`);
+    await proxy?.stop();
+    await relayA.close();
+    if (relayA !== relayB) await relayB.close();
+    await backend.stop();
   }
 }
 
@@ -152,7 +156,7 @@ except grpc.RpcError as e:
     print("grpcio", e.code().name, e.details())
 `;
 
-main().catch((error: unknown) => {
+main().then(() => process.exit(0), (error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exit(1);
 });
