@@ -1,5 +1,6 @@
 /** The options every fastgrpc-client command shares (target, timeout, engine, TLS), turned into a GrpcClient. */
 import { GrpcClient } from "../client/client.js";
+import { isResolverTarget } from "../client/resolver/index.js";
 import { readServiceConfigFile } from "../client/service-config-file.js";
 import { DEFAULT_ENGINE, ENGINE_NAMES, clientEngine, isEngineName } from "../engine/registry.js";
 import { readPem, type TlsClientOptions } from "../transport/tls.js";
@@ -13,6 +14,7 @@ export const connectionOptions = {
   target: { type: "string" },
   timeout: { type: "string" },
   engine: { type: "string" },
+  tls: { type: "boolean" },
   ca: { type: "string" },
   cert: { type: "string" },
   key: { type: "string" },
@@ -24,14 +26,16 @@ export const CONNECTION_HELP = `  --target URL     tcp://HOST:PORT, tls://HOST:P
                    (default ${DEFAULT_TARGET})
   --timeout MS     deadline for the call (default ${DEFAULT_TIMEOUT_MS})
   --engine NAME    HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
-  --ca FILE        tls:// only: PEM CA to trust instead of the system's
-  --cert FILE, --key FILE   tls:// only: client certificate and key for servers that require mutual TLS
+  --tls            dns:, ipv4:, ipv6: targets: dial every resolved address over TLS (implied by --ca, --cert)
+  --ca FILE        tls:// (or --tls) only: PEM CA to trust instead of the system's
+  --cert FILE, --key FILE   tls:// (or --tls) only: client certificate and key for servers that require mutual TLS
   --service-config FILE     gRPC service config JSON (method timeouts, retryPolicy, hedgingPolicy; docs/fleet.md)`;
 
 export interface ConnectionValues {
   target?: string | undefined;
   timeout?: string | undefined;
   engine?: string | undefined;
+  tls?: boolean | undefined;
   ca?: string | undefined;
   cert?: string | undefined;
   key?: string | undefined;
@@ -49,8 +53,9 @@ export function connect(values: ConnectionValues): Connection {
   if (!isEngineName(engine)) throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join("|")}, got "${engine}"`);
   const target = values.target ?? DEFAULT_TARGET;
   if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError("--cert and --key go together");
-  const wantsTls = values.ca !== undefined || values.cert !== undefined;
-  if (wantsTls && !target.startsWith("tls://")) throw new UsageError("--ca, --cert and --key apply to tls:// targets only");
+  const wantsTls = values.tls === true || values.ca !== undefined || values.cert !== undefined;
+  // Resolved names (dns:, ipv4:, ipv6:) carry no scheme: TLS options make every address they resolve to tls://.
+  if (wantsTls && !target.startsWith("tls://") && !isResolverTarget(target)) throw new UsageError("--tls, --ca, --cert and --key apply to tls://, dns:, ipv4: and ipv6: targets only");
   let tls: TlsClientOptions | undefined;
   try {
     tls = wantsTls

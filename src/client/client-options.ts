@@ -31,7 +31,11 @@ export interface ClientOptions {
   keepaliveTimeoutMs?: number;
   /** Reconnect backoff (default gRPC's: 1 s, x1.6 per failure, +-20% jitter, at most 120 s). */
   backoff?: Partial<BackoffOptions>;
-  /** CA, client certificate and key for tls:// targets (default: the system's CAs, no client certificate). */
+  /**
+   * CA, client certificate and key for tls:// targets (default: the system's CAs, no client certificate). Given,
+   * it also asks for TLS on dns:, ipv4: and ipv6: targets: every address they resolve to is dialled as tls://
+   * (`{}` = TLS with the system's CAs), a dns: target's certificate checked against its HOST.
+   */
   tls?: TlsClientOptions;
   /**
    * Compress requests with this algorithm and tell servers (grpc-accept-encoding) that compressed responses are

@@ -62,7 +62,7 @@ export class GrpcClient {
     const targets = typeof target === "string" ? [target] : target;
     if (targets.length === 0) throw new TypeError("at least one target is needed");
     // Names are checked here (AddressError) before anything connects; the resolver feeds the pool below.
-    const resolver = options.resolver ?? resolverFor(targets);
+    const resolver = options.resolver ?? resolverFor(targets, {}, options.tls !== undefined);
     const serviceConfig = options.serviceConfig === undefined ? undefined : toServiceConfig(options.serviceConfig);
     this.retry = serviceConfig === undefined ? null : new ClientRetry(serviceConfig, this.stats, this.budget);
     // Before the interceptor chain, which reads it.

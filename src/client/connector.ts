@@ -3,6 +3,7 @@
  * tests can inject failures and TLS or other transports slot in here.
  */
 import type { ClientEngine, ClientSession, ClientSessionEvents } from "../engine/types.js";
+import { isIP } from "node:net";
 import { type Address, formatAddress } from "../transport/address.js";
 import { transportFor } from "../transport/registry.js";
 import type { TlsClientOptions } from "../transport/tls.js";
@@ -25,9 +26,13 @@ export type Connector = (request: ConnectRequest) => Promise<ClientSession>;
 export function buildConnector(engine: ClientEngine, tls?: TlsClientOptions): Connector {
   return async ({ address, timeoutMs, events, signal, authority: named }) => {
     if (address.scheme === "tls") {
-      const transport = await transportFor(address, tls ? { client: tls } : {});
+      // A resolved address (dns:///HOST:PORT with TLS) is an IP: the certificate must name HOST, the target's name,
+      // as in gRPC; an explicit servername overrides both.
+      const servername = tls?.servername ?? hostOf(named);
+      const client = servername !== undefined ? { ...tls, servername } : tls;
+      const transport = await transportFor(address, client ? { client } : {});
       const socket = await transport.connect(address, { timeoutMs, ...(signal ? { signal } : {}) });
-      const authority = tls?.servername !== undefined ? `${tls.servername}:${address.port}` : formatAddress(address).slice("tls://".length);
+      const authority = tls?.servername !== undefined ? `${tls.servername}:${address.port}` : named ?? formatAddress(address).slice("tls://".length);
       return engine.connect(socket, { authority, secure: true }, events);
     }
     const transport = await transportFor(address);
@@ -39,4 +44,11 @@ export function buildConnector(engine: ClientEngine, tls?: TlsClientOptions): Co
       : formatAddress(address).replace(/^[a-z]+:\/\//, "");
     return engine.connect(socket, { authority, secure: false }, events);
   };
+}
+
+/** The host of an authority ("HOST:PORT", "[V6]:PORT") when it is a name, not an IP (undefined otherwise). */
+function hostOf(authority: string | undefined): string | undefined {
+  if (authority === undefined) return undefined;
+  const host = authority.startsWith("[") ? authority.slice(1, authority.indexOf("]")) : authority.replace(/:\d+$/, "");
+  return host === "" || isIP(host) !== 0 ? undefined : host;
 }

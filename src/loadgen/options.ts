@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { ENGINE_NAMES, type EngineName, isEngineName } from "../engine/registry.js";
 import { isReservedHeader } from "../protocol/metadata.js";
-import { resolverFor } from "../client/resolver/index.js";
+import { isResolverTarget, resolverFor } from "../client/resolver/index.js";
 import { AddressError } from "../transport/address.js";
 import { readServiceConfigFile } from "../client/service-config-file.js";
 import { parseDuration } from "./duration.js";
@@ -179,8 +179,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   };
   const tls = { ca: values.ca, cert: values.cert, key: values.key, insecure: values.insecure === true };
   if ((tls.cert === undefined) !== (tls.key === undefined)) throw new UsageError("--cert and --key go together");
-  if ((tls.ca !== undefined || tls.cert !== undefined || tls.insecure) && !targets.every((t) => t.startsWith("tls://"))) {
-    throw new UsageError("--ca, --cert, --key and --insecure apply to tls:// targets only");
+  // dns:, ipv4:, ipv6: names carry no scheme: these options dial every address they resolve to over TLS.
+  if ((tls.ca !== undefined || tls.cert !== undefined || tls.insecure) && !targets.every((t) => t.startsWith("tls://") || isResolverTarget(t))) {
+    throw new UsageError("--ca, --cert, --key and --insecure apply to tls:// targets only (and to dns:, ipv4:, ipv6: names, dialled over TLS)");
   }
 
   const payloadBytes = optionalInteger("--payload-bytes", values["payload-bytes"], 0, MAX_PAYLOAD_BYTES) ?? DEFAULTS.payloadBytes;

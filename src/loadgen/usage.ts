@@ -22,8 +22,8 @@ Target and call:
   --stream-messages N   client/bidi streams: requests per stream (default 1; unlimited with --stream-duration)
   --stream-interval D   streams: pause between two requests (default 0)
   --stream-duration D   streams: close each stream after D (server streams are cancelled then, and count as OK)
-  --ca FILE, --cert FILE, --key FILE   tls:// targets: CA to trust, client certificate and key
-  --insecure            tls:// targets: accept any server certificate (testing only)
+  --ca FILE, --cert FILE, --key FILE   tls:// (and dns:/ipv4:/ipv6:, dialled over TLS) targets: CA to trust, client certificate and key
+  --insecure            tls:// (and dns:/ipv4:/ipv6:) targets: accept any server certificate (testing only)
   --service NAME        built-in call: echo | sign (default ${DEFAULTS.service})
   --key-type NAME       sign: ${[...KEY_TYPES.keys()].join(" | ")} (default: the algorithm's)
   --algorithm NAME      sign: ${[...SIGNATURE_ALGORITHMS.keys()].join(" | ")}

@@ -5,7 +5,7 @@
 import cluster from "node:cluster";
 import { lstat, unlink } from "node:fs/promises";
 import net from "node:net";
-import { type Address, formatAddress } from "./address.js";
+import { type Address, formatAddress, parseAddress } from "./address.js";
 import { awaitConnect } from "./connect-guard.js";
 import type { ConnectOptions, Listener, PeerInfo, Transport } from "./types.js";
 
@@ -21,16 +21,63 @@ function socketPath(address: UnixAddress): string {
   return address.abstract ? `\0${address.path}` : address.path;
 }
 
+/** A probe connect to a socket file that neither connects nor fails within this long counts as a live listener. */
+const PROBE_TIMEOUT_MS = 1000;
+
+/** What a socket file is: nothing there, a live listener, a stale file (ECONNREFUSED), or unknown (left alone). */
+type SocketFileState = "absent" | "live" | "stale" | "unknown";
+
+function probeSocketFile(path: string): Promise<SocketFileState> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ path });
+    let settled = false;
+    const done = (state: SocketFileState) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(state);
+    };
+    const timer = setTimeout(() => done("live"), PROBE_TIMEOUT_MS);
+    socket.once("connect", () => done("live"));
+    // Kept for the socket's life: an error after the answer (the peer resetting) must not go unhandled.
+    socket.on("error", (error: NodeJS.ErrnoException) => done(error.code === "ECONNREFUSED" ? "stale" : error.code === "ENOENT" ? "absent" : "unknown"));
+  });
+}
+
+export class UnixSocketInUseError extends Error {
+  override readonly name = "UnixSocketInUseError";
+  readonly code = "EADDRINUSE";
+}
+
 /**
- * A socket file left by a process that is gone makes listen fail with EADDRINUSE: remove it first (as gRPC
- * C-core does). Only sockets are removed, never a regular file someone put there by mistake.
+ * Before listening on a socket file: a file left by a process that is gone (a connect to it is refused) would make
+ * listen fail with EADDRINUSE, so it is removed, as gRPC C-core does. A socket someone still listens on is never
+ * removed (UnixSocketInUseError: two servers must not share a path silently), nor a file that is not a socket
+ * (listen then fails with EADDRINUSE). Run by the process that binds: the server itself, or under --workers the
+ * cluster primary (before it forks; workers skip it, the primary binds for them).
  */
-async function removeStaleSocket(path: string): Promise<void> {
+export async function removeStaleSocket(path: string): Promise<void> {
   try {
-    if ((await lstat(path)).isSocket()) await unlink(path);
+    if (!(await lstat(path)).isSocket()) return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  const state = await probeSocketFile(path);
+  if (state === "live") throw new UnixSocketInUseError(`unix://${path} is in use: another process listens on it (stop it, or choose another path)`);
+  if (state !== "stale") return;
+  try {
+    await unlink(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
+}
+
+/** removeStaleSocket for a listen URL that names a socket file (abstract names and other schemes: nothing to do). */
+export async function removeStaleSocketOf(url: string): Promise<void> {
+  const address = parseAddress(url, true);
+  if (address.scheme === "unix" && !address.abstract) await removeStaleSocket(address.path);
 }
 
 export const unixTransport: Transport = {
@@ -40,9 +87,8 @@ export const unixTransport: Transport = {
     const unix = expectUnix(address);
     const label = formatAddress(unix);
     const peer: PeerInfo = { transport: "unix", label };
-    // Under node:cluster (the server's workers) the primary binds once for every worker: a worker removing the
-    // file would unlink the socket the others already serve. TODO: the primary could clear a stale file first;
-    // until then a stale socket file under --workers fails with EADDRINUSE (remove it by hand).
+    // Under node:cluster (the server's workers) the primary binds once for every worker and has cleared a stale
+    // file before forking (removeStaleSocketOf): a worker must not touch the file the others already serve.
     if (!unix.abstract && !cluster.isWorker) await removeStaleSocket(unix.path);
     const server = net.createServer((socket) => onConnection(socket, peer));
     return new Promise<Listener>((resolve, reject) => {

@@ -10,6 +10,8 @@
  *   resolver for fresh addresses (`requestResolution`).
  * - round_robin (default) rotates calls over every target with a ready session; pick_first sends every call to the
  *   first target in resolver order that is ready, trying the next one only while an earlier one backs off.
+ * - The pool starts idle, like a gRPC channel, until the first call; then round_robin connects every listed target
+ *   at once, and each new address list its new targets (as gRPC's does); pick_first connects on demand.
  *   A target whose connects fail is skipped while it backs off (exponential, jittered, as in gRPC's
  *   connection-backoff.md) and retried in the background until it answers again.
  * - When nothing is reachable calls fail fast with UNAVAILABLE, unless `waitForReady`: then they wait until their
@@ -32,7 +34,7 @@ import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js
 import { type PoolClock, resolveClock } from "./clock.js";
 import { Keepalive } from "./keepalive.js";
 import type { LoadBalancingPolicy, SubchannelInfo } from "./policy.js";
-import { Target } from "./target.js";
+import { Target, unreachableStatus } from "./target.js";
 import { WaitingCalls, abortStatus } from "./waiting-calls.js";
 
 /** Default hard cap on sessions per target: this many times `maxSessions`, at least this many. */
@@ -89,6 +91,8 @@ export class ConnectionPool {
   private readonly closing = new AbortController();
   private next = 0;
   private closed = false;
+  /** A call has asked for a session (gRPC's channel leaving IDLE): round_robin now connects every target eagerly. */
+  private active = false;
 
   constructor(addresses: readonly Address[], private readonly connector: Connector, private readonly options: PoolOptions) {
     // No addresses yet: calls wait for the resolver's first answer (setAddresses / resolutionFailed).
@@ -151,6 +155,7 @@ export class ConnectionPool {
     this.targets = targets;
     this.next = targets.length === 0 ? 0 : this.next % targets.length;
     for (const gone of previous.values()) this.drop(gone);
+    this.connectEveryIdleTarget();
     this.serveWaiters();
   }
 
@@ -226,6 +231,11 @@ export class ConnectionPool {
   /** No target has an open session with room: open one, and wait for it or for a stream to free up. */
   private wait(signal: AbortSignal | undefined, timeoutMs: number | undefined, waitForReady: boolean): Promise<ClientSession> {
     if (signal?.aborted === true) return Promise.reject(abortStatus(signal));
+    if (!this.active) {
+      // The first call that found no session (the hot path never gets here once a session is open).
+      this.active = true;
+      this.connectEveryIdleTarget();
+    }
     if (this.targets.length === 0) {
       // The resolver has not answered yet, or answered nothing: wait for it unless it failed (and not waitForReady).
       if (this.resolutionError !== undefined && !waitForReady) return Promise.reject(this.resolutionError);
@@ -289,18 +299,7 @@ export class ConnectionPool {
 
   private unreachable(): Error {
     if (this.targets.length === 0) return this.resolutionError ?? errors.connectionClosed("the resolver returned no addresses");
-    // The target that failed last explains best why nothing is reachable.
-    let cause: Target | undefined;
-    let causeAt = -Infinity;
-    for (const target of this.targets) {
-      const state = target.state;
-      if (state.kind !== "idle" && state.failures > 0 && state.failedAt > causeAt) {
-        cause = target;
-        causeAt = state.failedAt;
-      }
-    }
-    if (cause === undefined || cause.state.kind === "idle") return errors.connectionClosed("no session is available");
-    return errors.connectFailed(cause.label, cause.state.lastError);
+    return unreachableStatus(this.targets);
   }
 
   /* ------------------------------------------------------------------ connecting */
@@ -354,6 +353,12 @@ export class ConnectionPool {
         this.connectFailed(target, error, true);
       },
     );
+  }
+
+  /** round_robin, once active: targets without a session, a connect or a backoff start connecting (IDLE -> CONNECTING). */
+  private connectEveryIdleTarget(): void {
+    if (this.pickFirst || !this.active || this.closed) return;
+    for (const target of this.targets) if (target.sessions.length === 0 && target.state.kind === "idle") this.connect(target);
   }
 
   /** `attemptEnded`: a connect in flight failed (false: a session broke right after opening). */

@@ -4,6 +4,7 @@
  */
 import type { ClientSession } from "../../engine/types.js";
 import { type Address, formatAddress } from "../../transport/address.js";
+import { errors } from "../../errors/catalog.js";
 import { type CancelTimer, NO_TIMER } from "./clock.js";
 
 /** A session's peer limit before its SETTINGS arrive, when no earlier session to that target told us (RFC 9113 advises >= 100). */
@@ -151,4 +152,19 @@ export class Target {
   stop(): void {
     if (this.state.kind === "backoff") this.state.cancelRetry();
   }
+}
+
+/** Why calls cannot be served when no target is reachable: the target that failed last explains it best. */
+export function unreachableStatus(targets: readonly Target[]): Error {
+  let cause: Target | undefined;
+  let causeAt = -Infinity;
+  for (const target of targets) {
+    const state = target.state;
+    if (state.kind !== "idle" && state.failures > 0 && state.failedAt > causeAt) {
+      cause = target;
+      causeAt = state.failedAt;
+    }
+  }
+  if (cause === undefined || cause.state.kind === "idle") return errors.connectionClosed("no session is available");
+  return errors.connectFailed(cause.label, cause.state.lastError);
 }

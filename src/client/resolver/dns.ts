@@ -27,6 +27,8 @@ export interface DnsResolverOptions {
   minIntervalMs?: number;
   /** Injected time (tests). */
   clock?: Partial<PoolClock>;
+  /** The addresses are tls:// (the client's `tls` option applies to each) instead of tcp://. */
+  tls?: boolean;
 }
 
 export const DEFAULT_DNS_REFRESH_MS = 30_000;
@@ -39,6 +41,7 @@ export class DnsResolver implements Resolver {
   private readonly refreshMs: number;
   private readonly minIntervalMs: number;
   private readonly clock: PoolClock;
+  private readonly scheme: "tcp" | "tls";
   private listener: ResolverListener | undefined;
   private timer: CancelTimer = NO_TIMER;
   /** When the timer fires (Infinity: none set). */
@@ -55,6 +58,7 @@ export class DnsResolver implements Resolver {
     this.refreshMs = Math.max(0, options.refreshIntervalMs ?? DEFAULT_DNS_REFRESH_MS);
     this.minIntervalMs = Math.max(0, options.minIntervalMs ?? DEFAULT_DNS_MIN_INTERVAL_MS);
     this.clock = resolveClock(options.clock);
+    this.scheme = options.tls === true ? "tls" : "tcp";
     this.authority = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   }
 
@@ -62,7 +66,7 @@ export class DnsResolver implements Resolver {
     this.listener = listener;
     // An IP literal needs no lookup and never changes.
     if (isIP(this.host) !== 0) {
-      listener.onAddresses([{ scheme: "tcp", host: this.host, port: this.port }]);
+      listener.onAddresses([{ scheme: this.scheme, host: this.host, port: this.port }]);
       this.closed = true;
       return;
     }
@@ -127,7 +131,7 @@ export class DnsResolver implements Resolver {
     for (const result of results) {
       if (seen.has(result.address)) continue;
       seen.add(result.address);
-      addresses.push({ scheme: "tcp", host: result.address, port: this.port });
+      addresses.push({ scheme: this.scheme, host: result.address, port: this.port });
     }
     listener?.onAddresses(addresses);
     if (this.refreshMs > 0) this.scheduleAt(this.lastLookupAt + Math.max(this.refreshMs, this.minIntervalMs));

@@ -29,8 +29,11 @@ export async function openPrimaryListeners(listen: readonly string[], log: Logge
   };
   try {
     for (const url of listen) {
-      if (parseAddress(url, true).scheme === "vsock") vsockSockets.push(await openVsockListeningSocket(url));
+      const scheme = parseAddress(url, true).scheme;
+      if (scheme === "vsock") vsockSockets.push(await openVsockListeningSocket(url));
       else tcpUrls.push(url);
+      // The primary binds unix sockets for its workers: a stale file must go before they listen (a live one is an error).
+      if (scheme === "unix") await (await import("../../transport/unix.js")).removeStaleSocketOf(url);
     }
   } catch (error) {
     close();

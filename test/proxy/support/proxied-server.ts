@@ -17,6 +17,7 @@ import { silentLogger } from "../../../src/log/logger.js";
 import type { CallContext } from "../../../src/server/service.js";
 import { GrpcServer } from "../../../src/server/server.js";
 import type { ServerEngineFactory } from "../../../src/engine/types.js";
+import type { TlsServerOptions } from "../../../src/transport/tls.js";
 import { EchoService } from "../../../src/services/echo.js";
 import { StreamTestService } from "../../support/stream-test-service.js";
 
@@ -31,7 +32,8 @@ export interface ProxiedServer {
   readonly aborts: unknown[];
 }
 
-export async function startProxiedServer(engine: ServerEngineFactory): Promise<ProxiedServer> {
+/** `tls`: the server listens on tls:// with this certificate (nginx's grpc_pass grpcs://) instead of h2c. */
+export async function startProxiedServer(engine: ServerEngineFactory, tls?: TlsServerOptions): Promise<ProxiedServer> {
   const aborts: unknown[] = [];
   const server = new GrpcServer({ log: silentLogger(), engine, maxMessageBytes: SERVER_MAX_MESSAGE_BYTES });
   server.addService(EchoService, {
@@ -71,6 +73,6 @@ export async function startProxiedServer(engine: ServerEngineFactory): Promise<P
     },
     unused: () => ({}),
   });
-  const listener = await server.listen("tcp://127.0.0.1:0");
+  const listener = tls !== undefined ? await server.listen("tls://127.0.0.1:0", { tls }) : await server.listen("tcp://127.0.0.1:0");
   return { server, port: Number(new URL(listener.url).port), aborts };
 }
