@@ -152,7 +152,7 @@ export interface ClientStream {
    * buffering beyond its limit: the caller should wait for ClientStreamHandler.onDrain before sending more. An
    * engine without backpressure may return nothing (treated as true).
    */
-  sendMessage(frame: Uint8Array, end: boolean): boolean | void;
+  sendMessage(frame: WireFrame, end: boolean): boolean | void;
   /** Half-closes without another message. */
   end(): void;
   /** RST_STREAM(CANCEL). onClose follows. */
