@@ -10,6 +10,10 @@ import { hgrmFiles, renderHgrm } from "../loadgen/report-hgrm.js";
 import { invalidLatencyWarning, renderTable } from "../loadgen/report-text.js";
 import { probeOnly, runBench } from "../loadgen/run-bench.js";
 import { USAGE } from "../loadgen/usage.js";
+import { capYoungGeneration } from "../runtime/young-generation.js";
+
+// At start-up, once: large messages then die in scavenges, not Mark-Compacts (runtime/young-generation.ts).
+capYoungGeneration();
 
 const NAME = "fastgrpc-bench";
 const EXIT_OK = 0;

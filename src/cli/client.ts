@@ -7,7 +7,10 @@ import { AddressError } from "../transport/address.js";
 import { UsageError, describe } from "./args.js";
 import { CONNECTION_HELP, connect, connectionOptions } from "./client-connection.js";
 import { cryptoCommands } from "./crypto-commands.js";
+import { capYoungGeneration } from "../runtime/young-generation.js";
 
+// At start-up, once: large messages then die in scavenges, not Mark-Compacts (runtime/young-generation.ts).
+capYoungGeneration();
 
 const USAGE = `Usage: fastgrpc-client <command> [options]
 

@@ -14,6 +14,10 @@ import { trimIdleHeap } from "./trim-idle-heap.js";
 // the keys and the thread pool, the same server code served the 64-byte echo measurably slower in A/B runs here
 // (docs/scaling.md, footprint), and the echo path must not get slower.
 import { buildServer, serveInProcess } from "./serving-process.js";
+import { capYoungGeneration } from "../runtime/young-generation.js";
+
+// At start-up, once: large messages then die in scavenges, not Mark-Compacts (runtime/young-generation.ts).
+capYoungGeneration();
 
 async function main(argv: string[]): Promise<number> {
   let config: ServerConfig | "help";

@@ -9,6 +9,7 @@ import { GrpcError } from "../errors/grpc-error.js";
 import { type CompressionName, ACCEPT_ENCODING } from "../protocol/compression.js";
 import { type CallMetadata, type Metadata, toWireMetadata } from "../protocol/metadata.js";
 import { formatGrpcTimeout } from "../protocol/timeout.js";
+import type { WireFrame } from "../protocol/wire-frame.js";
 import type { ClientUnaryCall } from "./unary-call.js";
 
 export const NO_METADATA: Metadata = Object.freeze({}) as Metadata;
@@ -62,7 +63,7 @@ export function isSession(value: ClientSession | Promise<ClientSession>): value 
   return !(value instanceof Promise);
 }
 
-export function start(session: ClientSession, call: ClientUnaryCall, path: string, headers: Metadata, frame: Uint8Array): void {
+export function start(session: ClientSession, call: ClientUnaryCall, path: string, headers: Metadata, frame: WireFrame): void {
   if (call.isSettled) return; // the deadline or the caller's abort came first
   call.path = path; // kept (references, no copies) for a transparent retry
   call.requestHeaders = headers;

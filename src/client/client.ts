@@ -14,7 +14,8 @@ import { errors } from "../errors/catalog.js";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { type CompressionName, DEFAULT_COMPRESSION_THRESHOLD_BYTES, MessageCompressor } from "../protocol/compression.js";
-import { encodeFrame } from "../protocol/framing.js";
+import { encodeFrame, framedByReference } from "../protocol/framing.js";
+import type { WireFrame } from "../protocol/wire-frame.js";
 import { type CallMetadata, type Metadata } from "../protocol/metadata.js";
 import { protobufCodec } from "../protocol/codec.js";
 import { buildConnector } from "./connector.js";
@@ -152,10 +153,10 @@ export class GrpcClient {
     if (headers instanceof GrpcError) return Promise.reject(headers);
     if (signal?.aborted) return Promise.reject(errors.cancelled("call aborted by the caller"));
     const compression = compressionName ?? this.compression;
-    let frame: Uint8Array;
+    let frame: WireFrame;
     let wireHeaders = headers;
     if (compression === undefined) {
-      frame = encodeFrame(message);
+      frame = framedByReference(message);
     } else {
       wireHeaders = compressionHeaders(headers, compression);
       frame = compression === "identity" ? encodeFrame(message) : new MessageCompressor(compression, this.compressionThresholdBytes).frame(message, encodeFrame);
@@ -177,7 +178,7 @@ export class GrpcClient {
   }
 
   /** Puts a unary call on a session from the pool. */
-  private startUnary(call: ClientUnaryCall, path: string, wireHeaders: Metadata, frame: Uint8Array, signal: AbortSignal | undefined): void {
+  private startUnary(call: ClientUnaryCall, path: string, wireHeaders: Metadata, frame: WireFrame, signal: AbortSignal | undefined): void {
     const session = this.pool.pick(signal, call.timeoutMs, call.waitForReady);
     if (isSession(session)) {
       start(session, call, path, wireHeaders, frame);

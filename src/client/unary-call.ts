@@ -11,6 +11,7 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { decompress } from "../protocol/compression.js";
 import { type FrameError, type FrameSink, MessageReader } from "../protocol/framing.js";
+import type { WireFrame } from "../protocol/wire-frame.js";
 import { H2_REFUSED_STREAM, decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 import { type ResponseListener, notifyHeaders, notifyTrailers, statusError } from "./response-metadata.js";
 
@@ -51,7 +52,7 @@ export class ClientUnaryCall implements ClientStreamHandler, FrameSink {
   /** What the call sent, kept (by reference, no copy) for a transparent retry. */
   path = "";
   requestHeaders: Metadata | null = null;
-  frame: Uint8Array | null = null;
+  frame: WireFrame | null = null;
   /** Attempts before this one: transparent retries and those of a retry or hedging policy. */
   previousAttempts = 0;
   transparentRetries = 0;

@@ -9,6 +9,7 @@
 import type { Duplex } from "node:stream";
 import type { Code } from "../errors/codes.js";
 import type { Metadata } from "../protocol/metadata.js";
+import type { WireFrame } from "../protocol/wire-frame.js";
 import type { PeerInfo } from "../transport/types.js";
 
 /* ---------------------------------------------------------------- server side */
@@ -29,11 +30,14 @@ export interface ServerStream {
    * The unary fast path: response headers, one length-prefixed message and grpc-status 0 trailers, which an
    * engine can put in a single socket write.
    */
-  sendUnary(frame: Uint8Array, headers?: Metadata, trailers?: Metadata): void;
+  sendUnary(frame: WireFrame, headers?: Metadata, trailers?: Metadata): void;
   /** Response headers (":status 200", content-type, plus metadata). Implicit before the first message. */
   sendHeaders(metadata?: Metadata): void;
-  /** One length-prefixed gRPC message. Returns false when the engine is buffering and the caller should wait for onDrain. */
-  sendMessage(frame: Uint8Array): boolean;
+  /**
+   * One length-prefixed gRPC message; its parts' bytes are sent by reference and must not change afterwards.
+   * Returns false when the engine is buffering and the caller should wait for onDrain.
+   */
+  sendMessage(frame: WireFrame): boolean;
   /** Ends the stream with grpc-status/grpc-message trailers (a trailers-only response if no headers were sent). */
   sendTrailers(code: Code, message: string, metadata?: Metadata): void;
   /** Ends the stream with a non-200 HTTP status (e.g. 415 for a wrong content-type), carrying a gRPC status too. */
@@ -148,7 +152,7 @@ export interface ClientStream {
    * buffering beyond its limit: the caller should wait for ClientStreamHandler.onDrain before sending more. An
    * engine without backpressure may return nothing (treated as true).
    */
-  sendMessage(frame: Uint8Array, end: boolean): boolean | void;
+  sendMessage(frame: WireFrame, end: boolean): boolean | void;
   /** Half-closes without another message. */
   end(): void;
   /** RST_STREAM(CANCEL). onClose follows. */

@@ -28,3 +28,4 @@ export type { LoadBalancingPolicy, SubchannelInfo } from "../client/pool.js";
 // Service config and retries (issue 14, docs/fleet.md).
 export { parseServiceConfig, type ServiceConfig, type MethodConfig, type RetryPolicy, type HedgingPolicy, type RetryThrottling } from "../client/service-config.js";
 export type { ClientRetryStats } from "../client/retry/stats.js";
+export { capYoungGeneration, YOUNG_GENERATION_MB } from "../runtime/young-generation.js";

@@ -25,3 +25,4 @@ export { metadataText } from "../protocol/metadata.js";
 export { type GrpcErrorOptions } from "../errors/grpc-error.js";
 export { detail, type ErrorDetail, type OutgoingDetail, STATUS_DETAILS_KEY } from "../errors/status-details.js";
 export type { TlsPeerInfo, PeerCertificate } from "../transport/types.js";
+export { capYoungGeneration, YOUNG_GENERATION_MB } from "../runtime/young-generation.js";

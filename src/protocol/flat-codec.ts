@@ -14,6 +14,10 @@
 import { ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { Codec } from "./codec.js";
+import type { FrameParts, WireFrame } from "./wire-frame.js";
+
+/** A bytes field from this size on is sent by reference by encodeFramedParts (the engines attach it as is). */
+export const BY_REFERENCE_MIN_BYTES = 4096;
 
 const enum WireType { Varint = 0, Fixed64 = 1, LengthDelimited = 2, StartGroup = 3, EndGroup = 4, Fixed32 = 5 }
 
@@ -91,11 +95,36 @@ function writeInt32(out: Buffer, offset: number, value: number): number {
   return offset;
 }
 
+/** Writes a bool, int32 or uint32 field unless it has its default value; returns the new offset. */
+function writeScalar(out: Buffer, offset: number, field: FlatField, v: unknown): number {
+  switch (field.kind) {
+    case "bool":
+      if (v !== true) return offset;
+      out.set(field.tag, offset);
+      out[offset + field.tag.length] = 1;
+      return offset + field.tag.length + 1;
+    case "int32": {
+      const n = (v as number | undefined) ?? 0;
+      if (n === 0) return offset;
+      out.set(field.tag, offset);
+      return writeInt32(out, offset + field.tag.length, n | 0);
+    }
+    case "uint32": {
+      const n = ((v as number | undefined) ?? 0) >>> 0;
+      if (n === 0) return offset;
+      out.set(field.tag, offset);
+      return writeVarint(out, offset + field.tag.length, n);
+    }
+    default:
+      return offset;
+  }
+}
+
 /**
  * Compiles a codec for the message, or returns undefined when the message has a field this codec does not cover
  * (the caller then uses protobuf-es). `encodeFramed` returns the gRPC length-prefixed frame directly.
  */
-export function compileFlatCodec<Desc extends DescMessage>(schema: Desc): (Codec<MessageShape<Desc>> & { encodeFramed(value: MessageShape<Desc>): Uint8Array }) | undefined {
+export function compileFlatCodec<Desc extends DescMessage>(schema: Desc): (Codec<MessageShape<Desc>> & { encodeFramed(value: MessageShape<Desc>): Uint8Array; encodeFramedParts(value: MessageShape<Desc>): WireFrame }) | undefined {
   const fields: FlatField[] = [];
   for (const field of schema.fields) {
     const kind = kindOf(field);
@@ -122,16 +151,20 @@ export function compileFlatCodec<Desc extends DescMessage>(schema: Desc): (Codec
   };
 
   /** Sizes each non-default field; strings are encoded once and kept for the write pass. */
-  const encode = (value: MessageShape<Desc>, prefix: number): Uint8Array => {
+  const encode = (value: MessageShape<Desc>, prefix: number, byReference: boolean): Uint8Array | FrameParts => {
     const record = value as unknown as Record<string, unknown>;
     let size = 0;
     let strings: Buffer[] | undefined;
+    let large = false;
     for (const field of fields) {
       const v = record[field.name];
       switch (field.kind) {
         case "bytes": {
           const bytes = v as Uint8Array | undefined;
-          if (bytes && bytes.length > 0) size += field.tag.length + varintSize(bytes.length) + bytes.length;
+          if (bytes && bytes.length > 0) {
+            size += field.tag.length + varintSize(bytes.length) + bytes.length;
+            if (bytes.length >= BY_REFERENCE_MIN_BYTES) large = true;
+          }
           break;
         }
         case "string": {
@@ -158,6 +191,7 @@ export function compileFlatCodec<Desc extends DescMessage>(schema: Desc): (Codec
         }
       }
     }
+    if (large && byReference) return encodeParts(record, size, strings);
     const out = Buffer.allocUnsafe(prefix + size);
     let offset = 0;
     if (prefix === 5) {
@@ -272,9 +306,71 @@ export function compileFlatCodec<Desc extends DescMessage>(schema: Desc): (Codec
     return message as unknown as MessageShape<Desc>;
   };
 
+  /**
+   * The frame as parts: the 5-byte prefix and the small fields are written into small buffers, each bytes field of
+   * BY_REFERENCE_MIN_BYTES or more is a part of its own, by reference (no copy, no message-sized allocation).
+   */
+  const encodeParts = (record: Record<string, unknown>, size: number, strings: Buffer[] | undefined): FrameParts => {
+    const parts: Uint8Array[] = [];
+    // Every segment between two referenced payloads is at most the small fields' bytes plus a tag and a length.
+    let segment = Buffer.allocUnsafe(Math.min(size, smallBytesBound(record)) + 5);
+    segment[0] = 0;
+    segment.writeUInt32BE(size, 1);
+    let offset = 5;
+    let stringIndex = 0;
+    for (const field of fields) {
+      const v = record[field.name];
+      if (field.kind === "bytes") {
+        const bytes = v as Uint8Array | undefined;
+        if (!bytes || bytes.length === 0) continue;
+        segment.set(field.tag, offset);
+        offset = writeVarint(segment, offset + field.tag.length, bytes.length);
+        if (bytes.length >= BY_REFERENCE_MIN_BYTES) {
+          parts.push(segment.subarray(0, offset), bytes);
+          segment = segment.subarray(offset);
+          offset = 0;
+        } else {
+          segment.set(bytes, offset);
+          offset += bytes.length;
+        }
+        continue;
+      }
+      if (field.kind === "string") {
+        if (!v) continue;
+        const encoded = strings?.[stringIndex++] ?? Buffer.alloc(0);
+        segment.set(field.tag, offset);
+        offset = writeVarint(segment, offset + field.tag.length, encoded.length);
+        segment.set(encoded, offset);
+        offset += encoded.length;
+        continue;
+      }
+      offset = writeScalar(segment, offset, field, v);
+    }
+    if (offset > 0) parts.push(segment.subarray(0, offset));
+    return parts;
+  };
+
+  /** Bytes of every field except the by-reference payloads, with each payload's tag and length. */
+  const smallBytesBound = (record: Record<string, unknown>): number => {
+    let bound = 0;
+    for (const field of fields) {
+      const v = record[field.name];
+      if (field.kind === "bytes") {
+        const n = (v as Uint8Array | undefined)?.length ?? 0;
+        bound += field.tag.length + 5 + (n >= BY_REFERENCE_MIN_BYTES ? 0 : n);
+      } else if (field.kind === "string") {
+        bound += field.tag.length + 5 + Buffer.byteLength((v as string | undefined) ?? "", "utf8");
+      } else {
+        bound += field.tag.length + 10;
+      }
+    }
+    return bound;
+  };
+
   return {
     decode,
-    encode: (value) => encode(value, 0),
-    encodeFramed: (value) => encode(value, 5),
+    encode: (value) => encode(value, 0, false) as Uint8Array,
+    encodeFramed: (value) => encode(value, 5, false) as Uint8Array,
+    encodeFramedParts: (value) => encode(value, 5, true),
   };
 }

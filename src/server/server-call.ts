@@ -8,7 +8,8 @@ import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import type { ServerStream } from "../engine/types.js";
 import type { Logger } from "../log/logger.js";
-import { type Codec, encodeFramedWith } from "../protocol/codec.js";
+import { type Codec, encodeWireFrameWith } from "../protocol/codec.js";
+import type { WireFrame } from "../protocol/wire-frame.js";
 import { type CompressionName, MessageCompressor, acceptsEncoding, decompress } from "../protocol/compression.js";
 import { encodeFrame } from "../protocol/framing.js";
 import { type CallMetadata, type Metadata, fromWireMetadata, toWireMetadata } from "../protocol/metadata.js";
@@ -167,11 +168,11 @@ export abstract class ServerCall<
   }
 
   /** A response in its gRPC frame, or null when it cannot be encoded: the call has then failed INTERNAL. */
-  protected encodeResponse(response: unknown): Uint8Array | null {
+  protected encodeResponse(response: unknown): WireFrame | null {
     try {
       const compressor = this.compressor;
       const frame = compressor === null
-        ? encodeFramedWith(this.method.responseCodec, response)
+        ? encodeWireFrameWith(this.method.responseCodec, response)
         : compressor.frame(this.method.responseCodec.encode(response), encodeFrame);
       if (this.method.stats !== null) this.method.stats.sent++;
       return frame;

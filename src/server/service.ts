@@ -117,13 +117,14 @@ type AnyHandler = (input: never, context: CallContext) => unknown;
 const EMPTY_INIT = Object.freeze({});
 
 function responseCodecFor(output: DescMessage, codec: Codec<unknown>): Codec<unknown> {
-  const { encodeFramed } = codec;
+  const { encodeFramed, encodeFramedParts } = codec;
   if (encodeFramed !== undefined) {
     // A handler that returns nothing (plain JS can) answers the empty message, as `create` would make it.
     return {
       encode: (value) => codec.encode(value ?? EMPTY_INIT),
       decode: (bytes) => codec.decode(bytes),
       encodeFramed: (value) => encodeFramed(value ?? EMPTY_INIT),
+      ...(encodeFramedParts !== undefined ? { encodeFramedParts: (value: unknown) => encodeFramedParts(value ?? EMPTY_INIT) } : {}),
     };
   }
   return {

@@ -5,6 +5,7 @@
  * at most MAX_TRANSPARENT_RETRIES times per attempt. Deferred to a microtask: the engine is mid-callback.
  */
 import type { Metadata } from "../../protocol/metadata.js";
+import type { WireFrame } from "../../protocol/wire-frame.js";
 import type { ClientStreamingCall } from "../streaming-call.js";
 import type { ClientUnaryCall } from "../unary-call.js";
 import type { ClientRetryStats } from "./stats.js";
@@ -12,7 +13,7 @@ import type { ClientRetryStats } from "./stats.js";
 /** Bounded so that a server refusing every stream cannot keep a call looping. */
 export const MAX_TRANSPARENT_RETRIES = 3;
 
-export type UnaryStart = (call: ClientUnaryCall, path: string, headers: Metadata, frame: Uint8Array, signal: AbortSignal | undefined) => void;
+export type UnaryStart = (call: ClientUnaryCall, path: string, headers: Metadata, frame: WireFrame, signal: AbortSignal | undefined) => void;
 
 export class TransparentRetry {
   constructor(private readonly stats: ClientRetryStats, private readonly start: UnaryStart) {}

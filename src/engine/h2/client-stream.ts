@@ -1,5 +1,6 @@
 /** A client call's HTTP/2 stream: what the gRPC layer holds; the connection (client.ts) does the work. */
 import type { Metadata } from "../../protocol/metadata.js";
+import type { WireFrame } from "../../protocol/wire-frame.js";
 import type { ClientStream, ClientStreamHandler } from "../types.js";
 import type { ClientConnection } from "./client.js";
 import { StreamCore } from "./stream-core.js";
@@ -19,8 +20,12 @@ export class H2ClientStream extends StreamCore implements ClientStream {
     super();
   }
 
-  sendMessage(frame: Uint8Array, end: boolean): boolean {
-    return this.session.send(this, frame, end);
+  sendMessage(frame: WireFrame, end: boolean): boolean {
+    if (frame instanceof Uint8Array) return this.session.send(this, frame, end);
+    // Parts queue behind each other; END_STREAM goes with the last, whose answer says whether to wait for the drain.
+    const last = frame.length - 1;
+    for (let i = 0; i < last; i++) this.session.send(this, frame[i] as Uint8Array, false);
+    return this.session.send(this, last >= 0 ? frame[last] as Uint8Array : EMPTY, end);
   }
 
   end(): void {

@@ -5,6 +5,7 @@
 import type { Code } from "../../errors/codes.js";
 import { pushStatusFields } from "../../protocol/status-trailers.js";
 import { metadataFromHeaders, type Metadata } from "../../protocol/metadata.js";
+import type { WireFrame } from "../../protocol/wire-frame.js";
 import type { PeerInfo } from "../../transport/types.js";
 import type { ServerStream, ServerStreamHandler } from "../types.js";
 import { fieldsToHeaderMap } from "./header-fields.js";
@@ -49,7 +50,7 @@ export class H2ServerStream extends StreamCore implements ServerStream {
     return metadataFromHeaders(fieldsToHeaderMap(this.fields));
   }
 
-  sendUnary(frame: Uint8Array, headers?: Metadata, trailers?: Metadata): void {
+  sendUnary(frame: WireFrame, headers?: Metadata, trailers?: Metadata): void {
     if (this.finished || this.done) return;
     this.sendHeaders(headers);
     this.conn.sendMessageOn(this, frame);
@@ -62,7 +63,7 @@ export class H2ServerStream extends StreamCore implements ServerStream {
     this.conn.writeResponseHeaders(this, metadata);
   }
 
-  sendMessage(frame: Uint8Array): boolean {
+  sendMessage(frame: WireFrame): boolean {
     if (this.finished || this.done) return false;
     if (!this.headersSent) this.sendHeaders();
     return this.conn.sendMessageOn(this, frame);

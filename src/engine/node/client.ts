@@ -2,6 +2,7 @@
 import http2 from "node:http2";
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../../protocol/metadata.js";
+import type { WireFrame } from "../../protocol/wire-frame.js";
 import type {
   ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler, HeaderMap,
 } from "../types.js";
@@ -11,10 +12,21 @@ const END_STREAM_FLAG = 0x1;
 
 class NodeClientStream implements ClientStream {
   constructor(private readonly stream: http2.ClientHttp2Stream) {}
-  sendMessage(frame: Uint8Array, end: boolean): boolean {
-    if (this.stream.destroyed) return false;
-    if (!end) return this.stream.write(frame);
-    this.stream.end(frame);
+  sendMessage(frame: WireFrame, end: boolean): boolean {
+    const stream = this.stream;
+    if (stream.destroyed) return false;
+    if (frame instanceof Uint8Array) {
+      if (!end) return stream.write(frame);
+      stream.end(frame);
+      return true;
+    }
+    // The parts in one corked batch (one writev).
+    stream.cork();
+    let more = true;
+    for (const part of frame) more = stream.write(part);
+    stream.uncork();
+    if (!end) return more;
+    stream.end();
     return true;
   }
   end(): void {

@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import type { Code } from "../../errors/codes.js";
 import { type Metadata, metadataFromHeaders } from "../../protocol/metadata.js";
 import { statusTrailerObject } from "../../protocol/status-trailers.js";
+import type { FrameParts, WireFrame } from "../../protocol/wire-frame.js";
 import type { PeerInfo } from "../../transport/types.js";
 import { DEFAULT_TUNING } from "../h2/tuning.js";
 import type {
@@ -66,11 +67,26 @@ class NodeServerStream implements ServerStream {
     return metadataFromHeaders(this.headers);
   }
 
-  sendUnary(frame: Uint8Array, headers?: Metadata, trailers?: Metadata): void {
+  sendUnary(frame: WireFrame, headers?: Metadata, trailers?: Metadata): void {
     if (this.closed) return;
     if (trailers) this.pendingTrailers = statusTrailers(0, "", trailers);
     this.respond(headers);
-    this.stream.end(frame);
+    if (frame instanceof Uint8Array) {
+      this.stream.end(frame);
+      return;
+    }
+    this.writeParts(frame);
+    this.stream.end();
+  }
+
+  /** The parts in one corked batch (node:http2 writes them as one writev). */
+  private writeParts(parts: FrameParts): boolean {
+    const stream = this.stream;
+    stream.cork();
+    let more = true;
+    for (const part of parts) more = stream.write(part);
+    stream.uncork();
+    return more;
   }
 
   sendHeaders(metadata?: Metadata): void {
@@ -78,10 +94,10 @@ class NodeServerStream implements ServerStream {
     this.respond(metadata);
   }
 
-  sendMessage(frame: Uint8Array): boolean {
+  sendMessage(frame: WireFrame): boolean {
     if (this.closed) return false;
     if (!this.headersSent) this.respond();
-    return this.stream.write(frame);
+    return frame instanceof Uint8Array ? this.stream.write(frame) : this.writeParts(frame);
   }
 
   sendTrailers(code: Code, message: string, metadata?: Metadata): void {

@@ -1,0 +1,16 @@
+/**
+ * A gRPC frame (5-byte prefix + message) as the engines take it: one buffer, or parts whose concatenation is the
+ * frame. Parts let a large bytes field go to the socket by reference instead of being copied into a frame-sized
+ * buffer: on the server that copy, and the garbage collection its allocation caused, was most of the cost of a
+ * 16-64 KiB echo (docs/benchmarks.md §12).
+ */
+export type FrameParts = readonly Uint8Array[];
+export type WireFrame = Uint8Array | FrameParts;
+
+/** Bytes in the frame. */
+export function frameBytes(frame: WireFrame): number {
+  if (frame instanceof Uint8Array) return frame.length;
+  let n = 0;
+  for (const part of frame) n += part.length;
+  return n;
+}
