@@ -1,19 +1,16 @@
 #!/usr/bin/env node
 // fastgrpc-server. threadpool.js first: it sizes libuv's pool before anything starts it.
 import { workerPoolEnv } from "./threadpool.js";
+import cluster from "node:cluster";
 import { createLogger } from "../log/logger.js";
 import { keyTypeName } from "../crypto/algorithms.js";
-import { generateKeyring } from "../crypto/keyring.js";
-import { keyringFromStartPayload, keyringStartPayload } from "../crypto/keyring-start-payload.js";
-import { isWorkerProcess, runPrimary, runWorker } from "../server/workers/index.js";
+import { generateKeySet } from "../crypto/keyring-keys.js";
 import { yieldThreadPoolToEventLoop } from "../crypto/thread-pool-priority.js";
 import { describe } from "./args.js";
 import { USAGE, parseConfig, type ServerConfig } from "./server-config.js";
-import { trimIdleHeap } from "./trim-idle-heap.js";
-// Imported statically although a multi-worker primary never serves (~2.5 MB it need not hold): loaded lazily, after
-// the keys and the thread pool, the same server code served the 64-byte echo measurably slower in A/B runs here
-// (docs/scaling.md, footprint), and the echo path must not get slower.
-import { buildServer, serveInProcess } from "./serving-process.js";
+// Everything else is imported by the role that needs it: a multi-worker primary only generates the keys, forks and
+// supervises, so it never loads the server, the engines, the services or protobuf-es (~28 MB RSS it would hold for
+// nothing; docs/scaling.md, footprint). test/workers/primary-loads-no-server-modules.test.ts checks it.
 
 async function main(argv: string[]): Promise<number> {
   let config: ServerConfig | "help";
@@ -36,12 +33,20 @@ async function main(argv: string[]): Promise<number> {
 
   // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
   // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
-  if (isWorkerProcess()) {
+  if (cluster.isWorker) {
+    const [{ runWorker }, { buildServer, loadServerEngine }, { Keyring }, { keySetFromStartPayload }, { trimIdleHeap }] = await Promise.all([
+      import("../server/workers/worker.js"),
+      import("./serving-process.js"),
+      import("../crypto/keyring.js"),
+      import("../crypto/keyring-start-payload.js"),
+      import("./trim-idle-heap.js"),
+    ]);
+    const engine = await loadServerEngine(config.engine);
     return runWorker({
       log,
       graceMs: config.graceMs,
       createServer: (payload, metrics) => {
-        const server = buildServer(config, log, keyringFromStartPayload(payload), metrics);
+        const server = buildServer(config, log, engine, new Keyring(keySetFromStartPayload(payload)), metrics);
         // Start-up's garbage (modules, the key hand-over) is behind us: give its memory back (docs/scaling.md).
         if (config.lowMemory) setImmediate(trimIdleHeap);
         return server;
@@ -49,15 +54,21 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   // Every key exists before the first listen, so no call can arrive before its key. Key ids only, never key material.
-  const keyring = await generateKeyring({ rsaBits: config.rsaBits });
-  for (const key of keyring.list()) {
+  // The primary holds them as a KeySet (no signing machinery); a single process signs with them (a Keyring).
+  const keys = await generateKeySet({ rsaBits: config.rsaBits });
+  for (const key of keys.list()) {
     log.info({ keyType: keyTypeName(key.keyType), key: key.description, keyId: key.keyId }, "signing key generated");
   }
   if (config.workers > 1) {
+    const [{ runPrimary }, { keyringStartPayload }, { trimIdleHeap }] = await Promise.all([
+      import("../server/workers/primary.js"),
+      import("../crypto/keyring-start-payload.js"),
+      import("./trim-idle-heap.js"),
+    ]);
     return runPrimary({
       workers: config.workers,
       listen: config.listen,
-      startPayload: keyringStartPayload(keyring),
+      startPayload: keyringStartPayload(keys),
       graceMs: config.graceMs,
       log,
       workerEnv: workerPoolEnv(config.workers),
@@ -79,7 +90,8 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     });
   }
-  return serveInProcess(config, log, keyring);
+  const [{ serveInProcess, loadServerEngine }, { Keyring }] = await Promise.all([import("./serving-process.js"), import("../crypto/keyring.js")]);
+  return serveInProcess(config, log, await loadServerEngine(config.engine), new Keyring(keys));
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
