@@ -12,6 +12,19 @@ import { USAGE, parseConfig, type ServerConfig } from "./server-config.js";
 // supervises, so it never loads the server, the engines, the services or protobuf-es (~28 MB RSS it would hold for
 // nothing; docs/scaling.md, footprint). test/workers/primary-loads-no-server-modules.test.ts checks it.
 
+/** What a serving process runs: the server and its engine, the keyring, the worker side of node:cluster. */
+async function servingModules(config: ServerConfig) {
+  const [serving, { runWorker }, { Keyring }, { keySetFromStartPayload }, { trimIdleHeap }] = await Promise.all([
+    import("./serving-process.js"),
+    import("../server/workers/worker.js"),
+    import("../crypto/keyring.js"),
+    import("../crypto/keyring-start-payload.js"),
+    import("./trim-idle-heap.js"),
+  ]);
+  const engine = await serving.loadServerEngine(config.engine);
+  return { ...serving, engine, runWorker, Keyring, keySetFromStartPayload, trimIdleHeap };
+}
+
 async function main(argv: string[]): Promise<number> {
   let config: ServerConfig | "help";
   try {
@@ -24,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // A serving process (a worker, or the only process) loads what it serves with first, before the logger, the pool's
+  // priority and the keys: loaded after them, the same echo code served 2-3x fewer calls/s in h2load runs here, with
+  // hot functions left unoptimized (docs/scaling.md, footprint; why is not understood).
+  const serving = cluster.isWorker || config.workers <= 1 ? await servingModules(config) : undefined;
   const log = createLogger(config.logLevel, "fastgrpc-server");
   // A bug in one call must not take the server down: log it and keep serving.
   process.on("uncaughtException", (error) => log.error({ err: error }, "uncaught exception"));
@@ -33,15 +50,8 @@ async function main(argv: string[]): Promise<number> {
 
   // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
   // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
-  if (cluster.isWorker) {
-    const [{ runWorker }, { buildServer, loadServerEngine }, { Keyring }, { keySetFromStartPayload }, { trimIdleHeap }] = await Promise.all([
-      import("../server/workers/worker.js"),
-      import("./serving-process.js"),
-      import("../crypto/keyring.js"),
-      import("../crypto/keyring-start-payload.js"),
-      import("./trim-idle-heap.js"),
-    ]);
-    const engine = await loadServerEngine(config.engine);
+  if (cluster.isWorker && serving !== undefined) {
+    const { runWorker, buildServer, engine, Keyring, keySetFromStartPayload, trimIdleHeap } = serving;
     return runWorker({
       log,
       graceMs: config.graceMs,
@@ -92,8 +102,8 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     });
   }
-  const [{ serveInProcess, loadServerEngine }, { Keyring }] = await Promise.all([import("./serving-process.js"), import("../crypto/keyring.js")]);
-  return serveInProcess(config, log, await loadServerEngine(config.engine), new Keyring(keys));
+  if (serving === undefined) throw new Error("internal: the serving modules were not loaded");
+  return serving.serveInProcess(config, log, serving.engine, new serving.Keyring(keys));
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
