@@ -29,7 +29,7 @@ export function wipeKeyTransfer(transfer: KeyTransfer): void {
   for (const key of transfer.keys) key.pkcs8.fill(0);
 }
 
-/** Whether an IPC payload has the shape of a key transfer (the contents are checked by keyringFromTransfer). */
+/** Whether an IPC payload has the shape of a key transfer (the contents are checked by keySetFromTransfer). */
 export function isKeyTransfer(value: unknown): value is KeyTransfer {
   if (typeof value !== "object" || value === null) return false;
   const keys = (value as { keys?: unknown }).keys;
