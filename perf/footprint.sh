@@ -9,7 +9,9 @@
 #
 # --sign-first makes one Sign call before the idle reading (the signing threads start at the first Sign).
 # Prints one line per process (pid, role, RSS idle, RSS with the connections, the difference) and the totals.
-# Also prints a bare `node -e` process's RSS for reference. Linux only; needs a build (make build).
+# Also prints a bare `node -e` process's RSS for reference and, through perf/footprint.py, the server's resident
+# memory with each physical page counted once (the sum of RSS counts the node binary's shared pages once per
+# process). Linux only; needs a build (make build); the page-once figure needs root and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=1000 settle=2 sign_first=""
@@ -54,6 +56,8 @@ sleep "$settle"
 mapfile -t pids < <(processes)
 declare -A idle
 for pid in "${pids[@]}"; do idle[$pid]=$(rss_kb "$pid"); done
+once() { command -v python3 >/dev/null && python3 perf/footprint.py "${pids[@]}" 2>/dev/null | sed -n 's/^resident, each page once: //p' || echo unknown; }
+once_idle=$(once)
 
 mkfifo "$work/hold"
 exec 3<>"$work/hold"
@@ -65,6 +69,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 sleep "$settle"
+once_busy=$(once)
 
 printf '%-8s %-8s %10s %14s %8s\n' pid role "idle MB" "+${connections} conn MB" "delta"
 total_idle=0 total_busy=0
@@ -76,5 +81,6 @@ for pid in "${pids[@]}"; do
   awk -v p="$pid" -v r="$role" -v a="${idle[$pid]}" -v b="$busy" 'BEGIN { printf "%-8s %-8s %10.1f %14.1f %+8.1f\n", p, r, a/1024, b/1024, (b-a)/1024 }'
 done
 awk -v a="$total_idle" -v b="$total_busy" 'BEGIN { printf "%-8s %-8s %10.1f %14.1f %+8.1f\n", "", "total", a/1024, b/1024, (b-a)/1024 }'
+echo "resident, each page once (perf/footprint.py): idle $once_idle, with ${connections} connections $once_busy"
 awk -v k="$(cat "$work/bare")" 'BEGIN { printf "bare node: %.1f MB\n", k/1024 }'
 echo "options: $*${sign_first:+ (after one Sign)}"

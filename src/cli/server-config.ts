@@ -3,7 +3,7 @@
  * that a multi-worker server's primary, which serves no calls, does not load the server (docs/scaling.md, footprint).
  */
 import { parseArgs } from "node:util";
-import { isEngineName, ENGINE_NAMES, DEFAULT_ENGINE } from "../engine/registry.js";
+import { isEngineName, ENGINE_NAMES, DEFAULT_ENGINE } from "./engine-names.js";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../log/logger.js";
 import { RSA_KEY_BITS, isRsaKeyBits, type RsaKeyBits } from "../crypto/key-types.js";
 import { parseCidList } from "../server/cid-allowlist.js";

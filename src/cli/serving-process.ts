@@ -3,7 +3,8 @@
  * worker's), and serving in this process until SIGTERM/SIGINT. Loaded only by processes that serve, not by a
  * multi-worker server's primary.
  */
-import { serverEngine } from "../engine/registry.js";
+import { createH2ServerEngine } from "../engine/h2/index.js";
+import type { ServerEngineFactory } from "../engine/types.js";
 import type { Logger } from "../log/logger.js";
 import { GrpcServer } from "../server/server.js";
 import { AcceptPolicy } from "../server/accept-policy.js";
@@ -21,10 +22,21 @@ import type { ServerConfig } from "./server-config.js";
 import { trimIdleHeap } from "./trim-idle-heap.js";
 
 /**
+ * The engine --engine names, loading only that one: the own engine is the default (GrpcServer imports it anyway);
+ * node:http2 (with node:http and node:tls, ~3 MB RSS) only for --engine node. src/engine/registry.ts would load both.
+ */
+export async function loadServerEngine(name: ServerConfig["engine"]): Promise<ServerEngineFactory> {
+  switch (name) {
+    case "h2": return createH2ServerEngine;
+    case "node": return (await import("../engine/node/server.js")).createNodeServerEngine;
+  }
+}
+
+/**
  * The server of one process (the only one with --workers 1, else each worker's), services added, not listening.
  * With metrics, it counts calls, connections and signatures into them.
  */
-export function buildServer(config: ServerConfig, log: Logger, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
+export function buildServer(config: ServerConfig, log: Logger, engine: ServerEngineFactory, keyring: Keyring, metrics?: ServerMetrics): GrpcServer {
   if (config.signingThreads > 0) {
     // Started by the first Sign (signed on libuv's pool while they start): a server that never signs keeps ~10 MB
     // per thread (docs/scaling.md, footprint).
@@ -34,7 +46,7 @@ export function buildServer(config: ServerConfig, log: Logger, keyring: Keyring,
     log,
     maxMessageBytes: config.maxMessageBytes,
     maxConcurrentStreams: config.maxConcurrentStreams,
-    engine: serverEngine(config.engine),
+    engine,
     reflection: config.reflection,
     ...(metrics ? { metrics } : {}),
     ...(config.keepalive ? { keepalive: config.keepalive } : {}),
@@ -46,9 +58,9 @@ export function buildServer(config: ServerConfig, log: Logger, keyring: Keyring,
 }
 
 /** Serves in this process (--workers 1) until SIGTERM/SIGINT; resolves the exit code. */
-export async function serveInProcess(config: ServerConfig, log: Logger, keyring: Keyring): Promise<number> {
+export async function serveInProcess(config: ServerConfig, log: Logger, engine: ServerEngineFactory, keyring: Keyring): Promise<number> {
   const metrics = config.metricsListen !== undefined ? new ServerMetrics() : undefined;
-  const server = buildServer(config, log, keyring, metrics);
+  const server = buildServer(config, log, engine, keyring, metrics);
   // The same accept policy (TLS, CID allowlist, their logs) as each worker applies.
   const policy = new AcceptPolicy({ ...(config.tls !== undefined ? { tls: config.tls } : {}), ...(config.allowCids !== undefined ? { allowCids: config.allowCids } : {}) }, log, metrics);
   let metricsEndpoint: MetricsEndpoint | undefined;

@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { KeyType } from "./enum-values.js";
-import { Keyring } from "./keyring.js";
+import { KeySet, type PrivateKeySource } from "./keyring-keys.js";
 
 export interface TransferredKey {
   readonly keyType: number;
@@ -20,8 +20,8 @@ export interface KeyTransfer {
 const KNOWN_KEY_TYPES = new Set<number>([KeyType.RSA, KeyType.EC_P256, KeyType.EC_P384, KeyType.ED25519]);
 
 /** The primary's side: fresh DER copies of every key, to send and then wipe with wipeKeyTransfer(). */
-export function exportKeyTransfer(keyring: Keyring): KeyTransfer {
-  return { keys: keyring.exportPrivateKeysForWorkers().map(([keyType, der]) => ({ keyType, pkcs8: der })) };
+export function exportKeyTransfer(source: PrivateKeySource): KeyTransfer {
+  return { keys: source.exportPrivateKeysForWorkers().map(([keyType, der]) => ({ keyType, pkcs8: der })) };
 }
 
 /** Zeroes every key's bytes in place. */
@@ -29,7 +29,7 @@ export function wipeKeyTransfer(transfer: KeyTransfer): void {
   for (const key of transfer.keys) key.pkcs8.fill(0);
 }
 
-/** Whether an IPC payload has the shape of a key transfer (the contents are checked by keyringFromTransfer). */
+/** Whether an IPC payload has the shape of a key transfer (the contents are checked by keySetFromTransfer). */
 export function isKeyTransfer(value: unknown): value is KeyTransfer {
   if (typeof value !== "object" || value === null) return false;
   const keys = (value as { keys?: unknown }).keys;
@@ -41,10 +41,10 @@ export function isKeyTransfer(value: unknown): value is KeyTransfer {
 }
 
 /**
- * The worker's side: rebuilds the keyring, then wipes the received bytes (also when it throws). Throws TypeError
+ * The worker's side: rebuilds the keys (a Keyring takes them: new Keyring(keySet)), then wipes the received bytes (also when it throws). Throws TypeError
  * for an unknown or repeated key type, bytes that are not a PKCS#8 private key, or a key in the wrong slot.
  */
-export function keyringFromTransfer(transfer: KeyTransfer): Keyring {
+export function keySetFromTransfer(transfer: KeyTransfer): KeySet {
   try {
     const keys: Array<readonly [KeyType, KeyObject]> = [];
     const seen = new Set<number>();
@@ -59,7 +59,7 @@ export function keyringFromTransfer(transfer: KeyTransfer): Keyring {
       }
       keys.push([keyType as KeyType, privateKey]);
     }
-    return new Keyring(keys);
+    return new KeySet(keys);
   } finally {
     wipeKeyTransfer(transfer);
   }

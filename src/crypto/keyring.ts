@@ -3,26 +3,17 @@
  * writes, serialises or logs a private key; inspecting or JSON-serialising a Keyring shows only public facts. The
  * only in-memory copies are wiped right after use: the hand-over to workers and the PSS re-import (rsa-pss-key.ts).
  */
-import { createHash, createPublicKey, generateKeyPair, type KeyObject } from "node:crypto";
-import { inspect, promisify } from "node:util";
-import { KeyType } from "./enum-values.js";
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { inspect } from "node:util";
+import type { KeyType } from "./enum-values.js";
 import { ALL_ALGORITHMS, keyTypeName, type AlgorithmSpec } from "./algorithms.js";
 import { cryptoErrors } from "./errors.js";
-import { describeKey, isRsaKeyBits, keyTypeOf, type RsaKeyBits } from "./key-types.js";
 import { GrpcError } from "../errors/grpc-error.js";
+import { generateKeySet, KeySet, type KeyringOptions, type PrivateKeySource, type PublicKeyInfo } from "./keyring-keys.js";
 import { signKeyArguments, signOffLoop, verifyKeyArgument, verifyOffLoop, type SignKeyArgument, type VerifyKeyArgument } from "./sign.js";
 import { SigningThreads, type SigningThreadInfo, type SigningThreadsOptions } from "./signing-threads.js";
 
-/** The public facts about one key: what GetPublicKey returns and what start-up logs. */
-export interface PublicKeyInfo {
-  readonly keyType: KeyType;
-  /** Lower-case hex SHA-256 of spkiDer. */
-  readonly keyId: string;
-  readonly spkiDer: Uint8Array;
-  readonly pem: string;
-  /** "RSA-2048", "EC P-256", ... */
-  readonly description: string;
-}
+export type { KeyringOptions, PublicKeyInfo } from "./keyring-keys.js";
 
 interface HeldKey {
   readonly info: PublicKeyInfo;
@@ -34,7 +25,7 @@ interface HeldKey {
 /** How a keyring signs once startSigningThreads() has run (before that, on libuv's pool); the keyring is the fallback. */
 export type SigningThreadsConfig = Omit<SigningThreadsOptions, "fallback" | "entry">;
 
-export class Keyring {
+export class Keyring implements PrivateKeySource {
   readonly #keys = new Map<KeyType, HeldKey>();
   /** The signing threads, once they sign (set when started eagerly, or when deferred ones are ready). */
   #threads: SigningThreads | undefined;
@@ -45,17 +36,12 @@ export class Keyring {
   #closed = false;
 
   /**
-   * Builds a keyring from private keys that already exist (generated here, or handed over by another process).
-   * Throws TypeError for a key that is not private or whose type does not match its slot.
+   * Builds a keyring from private keys that already exist (generated here, or handed over by another process), or
+   * from a KeySet. Throws TypeError for a key that is not private or whose type does not match its slot.
    */
-  constructor(privateKeys: Iterable<readonly [KeyType, KeyObject]>) {
-    for (const [keyType, privateKey] of privateKeys) {
-      if (privateKey.type !== "private") throw new TypeError(`the ${keyTypeName(keyType)} key is not a private key`);
-      if (keyTypeOf(privateKey) !== keyType) {
-        throw new TypeError(`a ${describeKey(privateKey)} key cannot serve as ${keyTypeName(keyType)}`);
-      }
-      this.#keys.set(keyType, holdKey(keyType, privateKey));
-    }
+  constructor(privateKeys: KeySet | Iterable<readonly [KeyType, KeyObject]>) {
+    const keys = privateKeys instanceof KeySet ? privateKeys : new KeySet(privateKeys);
+    for (const [keyType, privateKey, info] of keys.entries()) this.#keys.set(keyType, holdKey(info, privateKey));
   }
 
   /** The public facts about the key of this type, or undefined when the keyring holds none. */
@@ -191,50 +177,21 @@ export class Keyring {
   }
 }
 
-function holdKey(keyType: KeyType, privateKey: KeyObject): HeldKey {
+function holdKey(info: PublicKeyInfo, privateKey: KeyObject): HeldKey {
   const publicKey = createPublicKey(privateKey);
-  const spkiDer = new Uint8Array(publicKey.export({ type: "spki", format: "der" }));
-  const pem = String(publicKey.export({ type: "spki", format: "pem" }));
-  const info: PublicKeyInfo = Object.freeze({
-    keyType,
-    keyId: createHash("sha256").update(spkiDer).digest("hex"),
-    spkiDer,
-    pem,
-    description: describeKey(privateKey),
-  });
   // The node:crypto key arguments are prepared once per algorithm, so the signing path allocates nothing for them.
-  const signArgs = signKeyArguments(keyType, privateKey);
+  const signArgs = signKeyArguments(info.keyType, privateKey);
   const verifyArgs = new Map<number, VerifyKeyArgument>();
   for (const spec of ALL_ALGORITHMS) {
-    if (spec.keyType === keyType) verifyArgs.set(spec.algorithm, verifyKeyArgument(spec, publicKey));
+    if (spec.keyType === info.keyType) verifyArgs.set(spec.algorithm, verifyKeyArgument(spec, publicKey));
   }
   return { info, privateKey, signArgs, verifyArgs };
 }
 
-const generate = promisify(generateKeyPair);
-
-export interface KeyringOptions {
-  /** RSA modulus size; 2048 unless told otherwise. */
-  rsaBits?: RsaKeyBits;
-}
-
 /**
- * Generates one key of every KeyType, all four in parallel on libuv's thread pool (RSA-4096 can take seconds, and
- * the event loop stays free meanwhile). Resolves once every key exists; the server should listen only after.
+ * Generates one key of every KeyType (generateKeySet in keyring-keys.ts) and holds them in a Keyring. Resolves once
+ * every key exists; the server should listen only after.
  */
 export async function generateKeyring(options: KeyringOptions = {}): Promise<Keyring> {
-  const rsaBits = options.rsaBits ?? 2048;
-  if (!isRsaKeyBits(rsaBits)) throw new RangeError(`RSA key size must be 2048, 3072 or 4096 bits, not ${String(rsaBits)}`);
-  const [rsa, p256, p384, ed25519] = await Promise.all([
-    generate("rsa", { modulusLength: rsaBits, publicExponent: 0x10001 }),
-    generate("ec", { namedCurve: "P-256" }),
-    generate("ec", { namedCurve: "P-384" }),
-    generate("ed25519", undefined),
-  ]);
-  return new Keyring([
-    [KeyType.RSA, rsa.privateKey],
-    [KeyType.EC_P256, p256.privateKey],
-    [KeyType.EC_P384, p384.privateKey],
-    [KeyType.ED25519, ed25519.privateKey],
-  ]);
+  return new Keyring(await generateKeySet(options));
 }

@@ -88,3 +88,30 @@ test("threads are configured once", async () => {
   assert.throws(() => keyring.startSigningThreads({ threads: 1, nice: 0 }), /already/);
   await keyring.close();
 });
+
+test("the first Sign on each key type is answered and verifies, before and after the threads are up", async () => {
+  const firstOfEach = [
+    spec(SignatureAlgorithm.RSA_PKCS1_SHA256),
+    spec(SignatureAlgorithm.ECDSA_P256_SHA256_ASN1),
+    spec(SignatureAlgorithm.ECDSA_P384_SHA384_ASN1),
+    ED25519,
+  ];
+  assert.deepEqual(firstOfEach.map((s) => s.keyType).sort(), [KeyType.RSA, KeyType.EC_P256, KeyType.EC_P384, KeyType.ED25519].sort());
+  for (const first of firstOfEach) {
+    // A fresh deferred keyring per key type: this key type's Sign is the one that starts the threads.
+    const keyring = await generateKeyring();
+    try {
+      keyring.startSigningThreadsOnFirstSign({ threads: 1, nice: 0 });
+      const { signature, keyId } = await keyring.sign(first, data);
+      assert.equal(keyId, keyring.publicKey(first.keyType)?.keyId);
+      assert.equal(await keyring.verify(first, data, signature), true, `first Sign with ${first.algorithm} verifies`);
+      assert.ok(await keyring.signingThreadsReady());
+      for (const other of firstOfEach) {
+        const later = await keyring.sign(other, data);
+        assert.equal(await keyring.verify(other, data, later.signature), true, `${other.algorithm} on the started threads`);
+      }
+    } finally {
+      await keyring.close();
+    }
+  }
+});

@@ -4,9 +4,9 @@
  *   node server-entry.js --workers N --listen URL [--grace-ms N] [--log-level L]
  */
 import { parseArgs } from "node:util";
-import { generateKeyring } from "../../../src/crypto/keyring.js";
-import { type Keyring } from "../../../src/crypto/keyring.js";
-import { keyringFromStartPayload, keyringStartPayload } from "../../../src/crypto/keyring-start-payload.js";
+import { Keyring } from "../../../src/crypto/keyring.js";
+import { generateKeySet } from "../../../src/crypto/keyring-keys.js";
+import { keySetFromStartPayload, keyringStartPayload } from "../../../src/crypto/keyring-start-payload.js";
 import { CryptoService } from "../../../src/gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { createLogger, isLogLevel, type Logger } from "../../../src/log/logger.js";
 import { GrpcServer } from "../../../src/server/server.js";
@@ -36,12 +36,12 @@ function buildServer(logger: Logger, keyring: Keyring): GrpcServer {
 }
 
 async function main(): Promise<number> {
-  if (isWorkerProcess()) return runWorker({ log, graceMs, createServer: (payload) => buildServer(log, keyringFromStartPayload(payload)) });
-  const keyring = await generateKeyring();
+  if (isWorkerProcess()) return runWorker({ log, graceMs, createServer: (payload) => buildServer(log, new Keyring(keySetFromStartPayload(payload))) });
+  const keys = await generateKeySet();
   return runPrimary({
     workers: Number(values.workers),
     listen,
-    startPayload: keyringStartPayload(keyring),
+    startPayload: keyringStartPayload(keys),
     graceMs,
     log,
     restart: { minUptimeMs: 1000, initialDelayMs: 100 },
