@@ -13,6 +13,8 @@ import { LoadRun, MAX_SEND_AHEAD_MS, type ThreadPlan } from "../../src/loadgen/l
 import { mergeResults } from "../../src/loadgen/merge.js";
 import { parseCommandLine } from "../../src/loadgen/options.js";
 import { buildReport } from "../../src/loadgen/report.js";
+import { renderHtml } from "../../src/loadgen/report-html.js";
+import { renderTable } from "../../src/loadgen/report-text.js";
 
 function open(rate: number, durationMs: number, extra: Partial<ThreadPlan> = {}): ThreadPlan {
   return { mode: "open", concurrency: 0, rate, phaseMs: 0, durationMs, requests: undefined, warmupMs: 0, drainMs: 2_000, ...extra };
@@ -53,6 +55,10 @@ describe("open loop: calls held at --max-in-flight", () => {
       const report = buildReport(parsed.options, merged, { path: "/x.Y/Z", requestBytes: 66 });
       assert.equal(report.generatorLag?.held, result.held);
       assert.equal(report.latencyValid, true);
+      const said = new RegExp(`${result.held.toLocaleString("en-US")} waited at --max-in-flight`);
+      assert.match(renderTable(report), said, "the table says how many calls waited for the server");
+      assert.match(renderHtml(report), said, "and so does the HTML page");
+      assert.doesNotMatch(renderTable(report), /LATENCY INVALID/);
     }));
 
   it("do not keep the generator spinning while the cap is full", async () => {
