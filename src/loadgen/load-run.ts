@@ -60,6 +60,8 @@ export interface ProgressSnapshot {
   readonly behindMs: number;
   /** Open loop: measured calls sent more than the lag threshold late. */
   readonly late: number;
+  /** Open loop: --max-in-flight calls are in flight and the calls due wait: the server, not the generator, is behind. */
+  readonly atCap: boolean;
 }
 
 /** A reusable call record; its bound callbacks are created once, not per call. */
@@ -170,15 +172,17 @@ export class LoadRun {
 
   progress(): ProgressSnapshot {
     const recorder = this.recorder;
-    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0 };
+    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0, atCap: false };
     const histogram = recorder.primary;
     return {
       ok: recorder.ok,
       failed: recorder.failed,
       p99Us: histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(99),
       measuring: performance.now() >= this.windowStart,
-      behindMs: this.behindMs,
+      // While the cap holds the sends back no wake-up updates behindMs: the backlog grows with the clock.
+      behindMs: this.blockedAtCap ? Math.max(0, performance.now() - this.nextDue) : this.behindMs,
       late: recorder.late,
+      atCap: this.blockedAtCap,
     };
   }
 

@@ -65,8 +65,14 @@ describe("open loop: calls held at --max-in-flight", () => {
     // A server that never answers, 1 call in flight at most, for 300 ms: the loop waits for a completion instead
     // of waking up for every call due. Its CPU time stays far below the window's length.
     const before = process.cpuUsage();
-    const result = await new LoadRun(() => {}, open(100_000, 300, { maxInFlight: 1, drainMs: 10 })).run();
+    const run = new LoadRun(() => {}, open(100_000, 300, { maxInFlight: 1, drainMs: 10 }));
+    let midway: ReturnType<LoadRun["progress"]> | undefined;
+    const peek = setTimeout(() => (midway = run.progress()), 150);
+    const result = await run.run();
+    clearTimeout(peek);
     const cpu = process.cpuUsage(before);
+    assert.equal(midway?.atCap, true, "the progress line blames the server while the cap is full");
+    assert.ok((midway?.behindMs ?? 0) > 50, `behind ${midway?.behindMs} ms`);
     assert.equal(result.unfinished, 1);
     assert.ok(result.dropped > 25_000, `dropped ${result.dropped}`);
     assert.ok((cpu.user + cpu.system) / 1000 < 150, `${(cpu.user + cpu.system) / 1000} ms of CPU in a 300 ms window`);
