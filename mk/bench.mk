@@ -39,7 +39,8 @@ benchmark: build
 	fi
 
 # bench-vs-h2load: fastgrpc-bench beside h2load on the same fastgrpc-server (docs/loadgen-comparison.md). Server on
-# core 0 (one process), the load generators on core 1, runs alternating; prints one line per run.
+# core 0 (one process), the load generators on core 1, runs alternating; prints one line per run. Each round ends with
+# the minimal node:net client of perf/compare/node-floor-client.ts at the low rate: the floor Node itself has there.
 #   make bench-vs-h2load                             # 5 s runs, 2 rounds
 #   make bench-vs-h2load COMPARE_DURATION=10 COMPARE_ROUNDS=3 COMPARE_TARGET_PORT=50152
 #   make bench-vs-h2load COMPARE_SERVER=cpp          # Google's C++ gRPC echo (make cpp-echo builds it)
@@ -53,7 +54,7 @@ COMPARE_URL = http://127.0.0.1:$(COMPARE_TARGET_PORT)/fastgrpc.echo.v1.EchoServi
 COMPARE_BENCH = taskset -c 1 $(NODE) dist/src/cli/bench.js --target tcp://127.0.0.1:$(COMPARE_TARGET_PORT) --connections 1 --duration $(COMPARE_DURATION)s --warmup 2s
 COMPARE_H2LOAD = taskset -c 1 h2load -c1 -t1 -D $(COMPARE_DURATION) --warm-up-time 2 -d "$$dir/echo-64.bin" -H 'content-type: application/grpc' -H 'te: trailers'
 # Reads a fastgrpc-bench JSON report: rate, client cores (measured window), CPU per call, latency percentiles.
-COMPARE_SHOW_BENCH = $(NODE) -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const l=r.latency;console.log(`$${process.argv[2]}: $${Math.round(r.achievedRate)} calls/s, $${r.cpu.cores} cores, $${r.cpu.perCallUs} us/call, service p50 $${l.service.p50Us} p99 $${l.service.p99Us} us, corrected p50 $${l.corrected.p50Us} p99 $${l.corrected.p99Us} us, latency valid $${r.latencyValid}`)'
+COMPARE_SHOW_BENCH = $(NODE) -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const l=r.latency;const g=r.generatorLag;console.log(`$${process.argv[2]}: $${Math.round(r.achievedRate)} calls/s, $${r.cpu.cores} cores, $${r.cpu.perCallUs} us/call, service p50 $${l.service.p50Us} p99 $${l.service.p99Us} us, corrected p50 $${l.corrected.p50Us} p99 $${l.corrected.p99Us} us, latency valid $${r.latencyValid}` + (g ? `, send lag p50 $${g.p50Us} p99 $${g.p99Us} us, late $${g.late}, held $${g.held}, dropped $${g.dropped}, unsent $${g.unsent}` : ""))'
 # Reads h2load's per-request log (start us, status, duration us) and /usr/bin/time's "elapsed user sys" line.
 COMPARE_SHOW_H2LOAD = $(NODE) -e 'const fs=require("fs");const d=fs.readFileSync(process.argv[1],"utf8").trim().split("\n").map(l=>Number(l.split("\t")[2])).sort((a,b)=>a-b);const [e,u,s]=fs.readFileSync(process.argv[2],"utf8").trim().split("\n").pop().split(" ").map(Number);const p=q=>d[Math.min(d.length-1,Math.floor(q*d.length))];console.log(`$${process.argv[3]}: $${d.length} requests logged, $${((u+s)/e).toFixed(3)} cores over the whole run incl. warm-up, p50 $${p(0.5)} p99 $${p(0.99)} us`)'
 
@@ -84,5 +85,6 @@ bench-vs-h2load: build
 	  rm -f "$$dir/h2low.log"; /usr/bin/time -f "%e %U %S" -o "$$dir/time" $(COMPARE_H2LOAD) -m1 --rps $(COMPARE_LOW_RATE) --log-file="$$dir/h2low.log" $(COMPARE_URL) >/dev/null 2>&1; \
 	  $(COMPARE_SHOW_H2LOAD) "$$dir/h2low.log" "$$dir/time" "h2load -m1 --rps $(COMPARE_LOW_RATE)"; \
 	  $(COMPARE_BENCH) --rate $(COMPARE_LOW_RATE) --json "$$dir/low.json" >/dev/null 2>&1; $(COMPARE_SHOW_BENCH) "$$dir/low.json" "fastgrpc-bench open $(COMPARE_LOW_RATE)/s"; \
+	  taskset -c 1 $(NODE) dist/perf/compare/node-floor-client.js $(COMPARE_TARGET_PORT) $(COMPARE_LOW_RATE) $(COMPARE_DURATION) 2; \
 	done; \
 	echo "load average: $$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -26,13 +26,15 @@ export interface ThreadResult {
   readonly maxSendLagUs: number;
   /** Open loop: encoded histogram of every measured call's send lag (actual minus scheduled send), microseconds. */
   readonly sendLagHistogram: string;
-  /** Open loop: measured calls sent more than the lag threshold late. */
+  /** Open loop: measured calls sent more than the lag threshold late by the generator (not counting `held`). */
   readonly late: number;
+  /** Open loop: measured calls that waited for a free slot at --max-in-flight (the wait is in their corrected latency). */
+  readonly held: number;
   /** Open loop: calls scheduled in the measured window and sent. */
   readonly scheduled: number;
   /** Open loop: calls the schedule put in the measured window that the generator, behind, never sent. */
   readonly unsent: number;
-  /** Open loop: calls of the measured window not sent because --max-in-flight calls were in flight. */
+  /** Open loop: calls of the measured window never sent because --max-in-flight calls were still in flight at its end. */
   readonly dropped: number;
   /** Open loop: calls scheduled in each second of the measured window (the offered rate over time). */
   readonly scheduledPerSecond: readonly number[];
@@ -51,7 +53,7 @@ export class LoadRecorder {
   ok = 0;
   failed = 0;
   late = 0;
-  droppedCount = 0;
+  held = 0;
   maxSendLagMs = 0;
   private scheduledCount = 0;
   private readonly scheduledPerSecond: number[] = [];
@@ -73,25 +75,26 @@ export class LoadRecorder {
     bump(this.scheduledPerSecond, Math.floor((dueAt - this.windowStart) / 1000));
   }
 
-  /** Open loop: a call of the measured window was due while the in-flight cap was reached: not sent. */
-  dropped(): void {
-    this.droppedCount++;
-  }
-
-  /** Times are performance.now() milliseconds. */
-  record(scheduledAt: number, sentAt: number, endedAt: number, code: number): void {
+  /**
+   * Times are performance.now() milliseconds. `held`: the call waited at the in-flight cap, so a late send is the
+   * server's doing, not the generator's. A call sent ahead of its time is timed from its send, so a latency is never
+   * reported shorter than the real one.
+   */
+  record(scheduledAt: number, sentAt: number, endedAt: number, code: number, held = false): void {
     const second = Math.floor((endedAt - this.windowStart) / 1000);
+    const startedAt = sentAt < scheduledAt ? sentAt : scheduledAt;
     if (this.open) {
-      const lag = sentAt - scheduledAt;
+      const lag = sentAt - startedAt;
       this.sendLag.recordValue(Math.round(lag * 1000));
       if (lag > this.maxSendLagMs) this.maxSendLagMs = lag;
-      if (lag > this.maxLagMs) this.late++;
+      if (held) this.held++;
+      else if (lag > this.maxLagMs) this.late++;
     }
     if (code === 0) {
       this.ok++;
       bump(this.okPerSecond, second);
       this.service.recordValue(Math.round((endedAt - sentAt) * 1000));
-      if (this.open) this.corrected.recordValue(Math.round((endedAt - scheduledAt) * 1000));
+      if (this.open) this.corrected.recordValue(Math.round((endedAt - startedAt) * 1000));
     } else {
       this.failed++;
       bump(this.failedPerSecond, second);
@@ -104,7 +107,8 @@ export class LoadRecorder {
     return this.open ? this.corrected : this.service;
   }
 
-  result(elapsedMs: number, unfinished: number, cpuStart: NodeJS.CpuUsage, cpuEnd: NodeJS.CpuUsage, unsent = 0): ThreadResult {
+  /** `unsent`: due calls the generator never got to; `dropped`: due calls the in-flight cap kept back to the end. */
+  result(elapsedMs: number, unfinished: number, cpuStart: NodeJS.CpuUsage, cpuEnd: NodeJS.CpuUsage, unsent = 0, dropped = 0): ThreadResult {
     const failuresByCode: Record<string, number> = {};
     for (const [code, count] of this.failures) failuresByCode[String(code)] = count;
     const serviceHistogram = encodeHistogram(this.service);
@@ -121,9 +125,10 @@ export class LoadRecorder {
       maxSendLagUs: Math.round(this.maxSendLagMs * 1000),
       sendLagHistogram: encodeHistogram(this.sendLag),
       late: this.late,
+      held: this.held,
       scheduled: this.scheduledCount,
       unsent,
-      dropped: this.droppedCount,
+      dropped,
       scheduledPerSecond: this.scheduledPerSecond.slice(),
       okPerSecond: this.okPerSecond.slice(),
       failedPerSecond: this.failedPerSecond.slice(),

@@ -15,6 +15,13 @@ import { callsDue, constantRate, isConstant, type RateSchedule, rateAt } from ".
 const MAX_CALLS_PER_TURN = 2048;
 /** Open loop: a call sent this much later than scheduled counts as late (the generator, not the server, held it). */
 export const DEFAULT_MAX_LAG_MS = 10;
+/**
+ * Open loop: a wake-up also sends the calls due within this much (or half an interval, if less). Node's timers have
+ * millisecond granularity and fire ~0.1 ms after the millisecond asked for, so at low rates a timer aimed at the due
+ * time wakes up to a millisecond late; sending slightly early instead costs nothing in honesty, because a call sent
+ * early is timed from its actual send (load-recorder.ts), never from the later scheduled time.
+ */
+export const MAX_SEND_AHEAD_MS = 0.5;
 
 export interface ThreadPlan {
   readonly mode: "closed" | "open";
@@ -26,7 +33,11 @@ export interface ThreadPlan {
   readonly schedule?: RateSchedule;
   /** Open loop: sends later than this (ms) count as late; default DEFAULT_MAX_LAG_MS. */
   readonly maxLagMs?: number;
-  /** Open loop: calls due while this many are in flight are not sent but counted as dropped; default unbounded. */
+  /**
+   * Open loop: while this many calls are in flight the calls due wait (their wait is in their corrected latency,
+   * as a client's own queue would add it); those still waiting when the window closes are counted as dropped.
+   * Default unbounded.
+   */
   readonly maxInFlight?: number;
   /** Open loop: delay of this thread's first call, so several threads interleave their schedules. */
   readonly phaseMs: number;
@@ -49,12 +60,16 @@ export interface ProgressSnapshot {
   readonly behindMs: number;
   /** Open loop: measured calls sent more than the lag threshold late. */
   readonly late: number;
+  /** Open loop: --max-in-flight calls are in flight and the calls due wait: the server, not the generator, is behind. */
+  readonly atCap: boolean;
 }
 
 /** A reusable call record; its bound callbacks are created once, not per call. */
 class CallSlot implements Completion {
   scheduledAt = 0;
   sentAt = 0;
+  /** Open loop: the call waited for a free slot at the in-flight cap (the server's answers were slow, not the generator). */
+  held = false;
   busy = false;
   /** Set while the caller runs, to turn a synchronous completion into a loop instead of recursion. */
   launching = false;
@@ -76,6 +91,13 @@ export class LoadRun {
   private readonly constantRate: boolean;
   private readonly intervalMs: number;
   private readonly maxInFlight: number;
+  /** Open loop: calls due within this much of a wake-up go out with it (see MAX_SEND_AHEAD_MS). */
+  private sendAheadMs: number;
+  /** Open loop: the in-flight cap stopped the sends; the next completion wakes the loop. */
+  private blockedAtCap = false;
+  /** Open loop: calls due up to this time waited at the in-flight cap (when the cap last released them). */
+  private heldThrough = Number.NEGATIVE_INFINITY;
+  private blockedAtStop = false;
   private behindMs = 0;
   private readonly free: CallSlot[] = [];
   private windowStart = 0;
@@ -105,6 +127,7 @@ export class LoadRun {
     this.schedule = plan.schedule ?? constantRate(plan.rate);
     this.constantRate = isConstant(this.schedule);
     this.intervalMs = this.open ? 1000 / this.schedule.start : 0;
+    this.sendAheadMs = Math.min(MAX_SEND_AHEAD_MS, this.intervalMs / 2);
     this.maxInFlight = plan.maxInFlight ?? Number.POSITIVE_INFINITY;
   }
 
@@ -149,15 +172,17 @@ export class LoadRun {
 
   progress(): ProgressSnapshot {
     const recorder = this.recorder;
-    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0 };
+    if (recorder === undefined) return { ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0, atCap: false };
     const histogram = recorder.primary;
     return {
       ok: recorder.ok,
       failed: recorder.failed,
       p99Us: histogram.totalCount === 0 ? 0 : histogram.getValueAtPercentile(99),
       measuring: performance.now() >= this.windowStart,
-      behindMs: this.behindMs,
+      // While the cap holds the sends back no wake-up updates behindMs: the backlog grows with the clock.
+      behindMs: this.blockedAtCap ? Math.max(0, performance.now() - this.nextDue) : this.behindMs,
       late: recorder.late,
+      atCap: this.blockedAtCap,
     };
   }
 
@@ -170,7 +195,7 @@ export class LoadRun {
     const recorder = this.recorder;
     if (slot.scheduledAt >= this.windowStart && recorder !== undefined) {
       this.inFlightMeasured--;
-      recorder.record(slot.scheduledAt, slot.sentAt, now, code);
+      recorder.record(slot.scheduledAt, slot.sentAt, now, code, slot.held);
       if (now > this.lastEndAt) this.lastEndAt = now;
     }
     if (!this.open) {
@@ -182,6 +207,7 @@ export class LoadRun {
       this.beginStop();
     } else {
       this.free.push(slot);
+      if (this.blockedAtCap) this.releaseCap(now);
     }
     if (this.stopping && this.inFlight === 0) this.finish();
   }
@@ -192,10 +218,11 @@ export class LoadRun {
     return requests === undefined || dueAt < this.windowStart || this.issuedMeasured < requests;
   }
 
-  private launch(slot: CallSlot, dueAt: number, sentAt: number): void {
+  private launch(slot: CallSlot, dueAt: number, sentAt: number, held = false): void {
     slot.busy = true;
     slot.scheduledAt = dueAt;
     slot.sentAt = sentAt;
+    slot.held = held;
     this.inFlight++;
     if (dueAt >= this.windowStart) {
       this.issuedMeasured++;
@@ -220,26 +247,36 @@ export class LoadRun {
   }
 
   /**
-   * One wake-up of the open loop: sends every call due by now in one go (the engine writes them together at the end
-   * of the turn), then sleeps on a timer until the next one is due. Timers have millisecond granularity, so a call
-   * may go out up to about a millisecond after its time; that wait is in its corrected latency, as in wrk2. When more
-   * calls are due than one turn may send, the loop yields to I/O and continues: the generator is behind.
+   * One wake-up of the open loop: sends every call due by now (and by now + sendAheadMs) in one go (the engine
+   * writes them together at the end of the turn), then sleeps on a timer until the next one is due. A timer fires
+   * about 0.1 ms after the millisecond it was set for, so a call may still go out up to about half a millisecond
+   * late; that wait is in its corrected latency, as in wrk2. When more calls are due than one turn may send, the
+   * loop yields to I/O and continues: the generator is behind. When --max-in-flight calls are in flight, the calls
+   * due wait for the next completion (it wakes the loop): the server is behind, and the wait is in their latency.
    */
   private onTick(): void {
     this.tickTimeout = undefined;
     this.tickImmediate = undefined;
     if (this.stopping) return;
     const now = performance.now();
+    const sendBy = now + this.sendAheadMs;
     let sent = 0;
-    while (this.nextDue <= now && sent < MAX_CALLS_PER_TURN) {
+    while (this.nextDue <= sendBy && sent < MAX_CALLS_PER_TURN) {
       if (!this.shouldIssue(this.nextDue)) {
         this.beginStop();
         return;
       }
-      // A server that stopped answering must not make the generator hold calls until memory runs out.
-      if (this.inFlight < this.maxInFlight) this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, now);
-      else if (this.nextDue >= this.windowStart) this.recorder?.dropped();
-      this.nextDue += this.constantRate ? this.intervalMs : 1000 / rateAt(this.schedule, this.nextDue - this.windowStart);
+      // A server that stopped answering must not make the generator hold calls until memory runs out: the calls
+      // due wait as a count (nextDue stays behind), and a completion resumes them.
+      if (this.inFlight >= this.maxInFlight) {
+        this.blockedAtCap = true;
+        this.behindMs = this.nextDue < now ? now - this.nextDue : 0;
+        return;
+      }
+      this.launch(this.free.pop() ?? new CallSlot(this), this.nextDue, now, this.nextDue <= this.heldThrough);
+      const interval = this.constantRate ? this.intervalMs : 1000 / rateAt(this.schedule, this.nextDue - this.windowStart);
+      if (!this.constantRate) this.sendAheadMs = Math.min(MAX_SEND_AHEAD_MS, interval / 2);
+      this.nextDue += interval;
       sent++;
     }
     this.behindMs = this.nextDue < now ? now - this.nextDue : 0;
@@ -247,14 +284,27 @@ export class LoadRun {
       this.beginStop(); // the schedule is over
       return;
     }
-    const delay = this.nextDue - performance.now();
+    const delay = this.nextDue - this.sendAheadMs - performance.now();
     if (delay <= 0) this.tickImmediate = setImmediate(this.tick);
-    else this.tickTimeout = setTimeout(this.tick, Math.max(1, Math.floor(delay)));
+    // Never wake before the send-ahead window (a wasted wake-up costs as much as a call at low rates).
+    else this.tickTimeout = setTimeout(this.tick, Math.max(1, Math.ceil(delay)));
+  }
+
+  /** A call ended while the cap held the sends back: the calls due so far waited for it; send them on this turn. */
+  private releaseCap(now: number): void {
+    this.blockedAtCap = false;
+    this.heldThrough = now;
+    if (!this.stopping && this.tickImmediate === undefined) {
+      if (this.tickTimeout !== undefined) clearTimeout(this.tickTimeout);
+      this.tickTimeout = undefined;
+      this.tickImmediate = setImmediate(this.tick);
+    }
   }
 
   private beginStop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.blockedAtStop = this.blockedAtCap;
     this.stopIssueAt = performance.now();
     this.clearTick();
     if (this.inFlight === 0) {
@@ -274,7 +324,11 @@ export class LoadRun {
     const windowEnd = Math.max(Math.min(this.stopAt, this.stopIssueAt), this.lastEndAt);
     const elapsedMs = Math.max(0, windowEnd - this.windowStart);
     const recorder = this.recorder ?? new LoadRecorder(this.open, this.windowStart, this.plan.maxLagMs ?? DEFAULT_MAX_LAG_MS);
-    const result = recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd, this.unsent());
+    // Calls due but never sent: held back by the in-flight cap (the server was behind), else the generator was.
+    const neverSent = this.unsent();
+    const result = this.blockedAtStop
+      ? recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd, 0, neverSent)
+      : recorder.result(elapsedMs, this.inFlightMeasured, this.cpuStart ?? cpuEnd, cpuEnd, neverSent, 0);
     this.resolveRun?.(result);
   }
 

@@ -15,6 +15,7 @@ export interface MergedResults {
   readonly maxSendLagUs: number;
   readonly sendLag: Histogram;
   readonly late: number;
+  readonly held: number;
   readonly scheduled: number;
   readonly unsent: number;
   readonly dropped: number;
@@ -36,6 +37,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
   let elapsedMs = 0;
   let maxSendLagUs = 0;
   let late = 0;
+  let held = 0;
   let scheduled = 0;
   let unsent = 0;
   let dropped = 0;
@@ -49,6 +51,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     elapsedMs = Math.max(elapsedMs, result.elapsedMs);
     maxSendLagUs = Math.max(maxSendLagUs, result.maxSendLagUs);
     late += result.late;
+    held += result.held;
     scheduled += result.scheduled;
     unsent += result.unsent;
     dropped += result.dropped;
@@ -73,6 +76,7 @@ export function mergeResults(results: readonly ThreadResult[]): MergedResults {
     maxSendLagUs,
     sendLag: mergeEncodedHistograms(results.map((r) => r.sendLagHistogram)),
     late,
+    held,
     scheduled,
     unsent,
     dropped,

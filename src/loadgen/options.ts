@@ -55,7 +55,7 @@ export interface BenchOptions {
   readonly rateSchedule: RateSchedule | undefined;
   /** Open loop: a call sent more than this many ms after its scheduled time is late (the generator fell behind). */
   readonly maxLagMs: number;
-  /** Open loop: calls in flight at most (all threads); calls due beyond it are dropped, not sent. */
+  /** Open loop: calls in flight at most (all threads); calls due beyond it wait for a free slot. */
   readonly maxInFlight: number;
   readonly connections: number;
   readonly threads: number;

@@ -32,8 +32,10 @@ export class ProgressLine {
     this.lastAt = now;
     const p99 = count === 0 ? "-" : formatLatency(snapshot.p99Us);
     const errors = count === 0 ? "0" : `${formatCount(snapshot.failed)} (${formatPercent(snapshot.failed / count)})`;
-    // Behind by more than a timer tick or two: the generator, not the server, is the limit right now.
-    const behind = snapshot.behindMs >= BEHIND_SHOWN_MS ? `  GENERATOR ${formatLatency(snapshot.behindMs * 1000)} BEHIND` : "";
+    // Behind by more than a timer tick or two: the generator is the limit right now, or the server when the calls
+    // due are waiting for --max-in-flight calls to end.
+    const who = snapshot.atCap ? "SERVER" : "GENERATOR";
+    const behind = snapshot.behindMs >= BEHIND_SHOWN_MS ? `  ${who} ${formatLatency(snapshot.behindMs * 1000)} BEHIND` : "";
     return `${elapsedS}s  ${rate} calls/s  p99 ${p99}  errors ${errors}${behind}`;
   }
 

@@ -68,7 +68,10 @@ function summaryTable(report: BenchReport): string {
     rows.push([
       "send lag",
       `p50 ${formatLatency(lag.p50Us)}, p99 ${formatLatency(lag.p99Us)}, max ${formatLatency(lag.maxUs)}; ` +
-        `${formatCount(lag.late)} calls more than ${lag.thresholdMs} ms late, ${formatCount(lag.unsent)} due never sent`,
+        `${formatCount(lag.late)} calls more than ${lag.thresholdMs} ms late, ${formatCount(lag.unsent)} due never sent` +
+        // Reports written before these counts existed lack them.
+        (lag.held > 0 ? `, ${formatCount(lag.held)} waited at --max-in-flight` : "") +
+        (lag.dropped > 0 ? `, ${formatCount(lag.dropped)} never sent past --max-in-flight` : ""),
     ]);
   }
   if (report.unfinished > 0) rows.push(["unanswered at the end", formatCount(report.unfinished)]);

@@ -49,7 +49,8 @@ export function renderTable(report: BenchReport): string {
       `  send lag   p50 ${formatLatency(lag.p50Us)}, p99 ${formatLatency(lag.p99Us)}, max ${formatLatency(lag.maxUs)};` +
         ` ${formatCount(lag.late)} calls sent more than ${lag.thresholdMs} ms late` +
         (lag.unsent > 0 ? `, ${formatCount(lag.unsent)} due never sent` : "") +
-        (lag.dropped > 0 ? `, ${formatCount(lag.dropped)} dropped at --max-in-flight` : ""),
+        (lag.held > 0 ? `, ${formatCount(lag.held)} waited at --max-in-flight` : "") +
+        (lag.dropped > 0 ? `, ${formatCount(lag.dropped)} never sent past --max-in-flight` : ""),
     );
     if (!report.latencyValid) lines.push(...invalidLatencyWarning(report).map((line) => `  ${line}`));
   }
@@ -75,8 +76,8 @@ export function invalidLatencyWarning(report: BenchReport): string[] {
   if (lag.dropped > 0 && lag.lateFraction <= MAX_LATE_FRACTION) {
     return [
       `LATENCY INVALID: ${formatCount(lag.dropped)} calls were not sent because ${formatCount(lag.maxInFlight)} were`,
-      "in flight (--max-in-flight): the server did not keep up with --rate, and the latency leaves out the calls",
-      "that would have waited longest. Lower --rate, or raise --connections or --max-in-flight if the server allows.",
+      "in flight (--max-in-flight) until the end: the server did not keep up with --rate, and the latency leaves out",
+      "the calls that would have waited longest. Lower --rate, or raise --connections or --max-in-flight if the server allows.",
     ];
   }
   return [

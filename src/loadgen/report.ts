@@ -18,14 +18,16 @@ export interface GeneratorLag {
   readonly p50Us: number;
   readonly p99Us: number;
   readonly maxUs: number;
-  /** The threshold (--max-lag) and the calls sent later than it. */
+  /** The threshold (--max-lag) and the calls the generator sent later than it (held calls not counted). */
   readonly thresholdMs: number;
   readonly late: number;
+  /** Calls that waited for a free slot at --max-in-flight (the server was behind); the wait is in their latency. */
+  readonly held: number;
   /** Calls of the measured window the generator never sent (it was still behind when the window closed). */
   readonly unsent: number;
   /** (late + unsent) / (ended + unsent). */
   readonly lateFraction: number;
-  /** Calls not sent because --max-in-flight calls were already in flight (the server did not keep up). */
+  /** Calls still waiting at --max-in-flight when the window closed, never sent (the server did not keep up). */
   readonly dropped: number;
   readonly maxInFlight: number;
 }
@@ -65,7 +67,8 @@ export interface BenchReport {
   /**
    * False when the generator fell behind its schedule (more than MAX_LATE_FRACTION of the calls sent more than
    * --max-lag late): the corrected latency then measures the generator's backlog, not the server. False too when
-   * calls were dropped at --max-in-flight: the latency leaves out the calls that would have waited longest.
+   * calls due were never sent because --max-in-flight calls were still in flight: the latency leaves out the calls
+   * that would have waited longest.
    */
   readonly latencyValid: boolean;
   /** The percentile curves, p0 to p99.99 on the log axis x = log10(1/(1-p)). */
@@ -114,6 +117,7 @@ export function buildReport(
         maxUs: merged.maxSendLagUs,
         thresholdMs: options.maxLagMs,
         late: merged.late,
+        held: merged.held,
         unsent: merged.unsent,
         lateFraction: round(lateFraction, 6),
         dropped: merged.dropped,

@@ -69,7 +69,7 @@ async function runInWorkers(options: BenchOptions, spec: CallSpec, hooks: RunHoo
     const workerData: WorkerInput = { options, spec, index };
     workers.push(new Worker(new URL("./worker-main.js", import.meta.url), { workerData }));
   }
-  const latest: ProgressSnapshot[] = workers.map(() => ({ ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0 }));
+  const latest: ProgressSnapshot[] = workers.map(() => ({ ok: 0, failed: 0, p99Us: 0, measuring: false, behindMs: 0, late: 0, atCap: false }));
   const send = (message: ToWorker) => {
     for (const worker of workers) worker.postMessage(message);
   };
@@ -132,7 +132,9 @@ function sumProgress(snapshots: readonly ProgressSnapshot[]): ProgressSnapshot {
   let measuring = false;
   let behindMs = 0;
   let late = 0;
+  let atCap = false;
   for (const s of snapshots) {
+    atCap ||= s.atCap;
     behindMs = Math.max(behindMs, s.behindMs);
     late += s.late;
     ok += s.ok;
@@ -140,5 +142,5 @@ function sumProgress(snapshots: readonly ProgressSnapshot[]): ProgressSnapshot {
     p99Us = Math.max(p99Us, s.p99Us);
     measuring ||= s.measuring;
   }
-  return { ok, failed, p99Us, measuring, behindMs, late };
+  return { ok, failed, p99Us, measuring, behindMs, late, atCap };
 }

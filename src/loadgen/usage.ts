@@ -37,8 +37,9 @@ Load (closed loop by default):
                         Steps: A:B:S/D (from A, +S every D up to B); ramp: A:B/D (A to B over D); then B is held
   --max-lag D           open loop: a call sent more than D after its time is late; when over 1% are, the report
                         marks the latency invalid (the generator fell behind) (default ${DEFAULTS.maxLagMs}ms)
-  --max-in-flight N     open loop: calls in flight at most; calls due beyond it are dropped, not sent, and the
-                        latency is marked invalid: the server did not keep up (default ${DEFAULTS.maxInFlightPerConnection} per connection)
+  --max-in-flight N     open loop: calls in flight at most; calls due beyond it wait for a free slot, their wait
+                        in their corrected latency; any still waiting at the end make the latency invalid: the
+                        server did not keep up (default ${DEFAULTS.maxInFlightPerConnection} per connection)
   --connections C       HTTP/2 connections in total, shared out among the threads (default: one per thread)
   --threads T           load threads (worker_threads), each with its own event loop and connections (default 1)
   --duration D          measure for D: 10s, 500ms, 1m (default 10s)

@@ -89,11 +89,12 @@ describe("open loop at rate", () => {
     assert.equal(report.latencyValid, false);
   });
 
-  it("drops calls due while --max-in-flight calls are in flight, and marks the latency invalid", async () => {
-    // A server that never answers: only the first 50 calls go out; the other ~250 due in 300 ms are dropped.
+  it("counts the calls still held at --max-in-flight when the window closes as dropped, and marks the latency invalid", async () => {
+    // A server that never answers: only the first 50 calls go out; the other ~250 due in 300 ms wait and never go.
     const result = await new LoadRun(() => {}, open(1_000, 300, { maxInFlight: 50, drainMs: 50 })).run();
     assert.equal(result.unfinished, 50);
     assert.ok(Math.abs(result.dropped - 250) <= 3, `dropped ${result.dropped}`);
+    assert.equal(result.unsent, 0, "the server held them back, not the generator");
     const parsed = parseCommandLine(["--target", "tcp://127.0.0.1:1", "--rate", "1000", "--max-in-flight", "50"]);
     if (parsed.help) throw new Error("unexpected help");
     const report = buildReport(parsed.options, mergeResults([result]), { path: "/x.Y/Z", requestBytes: 66 });

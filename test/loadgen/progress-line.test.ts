@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ProgressLine } from "../../src/loadgen/progress-line.js";
 
-const ON_TIME = { behindMs: 0, late: 0 };
+const ON_TIME = { behindMs: 0, late: 0, atCap: false };
 
 describe("live progress line", () => {
   it("shows the warm-up, then the rate over the last second, the p99 so far and the errors", () => {
@@ -24,9 +24,17 @@ describe("live progress line", () => {
   it("says when the open loop's generator is behind its schedule", () => {
     const stream = { write: () => true } as unknown as NodeJS.WriteStream;
     const line = new ProgressLine(stream, 0);
-    const behind = line.render({ ok: 10, failed: 0, p99Us: 100, measuring: true, behindMs: 250, late: 5 }, 1000);
+    const behind = line.render({ ok: 10, failed: 0, p99Us: 100, measuring: true, behindMs: 250, late: 5, atCap: false }, 1000);
     assert.match(behind, /GENERATOR 250(\.0+)? ms BEHIND$/);
-    const onTime = line.render({ ok: 20, failed: 0, p99Us: 100, measuring: true, behindMs: 1, late: 5 }, 2000);
+    const onTime = line.render({ ok: 20, failed: 0, p99Us: 100, measuring: true, behindMs: 1, late: 5, atCap: false }, 2000);
     assert.doesNotMatch(onTime, /BEHIND/);
+  });
+
+  it("blames the server when the calls due wait at --max-in-flight", () => {
+    const stream = { write: () => true } as unknown as NodeJS.WriteStream;
+    const line = new ProgressLine(stream, 0);
+    const held = line.render({ ok: 10, failed: 0, p99Us: 100, measuring: true, behindMs: 40, late: 0, atCap: true }, 1000);
+    assert.match(held, /SERVER 40(\.0+)? ms BEHIND$/);
+    assert.doesNotMatch(held, /GENERATOR/);
   });
 });
