@@ -160,7 +160,8 @@ class Primary {
   private startFailed(reason: string, fields: Record<string, unknown>, logMessage: string): void {
     if (this.options.onStartFailure) this.options.onStartFailure(reason);
     else this.options.log.error(fields, logMessage);
-    this.stop(1, 0);
+    // The failure is already reported once: workers still starting (slow on a loaded machine) are killed quietly.
+    this.stop(1, 0, false);
   }
 
   /* ------------------------------------------------------------------ a worker exits */
@@ -201,14 +202,14 @@ class Primary {
     this.stop(0, this.options.graceMs);
   }
 
-  private stop(code: number, graceMs: number): void {
+  private stop(code: number, graceMs: number, warnOnKill = true): void {
     if (code !== 0) this.exitCode = code;
     if (this.phase.name === "stopping" || this.phase.name === "stopped") return;
     this.workers.cancelRestarts();
     this.workers.shutdownAll(graceMs);
     const killTimer = setTimeout(() => {
       if (this.workers.size === 0) return;
-      this.workers.killAll("worker did not exit in time: killing it");
+      this.workers.killAll(warnOnKill ? "worker did not exit in time: killing it" : undefined);
       this.exitCode = 1;
     }, graceMs + (this.options.killAfterMs ?? DEFAULT_KILL_AFTER_MS));
     this.phase = { name: "stopping", killTimer };
