@@ -16,6 +16,8 @@ engine=${CLIENT_ENGINE:-h2}
 log=$(mktemp)
 server=""
 trap 'rm -f "$log"; [ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' ||
+  { echo "download-compare: needs node >= 22 on PATH (the Makefile's pinned one is in .tools/)" >&2; exit 2; }
 bash perf/compare/cpp/build.sh
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 tick=$(getconf CLK_TCK)
@@ -30,6 +32,11 @@ for round in $(seq 1 "$rounds"); do
         cpp) taskset -c 0 perf/compare/cpp/build/echo-server "$port" >"$log" 2>&1 & server=$! ;;
       esac
       for _ in $(seq 1 100); do grep -q listening "$log" && break; sleep 0.1; done
+      if ! kill -0 "$server" 2>/dev/null || ! grep -q listening "$log"; then
+        echo "round $round $name size $size: the server did not start: $(head -c 300 "$log")"
+        kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""
+        continue
+      fi
       before=$(cpu "$server")
       if line=$(taskset -c 1 timeout 300 node dist/perf/download-throughput.js "$port" "$total" "$size" "$engine"); then
         after=$(cpu "$server")

@@ -4,11 +4,14 @@
  * (client.serverStream, the typed API a user calls). A warm-up download of TOTAL/8 (at most 64 MiB) comes first, on
  * the same connection. Prints MB/s, messages/s and the client's CPU per MB. The same client against every server,
  * so the servers are what differs; ENGINE picks the client's HTTP/2 engine (h2, the default, or node).
+ * DOWNLOAD_WINDOW=BYTES (h2 engine only) sets the stream receive window the client advertises (default the engine's
+ * 256 KiB; the connection window becomes at least twice it): to see whether flow control is the limit.
  *
  *   taskset -c 1 node dist/perf/download-throughput.js PORT TOTAL_BYTES SIZE [ENGINE]
  *   perf/download-compare.sh ROUNDS TOTAL SIZES     # fastgrpc, raw node:http2 and C++ gRPC servers side by side
  */
 import { GrpcClient } from "../src/client/client.js";
+import { H2ClientEngine } from "../src/engine/h2/client-engine.js";
 import { clientEngine, isEngineName } from "../src/engine/registry.js";
 import { EchoService } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
 
@@ -21,7 +24,15 @@ if (!Number.isInteger(port) || !Number.isInteger(total) || !Number.isInteger(siz
   process.exit(2);
 }
 const count = Math.floor(total / size);
-const client = new GrpcClient(`tcp://127.0.0.1:${port}`, { engine: clientEngine(engineText), maxMessageBytes: 16 * 1024 * 1024 });
+const window = Number(process.env.DOWNLOAD_WINDOW ?? 0);
+if (!Number.isInteger(window) || window < 0 || window > 2 ** 31 - 1 || (window > 0 && engineText !== "h2")) {
+  console.error("download-throughput: DOWNLOAD_WINDOW is a byte count up to 2^31-1, for the h2 engine only");
+  process.exit(2);
+}
+const engine = window > 0
+  ? new H2ClientEngine({ initialWindowSize: window, connectionWindowSize: Math.min(2 ** 31 - 1, Math.max(16 * 1024 * 1024, 2 * window)) })
+  : clientEngine(engineText);
+const client = new GrpcClient(`tcp://127.0.0.1:${port}`, { engine, maxMessageBytes: 16 * 1024 * 1024 });
 
 /** Downloads `messages` x SIZE and checks that every byte asked for arrived. */
 async function download(messages: number): Promise<number> {
