@@ -14,6 +14,10 @@ import { GrpcClient } from "../src/client/client.js";
 import { H2ClientEngine } from "../src/engine/h2/client-engine.js";
 import { clientEngine, isEngineName } from "../src/engine/registry.js";
 import { EchoService } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
+import { capYoungGeneration } from "../src/runtime/young-generation.js";
+
+// As fastgrpc-bench and the other CLIs do (docs/benchmarks.md §12): message buffers die in scavenges.
+capYoungGeneration();
 
 const [portText, totalText, sizeText, engineText = "h2"] = process.argv.slice(2);
 const port = Number(portText);
