@@ -4,6 +4,7 @@
 # server from perf/compare/cpp) pinned to core 0 and the same fastgrpc client (h2 engine; CLIENT_ENGINE=node for
 # node:http2) on core 1 downloads TOTAL bytes (default 1 GiB) on one call. Prints MB/s, messages/s, the client's
 # CPU per MB and the server's (from /proc, over the whole client run, its warm-up included), with /proc/loadavg.
+# Each round starts with the loopback ceiling: the same bytes over plain node:net (perf/download-tcp-ceiling.ts).
 #   perf/download-compare.sh [ROUNDS=3] [TOTAL=1073741824] [SIZES="65536 1048576"]
 # Run it under `flock /tmp/fastgrpc-bench.lock` on a shared machine. Each client run is bounded by `timeout`.
 set -euo pipefail
@@ -23,6 +24,18 @@ cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 tick=$(getconf CLK_TCK)
 echo "download of $total bytes, client engine $engine; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$rounds"); do
+  : >"$log"
+  taskset -c 0 node dist/perf/download-tcp-ceiling.js serve "$port" >"$log" 2>&1 & server=$!
+  for _ in $(seq 1 100); do grep -q listening "$log" && break; sleep 0.1; done
+  before=$(cpu "$server")
+  if line=$(taskset -c 1 timeout 300 node dist/perf/download-tcp-ceiling.js fetch "$port" "$total"); then
+    after=$(cpu "$server")
+    warm=$(( total / 8 < 67108864 ? total / 8 : 67108864 ))
+    echo "round $round tcp-ceiling $line, server CPU $(awk -v a="$after" -v b="$before" -v k="$tick" -v n="$(( total + warm ))" 'BEGIN { printf "%.1f", (a - b) * 1000000 / k / (n / 1e6) }') us/MB; load $(cut -d' ' -f1 /proc/loadavg)"
+  else
+    echo "round $round tcp-ceiling: the client failed"
+  fi
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
   for size in $sizes; do
     for name in fastgrpc raw-node cpp; do
       : >"$log"
