@@ -4,6 +4,7 @@
 # server from perf/compare/cpp) pinned to core 0 and the same fastgrpc client (h2 engine; CLIENT_ENGINE=node for
 # node:http2) on core 1 downloads TOTAL bytes (default 1 GiB) on one call. Prints MB/s, messages/s, the client's
 # CPU per MB and the server's (from /proc, over the whole client run, its warm-up included), with /proc/loadavg.
+# Ends with the medians per server and size (perf/download-medians.ts), as docs/benchmarks.md shows them.
 # Each round starts with the loopback ceiling: the same bytes over plain node:net (perf/download-tcp-ceiling.ts).
 #   perf/download-compare.sh [ROUNDS=3] [TOTAL=1073741824] [SIZES="65536 1048576"]
 # Run it under `flock /tmp/fastgrpc-bench.lock` on a shared machine. Each client run is bounded by `timeout`.
@@ -15,11 +16,14 @@ sizes=${3:-65536 1048576}
 port=${PORT:-50665}
 engine=${CLIENT_ENGINE:-h2}
 log=$(mktemp)
+results=$(mktemp)
 server=""
-trap 'rm -f "$log"; [ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
+trap 'rm -f "$log" "$results"; [ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)' ||
   { echo "download-compare: needs node >= 22 on PATH (the Makefile's pinned one is in .tools/)" >&2; exit 2; }
 bash perf/compare/cpp/build.sh
+# Each measured line goes to the screen and to $results, which the medians are computed from.
+report() { echo "$1" | tee -a "$results"; }
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 tick=$(getconf CLK_TCK)
 echo "download of $total bytes, client engine $engine; load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -31,7 +35,7 @@ for round in $(seq 1 "$rounds"); do
   if line=$(taskset -c 1 timeout 300 node dist/perf/download-tcp-ceiling.js fetch "$port" "$total"); then
     after=$(cpu "$server")
     warm=$(( total / 8 < 67108864 ? total / 8 : 67108864 ))
-    echo "round $round tcp-ceiling $line, server CPU $(awk -v a="$after" -v b="$before" -v k="$tick" -v n="$(( total + warm ))" 'BEGIN { printf "%.1f", (a - b) * 1000000 / k / (n / 1e6) }') us/MB; load $(cut -d' ' -f1 /proc/loadavg)"
+    report "round $round tcp-ceiling $line, server CPU $(awk -v a="$after" -v b="$before" -v k="$tick" -v n="$(( total + warm ))" 'BEGIN { printf "%.1f", (a - b) * 1000000 / k / (n / 1e6) }') us/MB; load $(cut -d' ' -f1 /proc/loadavg)"
   else
     echo "round $round tcp-ceiling: the client failed"
   fi
@@ -55,7 +59,7 @@ for round in $(seq 1 "$rounds"); do
         after=$(cpu "$server")
         # Bytes the server sent in this run: the measured download plus the warm-up (TOTAL/8, at most 64 MiB).
         sent=$(awk -v t="$total" -v s="$size" 'BEGIN { w = t / 8; if (w > 67108864) w = 67108864; w = int(w / s); if (w < 1) w = 1; print (int(t / s) + w) * s }')
-        echo "round $round $name $line, server CPU $(awk -v a="$after" -v b="$before" -v k="$tick" -v n="$sent" 'BEGIN { printf "%.1f", (a - b) * 1000000 / k / (n / 1e6) }') us/MB; load $(cut -d' ' -f1 /proc/loadavg)"
+        report "round $round $name $line, server CPU $(awk -v a="$after" -v b="$before" -v k="$tick" -v n="$sent" 'BEGIN { printf "%.1f", (a - b) * 1000000 / k / (n / 1e6) }') us/MB; load $(cut -d' ' -f1 /proc/loadavg)"
       else
         echo "round $round $name size $size: the client failed (exit $?)"
       fi
@@ -63,3 +67,5 @@ for round in $(seq 1 "$rounds"); do
     done
   done
 done
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg); medians:"
+node dist/perf/download-medians.js "$results"
