@@ -1,9 +1,11 @@
 #!/bin/bash
 # Server-streaming download throughput, side by side (perf/download-throughput.ts): for ROUNDS rounds, each message
 # SIZE in turn, each server in turn (fastgrpc-server --workers 1, the raw node:http2 server, Google's C++ gRPC async
-# server from perf/compare/cpp) pinned to core 0 and the same fastgrpc client (h2 engine; CLIENT_ENGINE=node for
-# node:http2) on core 1 downloads TOTAL bytes (default 1 GiB) on one call. Prints MB/s, messages/s, the client's
-# CPU per MB and the server's (from /proc, over the whole client run, its warm-up included), with /proc/loadavg.
+# server from perf/compare/cpp) pinned to core 0 and the same client on core 1 downloads TOTAL bytes (default
+# 1 GiB) on one call: fastgrpc's (h2 engine; CLIENT_ENGINE=node for its node:http2 engine), or @grpc/grpc-js with
+# CLIENT_ENGINE=grpc-js (perf/download-grpc-js-client.ts). DOWNLOAD_WINDOW=BYTES sets fastgrpc's h2 client's
+# stream receive window (default 256 KiB). Prints MB/s, messages/s, the client's CPU per MB and the server's (from
+# /proc, over the whole client run, its warm-up included), with /proc/loadavg.
 # Ends with the medians per server and size (perf/download-medians.ts), as docs/benchmarks.md shows them.
 # Each round starts with the loopback ceiling: the same bytes over plain node:net (perf/download-tcp-ceiling.ts).
 #   perf/download-compare.sh [ROUNDS=3] [TOTAL=1073741824] [SIZES="65536 1048576"]
@@ -55,7 +57,9 @@ for round in $(seq 1 "$rounds"); do
         continue
       fi
       before=$(cpu "$server")
-      if line=$(taskset -c 1 timeout 300 node dist/perf/download-throughput.js "$port" "$total" "$size" "$engine"); then
+      if [ "$engine" = grpc-js ]; then client=(dist/perf/download-grpc-js-client.js "$port" "$total" "$size")
+      else client=(dist/perf/download-throughput.js "$port" "$total" "$size" "$engine"); fi
+      if line=$(taskset -c 1 timeout 300 node "${client[@]}"); then
         after=$(cpu "$server")
         # Bytes the server sent in this run: the measured download plus the warm-up (TOTAL/8, at most 64 MiB).
         sent=$(awk -v t="$total" -v s="$size" 'BEGIN { w = t / 8; if (w > 67108864) w = 67108864; w = int(w / s); if (w < 1) w = 1; print (int(t / s) + w) * s }')
