@@ -4,14 +4,17 @@
  * the yardstick the core issue measures fastgrpc against. Usage: node raw-node-echo.js PORT
  * The bidi EchoStream is served the least costly way too: request and response messages have the same encoding,
  * so the request's DATA is written back as it arrives (with node:http2's back-pressure), trailers at its end.
+ * The server-streaming Download is raw-node-download.ts.
  */
 import http2 from "node:http2";
+import { DOWNLOAD_PATH, serveDownload } from "./raw-node-download.js";
 
 const port = Number(process.argv[2] ?? 50061);
 const server = http2.createServer({ settings: { maxConcurrentStreams: 1000 } });
 server.on("stream", (stream, headers) => {
   stream.on("error", () => undefined);
   if (headers[":path"] === "/fastgrpc.echo.v1.EchoService/EchoStream") return echoStream(stream);
+  if (headers[":path"] === DOWNLOAD_PATH) return serveDownload(stream);
   const chunks: Buffer[] = [];
   stream.on("data", (chunk: Buffer) => chunks.push(chunk));
   stream.on("end", () => {

@@ -51,7 +51,7 @@ export function buildServer(config: ServerConfig, log: Logger, engine: ServerEng
     ...(metrics ? { metrics } : {}),
     ...(config.keepalive ? { keepalive: config.keepalive } : {}),
   });
-  server.addService(EchoService, createEchoService(log));
+  server.addService(EchoService, createEchoService(log, { maxMessageBytes: config.maxMessageBytes }));
   const signatures = metrics?.indexedCounter("fastgrpc_signatures_total", "Signatures made, by algorithm.", "algorithm", algorithmName);
   server.addService(CryptoService, createCryptoService(keyring, signatures ? { onSigned: (algorithm) => signatures.inc(algorithm) } : {}));
   return server;

@@ -159,7 +159,7 @@ describe("fastgrpc-bench --call: any service", () => {
 
   it("names what is wrong with the method or the data", async () => {
     const call = (method: string, ...rest: string[]) => runBench(options("--target", target, "--call", method, "--requests", "1", ...rest));
-    await assert.rejects(call("fastgrpc.echo.v1.EchoService/Nope"), /has no method Nope \(it has Echo, EchoStream\)/);
+    await assert.rejects(call("fastgrpc.echo.v1.EchoService/Nope"), /has no method Nope \(it has Echo, EchoStream, Download\)/);
     await assert.rejects(call("fastgrpc.echo.v1.Missing/Echo"), /does not know service fastgrpc.echo.v1.Missing/);
     await assert.rejects(call("fastgrpc.echo.v1.EchoService/Echo", "--data", "{not json"), /--data is not JSON/);
     await assert.rejects(call("fastgrpc.echo.v1.EchoService/Echo", "--data", '{"nope":1}'), /--data does not fit fastgrpc.echo.v1.EchoRequest/);

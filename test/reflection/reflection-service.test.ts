@@ -71,7 +71,7 @@ for (const engine of ENGINES) {
       // What a tool does with the answer: build a registry from it and find the method kinds.
       const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: files(responses[0] ?? assert.fail()) }));
       const service = registry.getService("fastgrpc.echo.v1.EchoService");
-      assert.deepEqual(service?.methods.map((m) => `${m.name}:${m.methodKind}`), ["Echo:unary", "EchoStream:bidi_streaming"]);
+      assert.deepEqual(service?.methods.map((m) => `${m.name}:${m.methodKind}`), ["Echo:unary", "EchoStream:bidi_streaming", "Download:server_streaming"]);
     });
 
     test("file_by_filename, and NOT_FOUND answers that keep the stream going", async () => {

@@ -52,6 +52,8 @@ GEN="$BUILD/tmp/gen/${PROTO%.proto}"
 DEFINES=()
 # The proto declares the bidi EchoStream too; the server then serves it (the streaming comparison).
 grep -q 'RequestEchoStream' "$GEN.grpc.pb.h" && DEFINES+=(-DFASTGRPC_ECHO_HAS_ECHO_STREAM)
+# And the server-streaming Download (perf/download-compare.sh).
+grep -q 'RequestDownload' "$GEN.grpc.pb.h" && DEFINES+=(-DFASTGRPC_ECHO_HAS_DOWNLOAD)
 
 read -r -a CFLAGS <<<"$(pkg-config --cflags grpc++ protobuf)"
 read -r -a LIBS <<<"$(pkg-config --libs grpc++ protobuf)"

@@ -1,7 +1,8 @@
 // Google's C++ gRPC as the reference server for `make bench-compare`: fastgrpc.echo.v1.EchoService/Echo (and the
 // bidi EchoStream, for the streaming comparison) on the
 // async API with ONE completion queue polled by ONE thread (the classic CallData state machine, 128 calls requested
-// ahead), the set-up the reference figures in shared/README.md were measured with.
+// ahead), the set-up the reference figures in shared/README.md were measured with. The server-streaming Download
+// (count messages of message_bytes random bytes, for perf/download-compare.sh) is served on the same queue.
 // Usage: echo-server PORT (listens on 127.0.0.1:PORT).
 // Prints a line containing "listening" when ready; SIGTERM or SIGINT shuts it down and it exits 0.
 #include <grpcpp/grpcpp.h>
@@ -10,8 +11,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -146,6 +149,96 @@ class EchoStreamCall final : public Tag {
 };
 #endif
 
+#ifdef FASTGRPC_ECHO_HAS_DOWNLOAD
+// One server-streaming Download call, the download reference for docs/benchmarks.md: `count` messages of
+// `message_bytes` random bytes (one payload filled once per call, the same in every message), one write outstanding
+// at a time as gRPC's async streaming benchmark server does (WRITING -> WRITING ... -> FINISHING). The same limits
+// as fastgrpc's Download: a message above 4 MiB is RESOURCE_EXHAUSTED, more than 64 GiB in all INVALID_ARGUMENT.
+class DownloadCall final : public Tag {
+ public:
+  DownloadCall(EchoService::AsyncService* service, grpc::ServerCompletionQueue* cq)
+      : service_(service), cq_(cq), writer_(&context_) {
+    service_->RequestDownload(&context_, &request_, &writer_, cq_, cq_, this);
+  }
+
+  void Proceed(bool ok) override {
+    switch (state_) {
+      case State::kRequested: {
+        if (!ok) {  // the server is shutting down: this call never started
+          delete this;
+          return;
+        }
+        std::unique_lock<std::mutex> lock(shutdown_mutex);
+        if (shutting_down) {
+          lock.unlock();
+          delete this;
+          return;
+        }
+        new DownloadCall(service_, cq_);
+        Start();
+        return;
+      }
+      case State::kWriting:
+        if (!ok) {  // the client went away: nothing more to write
+          Finish(grpc::Status::CANCELLED);
+          return;
+        }
+        WriteNext();
+        return;
+      case State::kFinishing:
+        delete this;
+        return;
+    }
+  }
+
+ private:
+  enum class State { kRequested, kWriting, kFinishing };
+  static constexpr uint64_t kMaxMessageBytes = 4 * 1024 * 1024;
+  static constexpr uint64_t kMaxDownloadBytes = 64ULL * 1024 * 1024 * 1024;
+
+  void Start() {
+    const uint64_t message_bytes = request_.message_bytes();
+    if (message_bytes > kMaxMessageBytes) {
+      Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "message_bytes above the 4 MiB max message size"));
+      return;
+    }
+    if (static_cast<uint64_t>(request_.count()) * message_bytes > kMaxDownloadBytes) {
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "count x message_bytes above 64 GiB"));
+      return;
+    }
+    std::string* payload = response_.mutable_payload();
+    payload->resize(message_bytes);
+    std::mt19937_64 random(std::random_device{}());
+    for (char& byte : *payload) byte = static_cast<char>(random());
+    WriteNext();
+  }
+
+  void WriteNext() {
+    if (sent_ == request_.count()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    sent_++;
+    state_ = State::kWriting;
+    writer_.Write(response_, this);
+  }
+
+  void Finish(const grpc::Status& status) {
+    state_ = State::kFinishing;
+    writer_.Finish(status, this);
+  }
+
+  EchoService::AsyncService* service_;
+  grpc::ServerCompletionQueue* cq_;
+  grpc::ServerContext context_;
+  grpc::ServerAsyncWriter<fastgrpc::echo::v1::DownloadResponse> writer_;
+  fastgrpc::echo::v1::DownloadRequest request_;
+  fastgrpc::echo::v1::DownloadResponse response_;
+  uint32_t sent_ = 0;
+  State state_ = State::kRequested;
+};
+#endif
+
 constexpr int kPrepostedCalls = 128;
 
 bool ParsePort(const char* text, int* port) {
@@ -194,6 +287,9 @@ int main(int argc, char** argv) {
   for (int i = 0; i < kPrepostedCalls; i++) new EchoCall(&service, cq.get());
 #ifdef FASTGRPC_ECHO_HAS_ECHO_STREAM
   for (int i = 0; i < 8; i++) new EchoStreamCall(&service, cq.get());
+#endif
+#ifdef FASTGRPC_ECHO_HAS_DOWNLOAD
+  for (int i = 0; i < 8; i++) new DownloadCall(&service, cq.get());
 #endif
 
   std::thread stopper([&] {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file fastgrpc/echo/v1/echo.proto.
  */
 export const file_fastgrpc_echo_v1_echo: GenFile = /*@__PURE__*/
-  fileDesc("ChtmYXN0Z3JwYy9lY2hvL3YxL2VjaG8ucHJvdG8SEGZhc3RncnBjLmVjaG8udjEiHgoLRWNob1JlcXVlc3QSDwoHcGF5bG9hZBgBIAEoDCIfCgxFY2hvUmVzcG9uc2USDwoHcGF5bG9hZBgBIAEoDCIkChFFY2hvU3RyZWFtUmVxdWVzdBIPCgdwYXlsb2FkGAEgASgMIiUKEkVjaG9TdHJlYW1SZXNwb25zZRIPCgdwYXlsb2FkGAEgASgMMrEBCgtFY2hvU2VydmljZRJFCgRFY2hvEh0uZmFzdGdycGMuZWNoby52MS5FY2hvUmVxdWVzdBoeLmZhc3RncnBjLmVjaG8udjEuRWNob1Jlc3BvbnNlElsKCkVjaG9TdHJlYW0SIy5mYXN0Z3JwYy5lY2hvLnYxLkVjaG9TdHJlYW1SZXF1ZXN0GiQuZmFzdGdycGMuZWNoby52MS5FY2hvU3RyZWFtUmVzcG9uc2UoATABYgZwcm90bzM");
+  fileDesc("ChtmYXN0Z3JwYy9lY2hvL3YxL2VjaG8ucHJvdG8SEGZhc3RncnBjLmVjaG8udjEiHgoLRWNob1JlcXVlc3QSDwoHcGF5bG9hZBgBIAEoDCIfCgxFY2hvUmVzcG9uc2USDwoHcGF5bG9hZBgBIAEoDCIkChFFY2hvU3RyZWFtUmVxdWVzdBIPCgdwYXlsb2FkGAEgASgMIiUKEkVjaG9TdHJlYW1SZXNwb25zZRIPCgdwYXlsb2FkGAEgASgMIjcKD0Rvd25sb2FkUmVxdWVzdBINCgVjb3VudBgBIAEoDRIVCg1tZXNzYWdlX2J5dGVzGAIgASgNIiMKEERvd25sb2FkUmVzcG9uc2USDwoHcGF5bG9hZBgBIAEoDDKGAgoLRWNob1NlcnZpY2USRQoERWNobxIdLmZhc3RncnBjLmVjaG8udjEuRWNob1JlcXVlc3QaHi5mYXN0Z3JwYy5lY2hvLnYxLkVjaG9SZXNwb25zZRJbCgpFY2hvU3RyZWFtEiMuZmFzdGdycGMuZWNoby52MS5FY2hvU3RyZWFtUmVxdWVzdBokLmZhc3RncnBjLmVjaG8udjEuRWNob1N0cmVhbVJlc3BvbnNlKAEwARJTCghEb3dubG9hZBIhLmZhc3RncnBjLmVjaG8udjEuRG93bmxvYWRSZXF1ZXN0GiIuZmFzdGdycGMuZWNoby52MS5Eb3dubG9hZFJlc3BvbnNlMAFiBnByb3RvMw");
 
 /**
  * @generated from message fastgrpc.echo.v1.EchoRequest
@@ -81,6 +81,49 @@ export const EchoStreamResponseSchema: GenMessage<EchoStreamResponse> = /*@__PUR
   messageDesc(file_fastgrpc_echo_v1_echo, 3);
 
 /**
+ * @generated from message fastgrpc.echo.v1.DownloadRequest
+ */
+export type DownloadRequest = Message<"fastgrpc.echo.v1.DownloadRequest"> & {
+  /**
+   * Number of response messages.
+   *
+   * @generated from field: uint32 count = 1;
+   */
+  count: number;
+
+  /**
+   * Payload size of each response message.
+   *
+   * @generated from field: uint32 message_bytes = 2;
+   */
+  messageBytes: number;
+};
+
+/**
+ * Describes the message fastgrpc.echo.v1.DownloadRequest.
+ * Use `create(DownloadRequestSchema)` to create a new message.
+ */
+export const DownloadRequestSchema: GenMessage<DownloadRequest> = /*@__PURE__*/
+  messageDesc(file_fastgrpc_echo_v1_echo, 4);
+
+/**
+ * @generated from message fastgrpc.echo.v1.DownloadResponse
+ */
+export type DownloadResponse = Message<"fastgrpc.echo.v1.DownloadResponse"> & {
+  /**
+   * @generated from field: bytes payload = 1;
+   */
+  payload: Uint8Array;
+};
+
+/**
+ * Describes the message fastgrpc.echo.v1.DownloadResponse.
+ * Use `create(DownloadResponseSchema)` to create a new message.
+ */
+export const DownloadResponseSchema: GenMessage<DownloadResponse> = /*@__PURE__*/
+  messageDesc(file_fastgrpc_echo_v1_echo, 5);
+
+/**
  * EchoService returns what it is sent; the cheapest call that still crosses the whole stack.
  *
  * @generated from service fastgrpc.echo.v1.EchoService
@@ -105,6 +148,18 @@ export const EchoService: GenService<{
     methodKind: "bidi_streaming";
     input: typeof EchoStreamRequestSchema;
     output: typeof EchoStreamResponseSchema;
+  },
+  /**
+   * Download streams `count` messages of `message_bytes` random bytes each (the same bytes in every message): the
+   * server-streaming throughput benchmark. message_bytes above the server's max message size is RESOURCE_EXHAUSTED,
+   * count * message_bytes above 64 GiB is INVALID_ARGUMENT.
+   *
+   * @generated from rpc fastgrpc.echo.v1.EchoService.Download
+   */
+  download: {
+    methodKind: "server_streaming";
+    input: typeof DownloadRequestSchema;
+    output: typeof DownloadResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_fastgrpc_echo_v1_echo, 0);

@@ -1,0 +1,73 @@
+/**
+ * The download client of perf/download-throughput.ts on @grpc/grpc-js instead of fastgrpc: a second client, to see
+ * whether fastgrpc's client is what limits a download. Messages are taken as the raw bytes grpc-js hands over (no
+ * protobuf decode, each checked for its expected size), so this is the least grpc-js can do per message. Same
+ * output line as download-throughput.ts; perf/download-compare.sh runs it with CLIENT_ENGINE=grpc-js.
+ *
+ *   taskset -c 1 node dist/perf/download-grpc-js-client.js PORT TOTAL_BYTES SIZE
+ */
+import * as grpc from "@grpc/grpc-js";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { DownloadRequestSchema } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
+import { capYoungGeneration } from "../src/runtime/young-generation.js";
+
+capYoungGeneration(); // the same heap setting as the fastgrpc client it is compared with
+
+const [portText, totalText, sizeText] = process.argv.slice(2);
+const port = Number(portText);
+const total = Number(totalText ?? 2 ** 30);
+const size = Number(sizeText ?? 65536);
+if (!Number.isInteger(port) || !Number.isInteger(total) || !Number.isInteger(size) || size < 1 || total < size) {
+  console.error("usage: download-grpc-js-client.js PORT TOTAL_BYTES SIZE");
+  process.exit(2);
+}
+const count = Math.floor(total / size);
+/** A DownloadResponse of `size` payload bytes: tag, length varint, payload. */
+let varintBytes = 1;
+for (let rest = size; rest >= 0x80; rest = Math.floor(rest / 0x80)) varintBytes++;
+const messageBytes = 1 + varintBytes + size;
+const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+  "grpc.max_receive_message_length": 16 * 1024 * 1024,
+});
+
+function download(messages: number): Promise<number> {
+  const request = Buffer.from(toBinary(DownloadRequestSchema, create(DownloadRequestSchema, { count: messages, messageBytes: size })));
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    const call = client.makeServerStreamRequest(
+      "/fastgrpc.echo.v1.EchoService/Download",
+      (value: Buffer) => value,
+      (value: Buffer) => value,
+      request,
+      new grpc.Metadata(),
+      { deadline: Date.now() + 300_000 },
+    );
+    call.on("data", (message: Buffer) => {
+      if (message.length !== messageBytes) {
+        call.cancel();
+        reject(new Error(`message of ${message.length} bytes, expected ${messageBytes}`));
+        return;
+      }
+      received++;
+    });
+    call.on("error", reject);
+    call.on("end", () => (received === messages ? resolve(received * size) : reject(new Error(`got ${received} of ${messages} messages`))));
+  });
+}
+
+try {
+  await download(Math.max(1, Math.floor(Math.min(total / 8, 64 * 1024 * 1024) / size)));
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const bytes = await download(count);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const megabytes = bytes / 1e6;
+  console.log(`${size} B: ${(megabytes / seconds).toFixed(1)} MB/s, ${Math.round(count / seconds)} messages/s, ` +
+    `client CPU ${((cpu.user + cpu.system) / megabytes).toFixed(1)} us/MB, ${bytes} bytes in ${(seconds * 1000).toFixed(0)} ms`);
+} catch (error) {
+  console.error(`download-grpc-js-client: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  client.close();
+}
