@@ -95,6 +95,14 @@ function writeInt32(out: Buffer, offset: number, value: number): number {
   return offset;
 }
 
+/** Writes a bytes or string field's tag, length and bytes; returns the new offset. */
+function writeLengthDelimited(out: Buffer, offset: number, tag: Uint8Array, bytes: Uint8Array): number {
+  out.set(tag, offset);
+  offset = writeVarint(out, offset + tag.length, bytes.length);
+  out.set(bytes, offset);
+  return offset + bytes.length;
+}
+
 /** Writes a bool, int32 or uint32 field unless it has its default value; returns the new offset. */
 function writeScalar(out: Buffer, offset: number, field: FlatField, v: unknown): number {
   switch (field.kind) {
@@ -205,42 +213,14 @@ export function compileFlatCodec<Desc extends DescMessage>(schema: Desc): (Codec
       switch (field.kind) {
         case "bytes": {
           const bytes = v as Uint8Array | undefined;
-          if (!bytes || bytes.length === 0) break;
-          out.set(field.tag, offset);
-          offset = writeVarint(out, offset + field.tag.length, bytes.length);
-          out.set(bytes, offset);
-          offset += bytes.length;
+          if (bytes && bytes.length > 0) offset = writeLengthDelimited(out, offset, field.tag, bytes);
           break;
         }
-        case "string": {
-          if (!v) break;
-          const encoded = strings?.[stringIndex++] ?? Buffer.alloc(0);
-          out.set(field.tag, offset);
-          offset = writeVarint(out, offset + field.tag.length, encoded.length);
-          out.set(encoded, offset);
-          offset += encoded.length;
+        case "string":
+          if (v) offset = writeLengthDelimited(out, offset, field.tag, strings?.[stringIndex++] ?? EMPTY);
           break;
-        }
-        case "bool":
-          if (v !== true) break;
-          out.set(field.tag, offset);
-          out[offset + field.tag.length] = 1;
-          offset += field.tag.length + 1;
-          break;
-        case "int32": {
-          const n = (v as number | undefined) ?? 0;
-          if (n === 0) break;
-          out.set(field.tag, offset);
-          offset = writeInt32(out, offset + field.tag.length, n | 0);
-          break;
-        }
-        case "uint32": {
-          const n = ((v as number | undefined) ?? 0) >>> 0;
-          if (n === 0) break;
-          out.set(field.tag, offset);
-          offset = writeVarint(out, offset + field.tag.length, n);
-          break;
-        }
+        default:
+          offset = writeScalar(out, offset, field, v);
       }
     }
     return out;
@@ -323,25 +303,19 @@ export function compileFlatCodec<Desc extends DescMessage>(schema: Desc): (Codec
       if (field.kind === "bytes") {
         const bytes = v as Uint8Array | undefined;
         if (!bytes || bytes.length === 0) continue;
+        if (bytes.length < BY_REFERENCE_MIN_BYTES) {
+          offset = writeLengthDelimited(segment, offset, field.tag, bytes);
+          continue;
+        }
         segment.set(field.tag, offset);
         offset = writeVarint(segment, offset + field.tag.length, bytes.length);
-        if (bytes.length >= BY_REFERENCE_MIN_BYTES) {
-          parts.push(segment.subarray(0, offset), bytes);
-          segment = segment.subarray(offset);
-          offset = 0;
-        } else {
-          segment.set(bytes, offset);
-          offset += bytes.length;
-        }
+        parts.push(segment.subarray(0, offset), bytes);
+        segment = segment.subarray(offset);
+        offset = 0;
         continue;
       }
       if (field.kind === "string") {
-        if (!v) continue;
-        const encoded = strings?.[stringIndex++] ?? Buffer.alloc(0);
-        segment.set(field.tag, offset);
-        offset = writeVarint(segment, offset + field.tag.length, encoded.length);
-        segment.set(encoded, offset);
-        offset += encoded.length;
+        if (v) offset = writeLengthDelimited(segment, offset, field.tag, strings?.[stringIndex++] ?? EMPTY);
         continue;
       }
       offset = writeScalar(segment, offset, field, v);
