@@ -6,7 +6,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { inspect } from "node:util";
 import type { KeyType } from "./enum-values.js";
-import { ALL_ALGORITHMS, keyTypeName, type AlgorithmSpec } from "./algorithms.js";
+import { ALL_ALGORITHMS, type AlgorithmSpec } from "./algorithms.js";
 import { cryptoErrors } from "./errors.js";
 import { GrpcError } from "../errors/grpc-error.js";
 import { generateKeySet, KeySet, type KeyringOptions, type PrivateKeySource, type PublicKeyInfo } from "./keyring-keys.js";
@@ -26,6 +26,8 @@ interface HeldKey {
 export type SigningThreadsConfig = Omit<SigningThreadsOptions, "fallback" | "entry">;
 
 export class Keyring implements PrivateKeySource {
+  /** The keys and their public facts; the keyring adds what signing needs to each (HeldKey). */
+  readonly #keySet: KeySet;
   readonly #keys = new Map<KeyType, HeldKey>();
   /** The signing threads, once they sign (set when started eagerly, or when deferred ones are ready). */
   #threads: SigningThreads | undefined;
@@ -40,18 +42,18 @@ export class Keyring implements PrivateKeySource {
    * from a KeySet. Throws TypeError for a key that is not private or whose type does not match its slot.
    */
   constructor(privateKeys: KeySet | Iterable<readonly [KeyType, KeyObject]>) {
-    const keys = privateKeys instanceof KeySet ? privateKeys : new KeySet(privateKeys);
-    for (const [keyType, privateKey, info] of keys.entries()) this.#keys.set(keyType, holdKey(info, privateKey));
+    this.#keySet = privateKeys instanceof KeySet ? privateKeys : new KeySet(privateKeys);
+    for (const [keyType, privateKey, info] of this.#keySet.entries()) this.#keys.set(keyType, holdKey(info, privateKey));
   }
 
   /** The public facts about the key of this type, or undefined when the keyring holds none. */
   publicKey(keyType: KeyType): PublicKeyInfo | undefined {
-    return this.#keys.get(keyType)?.info;
+    return this.#keySet.publicKey(keyType);
   }
 
   /** Public facts of every key held, in KeyType order. */
   list(): PublicKeyInfo[] {
-    return [...this.#keys.values()].map((held) => held.info).sort((a, b) => a.keyType - b.keyType);
+    return this.#keySet.list();
   }
 
   /**
@@ -158,7 +160,7 @@ export class Keyring implements PrivateKeySource {
    * wipes the buffers (fill(0)) once sent.
    */
   exportPrivateKeysForWorkers(): Array<readonly [KeyType, Buffer]> {
-    return [...this.#keys].map(([keyType, held]) => [keyType, held.privateKey.export({ type: "pkcs8", format: "der" })] as const);
+    return this.#keySet.exportPrivateKeysForWorkers();
   }
 
   #held(keyType: KeyType): HeldKey {
@@ -169,7 +171,7 @@ export class Keyring implements PrivateKeySource {
 
   // Only public facts, whatever a caller logs or serialises.
   toJSON(): { keyType: string; keyId: string; description: string }[] {
-    return this.list().map((info) => ({ keyType: keyTypeName(info.keyType), keyId: info.keyId, description: info.description }));
+    return this.#keySet.toJSON();
   }
 
   [inspect.custom](): string {
