@@ -2,7 +2,7 @@
  * GrpcClient's small helpers for putting a call on the wire: request headers from call metadata, compression
  * headers, starting a unary call on a session, and a stream that only fails.
  */
-import type { ClientSession } from "../engine/types.js";
+import type { ClientSession, ClientStream, ClientStreamHandler } from "../engine/types.js";
 import { errors } from "../errors/catalog.js";
 import { Code } from "../errors/codes.js";
 import { GrpcError } from "../errors/grpc-error.js";
@@ -68,6 +68,17 @@ export function start(session: ClientSession, call: ClientUnaryCall, path: strin
   call.path = path; // kept (references, no copies) for a transparent retry
   call.requestHeaders = headers;
   call.frame = frame;
+  sendOnSession(session, call, path, headers, frame);
+}
+
+/** A call with one request: what sendOnSession needs of it (ClientUnaryCall, ClientStreamingCall). */
+export interface SingleRequestCall extends ClientStreamHandler {
+  stream: ClientStream | null;
+  abortLocally(error: GrpcError): void;
+}
+
+/** Opens the call's stream on the session and sends its one request with END_STREAM; a failure aborts the call. */
+export function sendOnSession(session: ClientSession, call: SingleRequestCall, path: string, headers: Metadata, frame: WireFrame): void {
   try {
     const stream = session.request(path, headers, call);
     call.stream = stream;

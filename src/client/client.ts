@@ -35,7 +35,7 @@ import { RetryBufferBudget } from "./retry/buffer-budget.js";
 import { RetryingStream, type StreamRetryWire } from "./retry/retrying-stream.js";
 import { attemptHeaders, minTimeout } from "./retry/attempt-headers.js";
 import type { CallOptions, ClientOptions } from "./client-options.js";
-import { NO_METADATA, compressionHeaders, failedStream, identity, isSession, pathOf, requestHeaders, start } from "./client-wire.js";
+import { NO_METADATA, compressionHeaders, failedStream, identity, isSession, pathOf, requestHeaders, sendOnSession, start } from "./client-wire.js";
 
 export type { CallOptions, ClientOptions } from "./client-options.js";
 
@@ -335,14 +335,7 @@ export class GrpcClient {
       return call;
     }
     const begin = (session: ClientSession) => {
-      if (call.isSettled) return;
-      try {
-        const stream = session.request(path, wireHeaders, call);
-        call.stream = stream;
-        stream.sendMessage(frame, true);
-      } catch (error) {
-        call.abortLocally(errors.connectionClosed(error));
-      }
+      if (!call.isSettled) sendOnSession(session, call, path, wireHeaders, frame);
     };
     const pick = () => {
       const session = this.pool.pick(signal, timeoutMs, waitForReady);
