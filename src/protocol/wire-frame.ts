@@ -14,3 +14,15 @@ export function frameBytes(frame: WireFrame): number {
   for (const part of frame) n += part.length;
   return n;
 }
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Hands a frame's parts to an engine's `send` in order, `end` (END_STREAM) with the last; returns the last part's
+ * answer (false: wait for the drain). The parts queue behind each other on the stream.
+ */
+export function sendInParts(parts: FrameParts, end: boolean, send: (data: Uint8Array, end: boolean) => boolean): boolean {
+  const last = parts.length - 1;
+  for (let i = 0; i < last; i++) send(parts[i] as Uint8Array, false);
+  return send(last >= 0 ? parts[last] as Uint8Array : EMPTY, end);
+}

@@ -1,6 +1,6 @@
 /** A client call's HTTP/2 stream: what the gRPC layer holds; the connection (client.ts) does the work. */
 import type { Metadata } from "../../protocol/metadata.js";
-import type { WireFrame } from "../../protocol/wire-frame.js";
+import { sendInParts, type WireFrame } from "../../protocol/wire-frame.js";
 import type { ClientStream, ClientStreamHandler } from "../types.js";
 import type { ClientConnection } from "./client.js";
 import { StreamCore } from "./stream-core.js";
@@ -22,10 +22,7 @@ export class H2ClientStream extends StreamCore implements ClientStream {
 
   sendMessage(frame: WireFrame, end: boolean): boolean {
     if (frame instanceof Uint8Array) return this.session.send(this, frame, end);
-    // Parts queue behind each other; END_STREAM goes with the last, whose answer says whether to wait for the drain.
-    const last = frame.length - 1;
-    for (let i = 0; i < last; i++) this.session.send(this, frame[i] as Uint8Array, false);
-    return this.session.send(this, last >= 0 ? frame[last] as Uint8Array : EMPTY, end);
+    return sendInParts(frame, end, (data, last) => this.session.send(this, data, last));
   }
 
   end(): void {

@@ -5,7 +5,7 @@
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../../protocol/metadata.js";
 import { pushStatusFields } from "../../protocol/status-trailers.js";
-import type { WireFrame } from "../../protocol/wire-frame.js";
+import { sendInParts, type WireFrame } from "../../protocol/wire-frame.js";
 import type { PeerInfo } from "../../transport/types.js";
 import type { ManagedConnection, ManagedConnectionEvents, ServerEngineOptions, StreamDispatcher } from "../types.js";
 import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
@@ -217,10 +217,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
 
   sendMessageOn(stream: H2ServerStream, frame: WireFrame): boolean {
     if (frame instanceof Uint8Array) return this.sendData(stream, frame, false);
-    // Parts queue behind each other on the stream; only the last one's answer says whether to wait for the drain.
-    const last = frame.length - 1;
-    for (let i = 0; i < last; i++) this.sendData(stream, frame[i] as Uint8Array, false);
-    return last < 0 || this.sendData(stream, frame[last] as Uint8Array, false);
+    return sendInParts(frame, false, (data, end) => this.sendData(stream, data, end));
   }
 
   writeTrailers(stream: H2ServerStream, code: number, message: string, metadata: Metadata | undefined): void {

@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../../protocol/metadata.js";
 import type { WireFrame } from "../../protocol/wire-frame.js";
+import { writeParts } from "./write-parts.js";
 import type {
   ClientEngine, ClientEngineOptions, ClientSession, ClientSessionEvents, ClientStream, ClientStreamHandler, HeaderMap,
 } from "../types.js";
@@ -20,11 +21,7 @@ class NodeClientStream implements ClientStream {
       stream.end(frame);
       return true;
     }
-    // The parts in one corked batch (one writev).
-    stream.cork();
-    let more = true;
-    for (const part of frame) more = stream.write(part);
-    stream.uncork();
+    const more = writeParts(stream, frame);
     if (!end) return more;
     stream.end();
     return true;

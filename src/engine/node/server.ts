@@ -8,13 +8,14 @@ import type { Duplex } from "node:stream";
 import type { Code } from "../../errors/codes.js";
 import { type Metadata, metadataFromHeaders } from "../../protocol/metadata.js";
 import { statusTrailerObject } from "../../protocol/status-trailers.js";
-import type { FrameParts, WireFrame } from "../../protocol/wire-frame.js";
+import type { WireFrame } from "../../protocol/wire-frame.js";
 import type { PeerInfo } from "../../transport/types.js";
 import { DEFAULT_TUNING } from "../h2/tuning.js";
 import type {
   ServerEngine, ServerEngineFactory, ServerEngineOptions, ServerStream, ServerStreamHandler, StreamDispatcher,
 } from "../types.js";
 import { NodeManagedSession } from "./managed-session.js";
+import { writeParts } from "./write-parts.js";
 
 const GRPC_CONTENT_TYPE = "application/grpc";
 const OK_TRAILERS = Object.freeze({ "grpc-status": "0" });
@@ -75,18 +76,8 @@ class NodeServerStream implements ServerStream {
       this.stream.end(frame);
       return;
     }
-    this.writeParts(frame);
+    writeParts(this.stream, frame);
     this.stream.end();
-  }
-
-  /** The parts in one corked batch (node:http2 writes them as one writev). */
-  private writeParts(parts: FrameParts): boolean {
-    const stream = this.stream;
-    stream.cork();
-    let more = true;
-    for (const part of parts) more = stream.write(part);
-    stream.uncork();
-    return more;
   }
 
   sendHeaders(metadata?: Metadata): void {
@@ -97,7 +88,7 @@ class NodeServerStream implements ServerStream {
   sendMessage(frame: WireFrame): boolean {
     if (this.closed) return false;
     if (!this.headersSent) this.respond();
-    return frame instanceof Uint8Array ? this.stream.write(frame) : this.writeParts(frame);
+    return frame instanceof Uint8Array ? this.stream.write(frame) : writeParts(this.stream, frame);
   }
 
   sendTrailers(code: Code, message: string, metadata?: Metadata): void {
