@@ -14,10 +14,9 @@
 import { ScalarType, type DescField, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import type { Codec } from "./codec.js";
-import type { FrameParts, WireFrame } from "./wire-frame.js";
+import { BY_REFERENCE_MIN_BYTES, type FrameParts, type WireFrame } from "./wire-frame.js";
 
-/** A bytes field from this size on is sent by reference by encodeFramedParts (the engines attach it as is). */
-export const BY_REFERENCE_MIN_BYTES = 4096;
+export { BY_REFERENCE_MIN_BYTES };
 
 const enum WireType { Varint = 0, Fixed64 = 1, LengthDelimited = 2, StartGroup = 3, EndGroup = 4, Fixed32 = 5 }
 

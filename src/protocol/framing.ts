@@ -3,7 +3,7 @@
  * HTTP/2 DATA frames do not align with messages: one message may span several chunks and one chunk may hold
  * several messages, so the reader keeps state across chunks.
  */
-import type { WireFrame } from "./wire-frame.js";
+import { BY_REFERENCE_MIN_BYTES, type WireFrame } from "./wire-frame.js";
 
 export const FRAME_HEADER_BYTES = 5;
 
@@ -16,15 +16,12 @@ export function encodeFrame(message: Uint8Array): Uint8Array {
   return frame;
 }
 
-/** Messages from this size on are framed by reference (framedByReference): the copy costs more than a part. */
-export const FRAME_BY_REFERENCE_MIN_BYTES = 4096;
-
 /**
  * The frame of an encoded message for an engine: a copy with its prefix when small, else the 5-byte prefix and
  * the message itself as two parts (no message-sized allocation or copy; the message must not change afterwards).
  */
 export function framedByReference(message: Uint8Array): WireFrame {
-  if (message.length < FRAME_BY_REFERENCE_MIN_BYTES) return encodeFrame(message);
+  if (message.length < BY_REFERENCE_MIN_BYTES) return encodeFrame(message);
   const prefix = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   prefix[0] = 0;
   prefix.writeUInt32BE(message.length, 1);

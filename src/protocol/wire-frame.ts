@@ -5,6 +5,13 @@
  * 16-64 KiB echo (docs/benchmarks.md §12).
  */
 export type FrameParts = readonly Uint8Array[];
+
+/**
+ * Bytes from this size on are sent by reference (a bytes field in encodeFramedParts, a whole message in
+ * framedByReference): copying them costs more than one more part. The h2 engine attaches DATA payloads from the same
+ * size (frame-writer.ts ATTACH_MIN_BYTES), so a part this large is never copied into its slab either.
+ */
+export const BY_REFERENCE_MIN_BYTES = 4096;
 export type WireFrame = Uint8Array | FrameParts;
 
 /** Bytes in the frame. */
