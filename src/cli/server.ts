@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// fastgrpc-server. threadpool.js first: it sizes libuv's pool before anything starts it.
+// fastgrpc-server. restart-with-malloc-tuning.js first (it may re-execute the process), then threadpool.js: it sizes
+// libuv's pool before anything starts it.
+import "./restart-with-malloc-tuning.js";
 import { workerPoolEnv } from "./threadpool.js";
 import cluster from "node:cluster";
 import { createLogger } from "../log/logger.js";

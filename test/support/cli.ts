@@ -34,9 +34,9 @@ export interface ServerProcess {
 }
 
 /** Starts fastgrpc-server and waits until it printed every listening line. */
-export function startServerCli(args: string[], expectedListeners = 1, timeoutMs = 30_000): Promise<ServerProcess> {
+export function startServerCli(args: string[], expectedListeners = 1, timeoutMs = 30_000, env: NodeJS.ProcessEnv = process.env): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER_CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [SERVER_CLI, ...args], { stdio: ["pipe", "pipe", "pipe"], env });
     let stdout = "";
     let stderr = "";
     const urls: string[] = [];
