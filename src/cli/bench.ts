@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** fastgrpc-bench: the load generator's command line. Errors are one line on stderr, never a stack trace. */
-import "./restart-with-malloc-tuning.js";
+import "./restart-for-large-messages.js";
 import { writeFile } from "node:fs/promises";
 import { parseCommandLine, UsageError, type BenchOptions } from "../loadgen/options.js";
 import { ProgressLine } from "../loadgen/progress-line.js";

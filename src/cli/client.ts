@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import "./restart-with-malloc-tuning.js";
+import "./restart-for-large-messages.js";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { GrpcError } from "../errors/grpc-error.js";

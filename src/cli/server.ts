@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// fastgrpc-server. restart-with-malloc-tuning.js first (it may re-execute the process), then threadpool.js: it sizes
+// fastgrpc-server. restart-for-large-messages.js first (it may re-execute the process), then threadpool.js: it sizes
 // libuv's pool before anything starts it.
-import "./restart-with-malloc-tuning.js";
+import "./restart-for-large-messages.js";
 import { workerPoolEnv } from "./threadpool.js";
 import cluster from "node:cluster";
 import { createLogger } from "../log/logger.js";

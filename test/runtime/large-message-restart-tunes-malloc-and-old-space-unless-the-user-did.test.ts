@@ -1,13 +1,13 @@
 /**
  * restartWithMallocTuning / mallocTuningEnv: the CLIs re-execute themselves in place with glibc's malloc tuned so
- * that a freed message buffer is reused warm instead of being faulted in afresh (runtime/malloc-tuning.ts), and
+ * that a freed message buffer is reused warm instead of being faulted in afresh (runtime/large-message-restart.ts), and
  * a user's own malloc settings are left alone.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { MALLOC_TUNING_ENV, mallocTuningEnv } from "../../src/runtime/malloc-tuning.js";
+import { MALLOC_TUNING_ENV, OLD_SPACE_FLAG, largeMessageRestart } from "../../src/runtime/large-message-restart.js";
 import { startServerCli } from "../support/cli.js";
 
 const linux = process.platform === "linux";
@@ -43,19 +43,31 @@ function pageFaultsPer4MiBMessage(env: NodeJS.ProcessEnv): number {
   return Number(out.split(" ")[0]);
 }
 
-test("the settings apply on Linux when the user tuned nothing", () => {
-  const env = mallocTuningEnv({ PATH: "/bin", GLIBC_TUNABLES: "glibc.cpu.hwcaps=-AVX2" }, "linux");
-  assert.equal(env?.MALLOC_MMAP_THRESHOLD_, MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_);
-  assert.equal(env?.MALLOC_TRIM_THRESHOLD_, MALLOC_TUNING_ENV.MALLOC_TRIM_THRESHOLD_);
-  assert.equal(env?.PATH, "/bin");
+test("on Linux, with nothing tuned by the user, both settings are added and the user's flags kept", () => {
+  const restart = largeMessageRestart({ env: { PATH: "/bin", GLIBC_TUNABLES: "glibc.cpu.hwcaps=-AVX2" }, execArgv: ["--enable-source-maps"], platform: "linux" });
+  assert.equal(restart?.env.MALLOC_MMAP_THRESHOLD_, MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_);
+  assert.equal(restart?.env.MALLOC_TRIM_THRESHOLD_, MALLOC_TUNING_ENV.MALLOC_TRIM_THRESHOLD_);
+  assert.equal(restart?.env.PATH, "/bin");
+  assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG, "--enable-source-maps"]);
 });
 
-test("a user's own malloc settings, another OS, or the restarted process itself mean no restart", () => {
-  assert.equal(mallocTuningEnv({ MALLOC_ARENA_MAX: "2" }, "linux"), undefined);
-  assert.equal(mallocTuningEnv({ MALLOC_TOP_PAD_: "0" }, "linux"), undefined);
-  assert.equal(mallocTuningEnv({ GLIBC_TUNABLES: "glibc.malloc.trim_threshold=0" }, "linux"), undefined);
-  assert.equal(mallocTuningEnv({}, "darwin"), undefined);
-  assert.equal(mallocTuningEnv({ ...MALLOC_TUNING_ENV }, "linux"), undefined);
+test("the user's own malloc settings are kept and only the old-space flag is added", () => {
+  for (const env of [{ MALLOC_ARENA_MAX: "2" }, { MALLOC_TOP_PAD_: "0" }, { GLIBC_TUNABLES: "glibc.malloc.trim_threshold=0" }]) {
+    const restart = largeMessageRestart({ env, execArgv: [], platform: "linux" });
+    assert.deepEqual(restart?.env, env);
+    assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG]);
+  }
+});
+
+test("a heap sized by the user (flag or NODE_OPTIONS) gets no old-space flag; other systems get no malloc settings", () => {
+  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--initial-old-space-size=16"], platform: "linux" })?.execArgv, ["--initial-old-space-size=16"]);
+  assert.deepEqual(largeMessageRestart({ env: { NODE_OPTIONS: "--initial_heap_size=32" }, execArgv: [], platform: "linux" })?.execArgv, []);
+  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: [], platform: "darwin" }), { env: {}, execArgv: [OLD_SPACE_FLAG] });
+});
+
+test("the restarted process, which has both, does not restart again", () => {
+  assert.equal(largeMessageRestart({ env: { ...MALLOC_TUNING_ENV }, execArgv: [OLD_SPACE_FLAG], platform: "linux" }), undefined);
+  assert.equal(largeMessageRestart({ env: {}, execArgv: [OLD_SPACE_FLAG], platform: "darwin" }), undefined);
 });
 
 test("with the settings a 4 MiB buffer reuses warm memory: far fewer page faults than glibc's defaults", { skip: !linux }, () => {
@@ -65,13 +77,14 @@ test("with the settings a 4 MiB buffer reuses warm memory: far fewer page faults
   assert.ok(tuned < defaults / 4, `tuned: ${tuned} faults per 4 MiB against ${defaults} with the defaults`);
 });
 
-test("fastgrpc-server restarts itself in place (same pid) with the settings", { skip: !linux }, async () => {
+test("fastgrpc-server restarts itself in place (same pid) with both settings", { skip: !linux }, async () => {
   const server = await startServerCli(["--listen", "tcp://127.0.0.1:0", "--workers", "1", "--log-level", "warn"], 1, 30_000, untuned());
   try {
     const pid = server.child.pid ?? -1;
     const environ = environOf(pid);
     assert.equal(environ.get("MALLOC_TRIM_THRESHOLD_"), MALLOC_TUNING_ENV.MALLOC_TRIM_THRESHOLD_);
     assert.equal(environ.get("MALLOC_MMAP_THRESHOLD_"), MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_);
+    assert.ok(readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").includes(OLD_SPACE_FLAG), "started again with the old-space flag");
   } finally {
     await server.stop();
   }
