@@ -18,13 +18,18 @@ export const YOUNG_GENERATION_MB = 4;
 /** Flags with which the user sized the young generation themselves. */
 const USER_FLAGS = [FLAG, "--max-semi-space-size", "--min-semi-space-size", "--semi-space-growth-factor"];
 
+/** Whether the process was started with a young-generation flag (execArgv or NODE_OPTIONS; - or _ spelling). */
+export function youngGenerationSizedByUser(execArgv: readonly string[], nodeOptions: string): boolean {
+  const given = (arg: string) => USER_FLAGS.some((flag) => arg.startsWith(flag) || arg.startsWith(flag.replaceAll("-", "_").replace(/^__/, "--")));
+  return execArgv.some(given) || nodeOptions.split(/\s+/).some(given);
+}
+
 /**
  * Sets the cap unless the process was started with its own young-generation flag (execArgv or NODE_OPTIONS).
  * Returns whether it was set. Call once, early; it is process-wide (worker threads share it).
  */
 export function capYoungGeneration(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ""): boolean {
-  const given = (arg: string) => USER_FLAGS.some((flag) => arg.startsWith(flag) || arg.startsWith(flag.replaceAll("-", "_").replace(/^__/, "--")));
-  if (execArgv.some(given) || nodeOptions.split(/\s+/).some(given)) return false;
+  if (youngGenerationSizedByUser(execArgv, nodeOptions)) return false;
   try {
     v8.setFlagsFromString(`${FLAG}=${YOUNG_GENERATION_MB}`);
     return true;

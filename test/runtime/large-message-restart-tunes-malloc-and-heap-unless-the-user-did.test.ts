@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { MALLOC_TUNING_ENV, OLD_SPACE_FLAG, largeMessageRestart } from "../../src/runtime/large-message-restart.js";
+import { MALLOC_TUNING_ENV, OLD_SPACE_FLAG, SEMI_SPACE_FLAG, largeMessageRestart } from "../../src/runtime/large-message-restart.js";
 import { startServerCli } from "../support/cli.js";
 
 const linux = process.platform === "linux";
@@ -43,31 +43,33 @@ function pageFaultsPer4MiBMessage(env: NodeJS.ProcessEnv): number {
   return Number(out.split(" ")[0]);
 }
 
-test("on Linux, with nothing tuned by the user, both settings are added and the user's flags kept", () => {
+test("on Linux, with nothing tuned by the user, every setting is added and the user's flags kept", () => {
   const restart = largeMessageRestart({ env: { PATH: "/bin", GLIBC_TUNABLES: "glibc.cpu.hwcaps=-AVX2" }, execArgv: ["--enable-source-maps"], platform: "linux" });
   assert.equal(restart?.env.MALLOC_MMAP_THRESHOLD_, MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_);
   assert.equal(restart?.env.MALLOC_TRIM_THRESHOLD_, MALLOC_TUNING_ENV.MALLOC_TRIM_THRESHOLD_);
   assert.equal(restart?.env.PATH, "/bin");
-  assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG, "--enable-source-maps"]);
+  assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG, SEMI_SPACE_FLAG, "--enable-source-maps"]);
 });
 
-test("the user's own malloc settings are kept and only the old-space flag is added", () => {
+test("the user's own malloc settings are kept and only the heap flags are added", () => {
   for (const env of [{ MALLOC_ARENA_MAX: "2" }, { MALLOC_TOP_PAD_: "0" }, { GLIBC_TUNABLES: "glibc.malloc.trim_threshold=0" }]) {
     const restart = largeMessageRestart({ env, execArgv: [], platform: "linux" });
     assert.deepEqual(restart?.env, env);
-    assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG]);
+    assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG, SEMI_SPACE_FLAG]);
   }
 });
 
-test("a heap sized by the user (flag or NODE_OPTIONS) gets no old-space flag; other systems get no malloc settings", () => {
-  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--initial-old-space-size=16"], platform: "linux" })?.execArgv, ["--initial-old-space-size=16"]);
-  assert.deepEqual(largeMessageRestart({ env: { NODE_OPTIONS: "--initial_heap_size=32" }, execArgv: [], platform: "linux" })?.execArgv, []);
-  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: [], platform: "darwin" }), { env: {}, execArgv: [OLD_SPACE_FLAG] });
+test("a heap or young generation sized by the user (flag or NODE_OPTIONS) gets no flag of ours; other systems get no malloc settings", () => {
+  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--initial-old-space-size=16"], platform: "linux" })?.execArgv, [SEMI_SPACE_FLAG, "--initial-old-space-size=16"]);
+  assert.deepEqual(largeMessageRestart({ env: { NODE_OPTIONS: "--initial_heap_size=32" }, execArgv: [], platform: "linux" })?.execArgv, [SEMI_SPACE_FLAG]);
+  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--max-semi-space-size=8"], platform: "linux" })?.execArgv, [OLD_SPACE_FLAG, "--max-semi-space-size=8"]);
+  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--scavenger-max-new-space-capacity-mb=8"], platform: "linux" })?.execArgv, [OLD_SPACE_FLAG, "--scavenger-max-new-space-capacity-mb=8"]);
+  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: [], platform: "darwin" }), { env: {}, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG] });
 });
 
-test("the restarted process, which has both, does not restart again", () => {
-  assert.equal(largeMessageRestart({ env: { ...MALLOC_TUNING_ENV }, execArgv: [OLD_SPACE_FLAG], platform: "linux" }), undefined);
-  assert.equal(largeMessageRestart({ env: {}, execArgv: [OLD_SPACE_FLAG], platform: "darwin" }), undefined);
+test("the restarted process, which has them all, does not restart again", () => {
+  assert.equal(largeMessageRestart({ env: { ...MALLOC_TUNING_ENV }, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG], platform: "linux" }), undefined);
+  assert.equal(largeMessageRestart({ env: {}, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG], platform: "darwin" }), undefined);
 });
 
 test("with the settings a 4 MiB buffer reuses warm memory: far fewer page faults than glibc's defaults", { skip: !linux }, () => {
@@ -77,14 +79,15 @@ test("with the settings a 4 MiB buffer reuses warm memory: far fewer page faults
   assert.ok(tuned < defaults / 4, `tuned: ${tuned} faults per 4 MiB against ${defaults} with the defaults`);
 });
 
-test("fastgrpc-server restarts itself in place (same pid) with both settings", { skip: !linux }, async () => {
+test("fastgrpc-server restarts itself in place (same pid) with its settings", { skip: !linux }, async () => {
   const server = await startServerCli(["--listen", "tcp://127.0.0.1:0", "--workers", "1", "--log-level", "warn"], 1, 30_000, untuned());
   try {
     const pid = server.child.pid ?? -1;
     const environ = environOf(pid);
     assert.equal(environ.get("MALLOC_TRIM_THRESHOLD_"), MALLOC_TUNING_ENV.MALLOC_TRIM_THRESHOLD_);
     assert.equal(environ.get("MALLOC_MMAP_THRESHOLD_"), MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_);
-    assert.ok(readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").includes(OLD_SPACE_FLAG), "started again with the old-space flag");
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0");
+    assert.ok(cmdline.includes(OLD_SPACE_FLAG) && cmdline.includes(SEMI_SPACE_FLAG), `started again with the heap flags: ${cmdline.join(" ")}`);
   } finally {
     await server.stop();
   }
