@@ -10,6 +10,8 @@
  *   taskset -c 1 node dist/perf/download-throughput.js PORT TOTAL_BYTES SIZE [ENGINE]
  *   perf/download-compare.sh ROUNDS TOTAL SIZES     # fastgrpc, raw node:http2 and C++ gRPC servers side by side
  */
+// As fastgrpc's CLIs start (runtime/large-message-restart.ts): malloc and V8's heap tuned for large messages.
+import "../src/cli/restart-for-large-messages.js";
 import { GrpcClient } from "../src/client/client.js";
 import { H2ClientEngine } from "../src/engine/h2/client-engine.js";
 import { clientEngine, isEngineName } from "../src/engine/registry.js";

@@ -13,8 +13,10 @@
  *   of 7.8, 1.3-1.5 ms per 1 MiB call instead of 2.0-2.6. No change at 64 B.
  * - V8's semi-spaces are at most 2 MB (--max-semi-space-size=2). Loading the modules and making the keys grew the
  *   young generation to its default maximum, which an idle server then kept resident: 4.5 MB less RSS per process
- *   (81 -> 77 MB for one serving process), with no change in CPU per call from 64 B to 1 MiB. It also bounds the
- *   young generation as capYoungGeneration (young-generation.ts) does at run time, which then leaves it alone.
+ *   (81 -> 77 MB for one serving process), with no change in CPU per call from 64 B to 1 MiB. The young-generation
+ *   cap (young-generation.ts) goes with it as a flag, since capYoungGeneration leaves a young generation sized by
+ *   a flag alone: the semi-space size does not move the trigger the cap sets (without it a 64 KiB download ran
+ *   at half the speed, 31 Mark-Compacts per GiB).
  *
  * docs/benchmarks.md §13 has the runs and the commands. The cost: under load with large messages a process may
  * keep up to 64 MiB of freed heap and a larger JS heap resident; an idle server is unchanged. node:cluster workers
@@ -22,7 +24,7 @@
  * left alone on that point. Malloc settings only apply on Linux (musl ignores them; glibc reads them at start).
  */
 
-import { youngGenerationSizedByUser } from "./young-generation.js";
+import { YOUNG_GENERATION_CAP_FLAG, youngGenerationSizedByUser } from "./young-generation.js";
 
 export const MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024;
 export const TRIM_THRESHOLD_BYTES = 64 * 1024 * 1024;
@@ -73,7 +75,7 @@ export function largeMessageRestart({ env, execArgv, platform }: Starting): Rest
   const addMalloc = platform === "linux" && !mallocTunedByUser(env);
   const flags: string[] = [];
   if (!heapSizedByUser(execArgv, nodeOptions)) flags.push(OLD_SPACE_FLAG);
-  if (!youngGenerationSizedByUser(execArgv, nodeOptions)) flags.push(SEMI_SPACE_FLAG);
+  if (!youngGenerationSizedByUser(execArgv, nodeOptions)) flags.push(SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG);
   if (!addMalloc && flags.length === 0) return undefined;
   return { env: addMalloc ? { ...env, ...MALLOC_TUNING_ENV } : env, execArgv: [...flags, ...execArgv] };
 }

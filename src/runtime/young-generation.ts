@@ -14,6 +14,8 @@ import v8 from "node:v8";
 
 const FLAG = "--scavenger-max-new-space-capacity-mb";
 export const YOUNG_GENERATION_MB = 4;
+/** The cap as a node command-line flag (the CLIs start with it: runtime/large-message-restart.ts). */
+export const YOUNG_GENERATION_CAP_FLAG = `${FLAG}=${YOUNG_GENERATION_MB}`;
 
 /** Flags with which the user sized the young generation themselves. */
 const USER_FLAGS = [FLAG, "--max-semi-space-size", "--min-semi-space-size", "--semi-space-growth-factor"];
@@ -31,7 +33,7 @@ export function youngGenerationSizedByUser(execArgv: readonly string[], nodeOpti
 export function capYoungGeneration(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ""): boolean {
   if (youngGenerationSizedByUser(execArgv, nodeOptions)) return false;
   try {
-    v8.setFlagsFromString(`${FLAG}=${YOUNG_GENERATION_MB}`);
+    v8.setFlagsFromString(YOUNG_GENERATION_CAP_FLAG);
     return true;
   } catch {
     return false;

@@ -5,12 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { MALLOC_TUNING_ENV, OLD_SPACE_FLAG, SEMI_SPACE_FLAG, largeMessageRestart } from "../../src/runtime/large-message-restart.js";
+import { YOUNG_GENERATION_CAP_FLAG } from "../../src/runtime/young-generation.js";
 import { startServerCli } from "../support/cli.js";
 
 const linux = process.platform === "linux";
+const restartModule = new URL("../../src/cli/restart-for-large-messages.js", import.meta.url).href;
 
 function untuned(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -48,28 +52,28 @@ test("on Linux, with nothing tuned by the user, every setting is added and the u
   assert.equal(restart?.env.MALLOC_MMAP_THRESHOLD_, MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_);
   assert.equal(restart?.env.MALLOC_TRIM_THRESHOLD_, MALLOC_TUNING_ENV.MALLOC_TRIM_THRESHOLD_);
   assert.equal(restart?.env.PATH, "/bin");
-  assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG, SEMI_SPACE_FLAG, "--enable-source-maps"]);
+  assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG, SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG, "--enable-source-maps"]);
 });
 
 test("the user's own malloc settings are kept and only the heap flags are added", () => {
   for (const env of [{ MALLOC_ARENA_MAX: "2" }, { MALLOC_TOP_PAD_: "0" }, { GLIBC_TUNABLES: "glibc.malloc.trim_threshold=0" }]) {
     const restart = largeMessageRestart({ env, execArgv: [], platform: "linux" });
     assert.deepEqual(restart?.env, env);
-    assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG, SEMI_SPACE_FLAG]);
+    assert.deepEqual(restart?.execArgv, [OLD_SPACE_FLAG, SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG]);
   }
 });
 
 test("a heap or young generation sized by the user (flag or NODE_OPTIONS) gets no flag of ours; other systems get no malloc settings", () => {
-  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--initial-old-space-size=16"], platform: "linux" })?.execArgv, [SEMI_SPACE_FLAG, "--initial-old-space-size=16"]);
-  assert.deepEqual(largeMessageRestart({ env: { NODE_OPTIONS: "--initial_heap_size=32" }, execArgv: [], platform: "linux" })?.execArgv, [SEMI_SPACE_FLAG]);
+  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--initial-old-space-size=16"], platform: "linux" })?.execArgv, [SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG, "--initial-old-space-size=16"]);
+  assert.deepEqual(largeMessageRestart({ env: { NODE_OPTIONS: "--initial_heap_size=32" }, execArgv: [], platform: "linux" })?.execArgv, [SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG]);
   assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--max-semi-space-size=8"], platform: "linux" })?.execArgv, [OLD_SPACE_FLAG, "--max-semi-space-size=8"]);
   assert.deepEqual(largeMessageRestart({ env: {}, execArgv: ["--scavenger-max-new-space-capacity-mb=8"], platform: "linux" })?.execArgv, [OLD_SPACE_FLAG, "--scavenger-max-new-space-capacity-mb=8"]);
-  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: [], platform: "darwin" }), { env: {}, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG] });
+  assert.deepEqual(largeMessageRestart({ env: {}, execArgv: [], platform: "darwin" }), { env: {}, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG] });
 });
 
 test("the restarted process, which has them all, does not restart again", () => {
-  assert.equal(largeMessageRestart({ env: { ...MALLOC_TUNING_ENV }, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG], platform: "linux" }), undefined);
-  assert.equal(largeMessageRestart({ env: {}, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG], platform: "darwin" }), undefined);
+  assert.equal(largeMessageRestart({ env: { ...MALLOC_TUNING_ENV }, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG], platform: "linux" }), undefined);
+  assert.equal(largeMessageRestart({ env: {}, execArgv: [OLD_SPACE_FLAG, SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG], platform: "darwin" }), undefined);
 });
 
 test("with the settings a 4 MiB buffer reuses warm memory: far fewer page faults than glibc's defaults", { skip: !linux }, () => {
@@ -87,7 +91,7 @@ test("fastgrpc-server restarts itself in place (same pid) with its settings", { 
     assert.equal(environ.get("MALLOC_TRIM_THRESHOLD_"), MALLOC_TUNING_ENV.MALLOC_TRIM_THRESHOLD_);
     assert.equal(environ.get("MALLOC_MMAP_THRESHOLD_"), MALLOC_TUNING_ENV.MALLOC_MMAP_THRESHOLD_);
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0");
-    assert.ok(cmdline.includes(OLD_SPACE_FLAG) && cmdline.includes(SEMI_SPACE_FLAG), `started again with the heap flags: ${cmdline.join(" ")}`);
+    for (const flag of [OLD_SPACE_FLAG, SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG]) assert.ok(cmdline.includes(flag), `started again with ${flag}: ${cmdline.join(" ")}`);
   } finally {
     await server.stop();
   }
@@ -102,4 +106,41 @@ test("fastgrpc-server started with the user's own malloc setting keeps it and ad
   } finally {
     await server.stop();
   }
+});
+
+/** Major GCs in a restarted script that churns through 512 MB of 64 KiB buffers, 16 alive at a time. */
+function majorCollectionsAfterRestart(restart: boolean): number {
+  const dir = mkdtempSync(join(tmpdir(), "fastgrpc-restart-"));
+  const script = join(dir, "churn.mjs");
+  writeFileSync(script, `
+    ${restart ? `import ${JSON.stringify(restartModule)};` : ""}
+    import { PerformanceObserver, constants } from "node:perf_hooks";
+    let major = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
+    }).observe({ entryTypes: ["gc"] });
+    const keep = [];
+    let i = 0;
+    const step = () => {
+      for (let j = 0; j < 256; j++, i++) {
+        keep.push({ i, buf: Buffer.allocUnsafe(65536) });
+        if (keep.length > 16) keep.shift();
+      }
+      if (i < 8192) setImmediate(step);
+      else setTimeout(() => console.log(major), 50);
+    };
+    step();
+  `);
+  try {
+    return Number(execFileSync(process.execPath, [script], { env: untuned(), encoding: "utf8" }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("the restarted process keeps the young-generation cap: dead 64 KiB buffers do not start Mark-Compacts", { skip: process.execve === undefined }, () => {
+  const restarted = majorCollectionsAfterRestart(true);
+  const plain = majorCollectionsAfterRestart(false);
+  assert.ok(restarted < plain, `restarted: ${restarted} Mark-Compacts, not restarted: ${plain}`);
+  assert.ok(restarted <= 2, `restarted: ${restarted} Mark-Compacts for 512 MB of dead buffers`);
 });
