@@ -4,12 +4,14 @@
  * per server. Reads the markdown table so the plot can never disagree with the figures beside it.
  *
  *   node dist/perf/sweep-plot.js docs/benchmarks.md docs/images     # writes sweep-<scenario>-{rate,bytes}.svg
+ *   node dist/perf/sweep-plot.js docs/benchmarks.md docs/images "## 13." sweep-s6   # the first table after that
+ *                                                                   # heading, to sweep-s6-<scenario>-*.svg
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Axis, type Series, lineChart } from "../src/loadgen/svg-chart.js";
 
-const [docPath = "docs/benchmarks.md", outDir = "docs/images"] = process.argv.slice(2);
+const [docPath = "docs/benchmarks.md", outDir = "docs/images", afterHeading = "", filePrefix = "sweep"] = process.argv.slice(2);
 const HEADER = "| payload | scenario | fastgrpc req/s | raw node:http2 req/s | C++ gRPC req/s |";
 const SERVERS = [
   { label: "fastgrpc", color: "#d62728" },
@@ -36,7 +38,9 @@ function logTicks(min: number, max: number, format: (value: number) => string): 
 }
 
 const lines = readFileSync(docPath, "utf8").split("\n");
-const start = lines.findIndex((line) => line.startsWith(HEADER));
+const from = afterHeading === "" ? 0 : lines.findIndex((line) => line.startsWith(afterHeading));
+if (from < 0) throw new Error(`no line starting "${afterHeading}" in ${docPath}`);
+const start = lines.findIndex((line, i) => i >= from && line.startsWith(HEADER));
 if (start < 0) throw new Error(`no sweep table (a row starting "${HEADER}") in ${docPath}`);
 const rows: Array<{ bytes: number; scenario: string; rates: number[] }> = [];
 for (const line of lines.slice(start + 2)) {
@@ -73,7 +77,7 @@ for (const scenario of [...new Set(rows.map((row) => row.scenario))]) {
       title: metric === "rate" ? "requests/s (log scale)" : "MB/s of payload (log scale)",
     };
     const title = `${scenario}: ${metric === "rate" ? "requests/s" : "MB/s"} against payload size`;
-    const file = join(outDir, `sweep-${scenario}-${metric}.svg`);
+    const file = join(outDir, `${filePrefix}-${scenario}-${metric}.svg`);
     writeFileSync(file, `${lineChart(title, x, y, series)}\n`);
     console.log(`wrote ${file}`);
   }
