@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { MALLOC_TUNING_ENV, OLD_SPACE_FLAG, SEMI_SPACE_FLAG, largeMessageRestart } from "../../src/runtime/large-message-restart.js";
 import { YOUNG_GENERATION_CAP_FLAG } from "../../src/runtime/young-generation.js";
 import { startServerCli } from "../support/cli.js";
+import { bufferChurnScript, parseCollections } from "./support/buffer-churn.js";
 
 const linux = process.platform === "linux";
 const restartModule = new URL("../../src/cli/restart-for-large-messages.js", import.meta.url).href;
@@ -108,31 +109,13 @@ test("fastgrpc-server started with the user's own malloc setting keeps it and ad
   }
 });
 
-/** Major GCs in a restarted script that churns through 512 MB of 64 KiB buffers, 16 alive at a time. */
+/** Major GCs in a script, restarted or not, that churns through 512 MB of 64 KiB buffers, 16 alive at a time. */
 function majorCollectionsAfterRestart(restart: boolean): number {
   const dir = mkdtempSync(join(tmpdir(), "fastgrpc-restart-"));
   const script = join(dir, "churn.mjs");
-  writeFileSync(script, `
-    ${restart ? `import ${JSON.stringify(restartModule)};` : ""}
-    import { PerformanceObserver, constants } from "node:perf_hooks";
-    let major = 0;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
-    }).observe({ entryTypes: ["gc"] });
-    const keep = [];
-    let i = 0;
-    const step = () => {
-      for (let j = 0; j < 256; j++, i++) {
-        keep.push({ i, buf: Buffer.allocUnsafe(65536) });
-        if (keep.length > 16) keep.shift();
-      }
-      if (i < 8192) setImmediate(step);
-      else setTimeout(() => console.log(major), 50);
-    };
-    step();
-  `);
+  writeFileSync(script, bufferChurnScript(restart ? `import ${JSON.stringify(restartModule)};` : ""));
   try {
-    return Number(execFileSync(process.execPath, [script], { env: untuned(), encoding: "utf8" }));
+    return parseCollections(execFileSync(process.execPath, [script], { env: untuned(), encoding: "utf8" })).major;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,35 +7,17 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 import { capYoungGeneration } from "../../src/runtime/young-generation.js";
+import { type Collections, bufferChurnScript, parseCollections } from "./support/buffer-churn.js";
 
 const moduleUrl = new URL("../../src/runtime/young-generation.js", import.meta.url).href;
 
 /** Garbage collections (by kind) in a child process that churns through 512 MB of 64 KiB buffers. */
-function collections(cap: boolean): { major: number; minor: number } {
-  const script = `
-    import { PerformanceObserver, constants } from "node:perf_hooks";
+function collections(cap: boolean): Collections {
+  const script = bufferChurnScript(`
     import { capYoungGeneration } from ${JSON.stringify(moduleUrl)};
     if (${cap}) capYoungGeneration([], "");
-    const counts = { major: 0, minor: 0 };
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.major++;
-        if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.minor++;
-      }
-    }).observe({ entryTypes: ["gc"] });
-    const keep = [];
-    let i = 0;
-    const step = () => {
-      for (let j = 0; j < 256; j++, i++) {
-        keep.push({ i, buf: Buffer.allocUnsafe(65536) });
-        if (keep.length > 16) keep.shift();
-      }
-      if (i < 8192) setImmediate(step);
-      else setTimeout(() => console.log(JSON.stringify(counts)), 50);
-    };
-    step();
-  `;
-  return JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })) as { major: number; minor: number };
+  `);
+  return parseCollections(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }));
 }
 
 test("with the cap, dead 64 KiB buffers go in scavenges; without it, in Mark-Compacts", () => {
