@@ -9,7 +9,7 @@ import { OutputBuffer } from "./output-buffer.js";
  * DATA payloads from this size on are written as their own buffer (OutputBuffer.attach) instead of being copied
  * into the slab: the copy costs more than the extra piece of the writev.
  */
-export const ATTACH_MIN_BYTES = 4096;
+export const ATTACH_MIN_BYTES = 16_384;
 
 export class FrameWriter extends OutputBuffer {
   settings(values: ReadonlyArray<readonly [number, number]>): void {
