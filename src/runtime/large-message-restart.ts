@@ -19,7 +19,8 @@
  *   at half the speed, 31 Mark-Compacts per GiB).
  *
  * docs/benchmarks.md §13 has the runs and the commands. The cost: under load with large messages a process may
- * keep up to 64 MiB of freed heap and a larger JS heap resident; an idle server is unchanged. node:cluster workers
+ * keep up to 64 MiB of freed heap and a larger JS heap resident; an idle one keeps the 1.5-2 MB of start-up
+ * garbage that glibc used to return (the semi-space flag saves more than that). node:cluster workers
  * inherit both (the environment and execArgv). A user who set malloc or the old generation's size themselves is
  * left alone on that point. Malloc settings only apply on Linux (musl ignores them; glibc reads them at start).
  */
