@@ -6,7 +6,11 @@
  *
  *   taskset -c 0 node dist/perf/download-tcp-ceiling.js serve PORT &
  *   taskset -c 1 node dist/perf/download-tcp-ceiling.js fetch PORT 1073741824
+ *
+ * Both sides start as fastgrpc's CLIs and the gRPC download client do (runtime/large-message-restart.ts): without
+ * the malloc settings the reader's fresh 64 KiB chunks made this "ceiling" slower than the gRPC downloads.
  */
+import "../src/cli/restart-for-large-messages.js";
 import net from "node:net";
 
 const [mode, portText, totalText] = process.argv.slice(2);
