@@ -8,8 +8,8 @@ export type FrameParts = readonly Uint8Array[];
 
 /**
  * Bytes from this size on are sent by reference (a bytes field in encodeFramedParts, a whole message in
- * framedByReference): copying them costs more than one more part. The h2 engine attaches DATA payloads from the same
- * size (frame-writer.ts ATTACH_MIN_BYTES), so a part this large is never copied into its slab either. 16 KiB, not
+ * framedByReference): copying them costs more than one more part. The h2 engine attaches DATA payloads from this
+ * size (frame-writer.ts ATTACH_MIN_BYTES is this constant), so a part this large is never copied into its slab. 16 KiB, not
  * 4 KiB: at 4-8 KiB the copy was the cheaper one (server CPU per 4 KiB echo at 1x16 ~5% lower in 6 of 6 alternating
  * rounds, 16 KiB unchanged; docs/benchmarks.md §13).
  */

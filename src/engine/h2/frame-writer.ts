@@ -4,12 +4,14 @@
  */
 import { Flag, FrameType, FRAME_HEADER_BYTES } from "./constants.js";
 import { OutputBuffer } from "./output-buffer.js";
+import { BY_REFERENCE_MIN_BYTES } from "../../protocol/wire-frame.js";
 
 /**
  * DATA payloads from this size on are written as their own buffer (OutputBuffer.attach) instead of being copied
- * into the slab: the copy costs more than the extra piece of the writev.
+ * into the slab: the copy costs more than the extra piece of the writev. The same size as the parts a WireFrame
+ * carries by reference, so such a part is never copied into the slab after all.
  */
-export const ATTACH_MIN_BYTES = 16_384;
+export const ATTACH_MIN_BYTES = BY_REFERENCE_MIN_BYTES;
 
 export class FrameWriter extends OutputBuffer {
   settings(values: ReadonlyArray<readonly [number, number]>): void {
