@@ -49,6 +49,11 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   protected gotPeerSettings = false;
   private ourSettingsAcked = false;
   private flushScheduled = false;
+  /**
+   * Output bytes after which the chunk being parsed is interrupted by a write (tuning.earlyFlushBytes at the start of
+   * each chunk, doubled by each early write): the first answers leave at once, later ones in fewer, larger writes.
+   */
+  private earlyFlushAt: number;
   /** No frames are read or written any more (connection error, socket gone). */
   dead = false;
   private socketClosed = false;
@@ -57,6 +62,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
 
   constructor(readonly socket: Duplex, readonly tuning: H2Tuning, readonly isServer: boolean) {
     this.flow = new FlowControl<S>(this, tuning);
+    this.earlyFlushAt = tuning.earlyFlushBytes;
     this.blocks = new HeaderBlocks(this, tuning);
     this.reader = new FrameReader(this, isServer, tuning.maxFrameSize);
     this.defences = new Defences(tuning);
@@ -139,6 +145,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     const buf = typeof chunk === "string"
       ? Buffer.from(chunk, "latin1")
       : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.earlyFlushAt = this.tuning.earlyFlushBytes;
     try {
       this.reader.read(buf);
     } catch (err) {
@@ -172,7 +179,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   onDataPiece(buf: Buffer, off: number, n: number, last: boolean): boolean {
     this.onDataPayload(buf, off, n, last);
     if (this.dead) return false;
-    if (this.out.pending >= this.tuning.earlyFlushBytes) this.flushEarly();
+    if (this.out.pending >= this.earlyFlushAt) this.flushEarly();
     return true;
   }
 
@@ -196,7 +203,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
       }
     }
     if (this.dead) return false;
-    if (this.out.pending >= this.tuning.earlyFlushBytes) this.flushEarly();
+    if (this.out.pending >= this.earlyFlushAt) this.flushEarly();
     return true;
   }
 
@@ -288,6 +295,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     const flow = this.flow;
     if (flow.outputBlocked || this.socketClosed) return;
     this.writeOut();
+    this.earlyFlushAt *= 2;
     // Answers made while one big chunk is parsed must stop at the high-water mark too: otherwise a peer that grants
     // large windows but reads slowly (gRPC C-core under 1,000 concurrent large calls) fills the socket past the hard
     // cap within one chunk, and the connection is closed as not reading although it is.
