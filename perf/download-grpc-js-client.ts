@@ -10,6 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DownloadRequestSchema } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
 import { capYoungGeneration } from "../src/runtime/young-generation.js";
+import { timeDownload } from "./download-timing.js";
 
 capYoungGeneration(); // the same heap setting as the fastgrpc client it is compared with
 
@@ -55,19 +56,4 @@ function download(messages: number): Promise<number> {
   });
 }
 
-try {
-  await download(Math.max(1, Math.floor(Math.min(total / 8, 64 * 1024 * 1024) / size)));
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const bytes = await download(count);
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  const megabytes = bytes / 1e6;
-  console.log(`${size} B: ${(megabytes / seconds).toFixed(1)} MB/s, ${Math.round(count / seconds)} messages/s, ` +
-    `client CPU ${((cpu.user + cpu.system) / megabytes).toFixed(1)} us/MB, ${bytes} bytes in ${(seconds * 1000).toFixed(0)} ms`);
-} catch (error) {
-  console.error(`download-grpc-js-client: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  client.close();
-}
+await timeDownload("download-grpc-js-client", size, total, count, download, () => client.close());

@@ -17,6 +17,7 @@ import { H2ClientEngine } from "../src/engine/h2/client-engine.js";
 import { clientEngine, isEngineName } from "../src/engine/registry.js";
 import { EchoService } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
 import { capYoungGeneration } from "../src/runtime/young-generation.js";
+import { timeDownload } from "./download-timing.js";
 
 // As fastgrpc-bench and the other CLIs do (docs/benchmarks.md §12): message buffers die in scavenges.
 capYoungGeneration();
@@ -52,19 +53,4 @@ async function download(messages: number): Promise<number> {
   return bytes;
 }
 
-try {
-  await download(Math.max(1, Math.floor(Math.min(total / 8, 64 * 1024 * 1024) / size)));
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const bytes = await download(count);
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
-  const megabytes = bytes / 1e6;
-  console.log(`${size} B: ${(megabytes / seconds).toFixed(1)} MB/s, ${Math.round(count / seconds)} messages/s, ` +
-    `client CPU ${((cpu.user + cpu.system) / megabytes).toFixed(1)} us/MB, ${bytes} bytes in ${(seconds * 1000).toFixed(0)} ms`);
-} catch (error) {
-  console.error(`download-throughput: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-} finally {
-  await client.close();
-}
+await timeDownload("download-throughput", size, total, count, download, () => client.close());
