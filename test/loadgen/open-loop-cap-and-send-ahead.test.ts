@@ -15,21 +15,10 @@ import { parseCommandLine } from "../../src/loadgen/options.js";
 import { buildReport } from "../../src/loadgen/report.js";
 import { renderHtml } from "../../src/loadgen/report-html.js";
 import { renderTable } from "../../src/loadgen/report-text.js";
+import { withRetries } from "./with-retries.js";
 
 function open(rate: number, durationMs: number, extra: Partial<ThreadPlan> = {}): ThreadPlan {
   return { mode: "open", concurrency: 0, rate, phaseMs: 0, durationMs, requests: undefined, warmupMs: 0, drainMs: 2_000, ...extra };
-}
-
-/** A shared, overloaded machine can deschedule this process on its own; the timing properties get three tries. */
-async function withRetries(attempt: () => Promise<void>, attempts = 3): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      await attempt();
-      return;
-    } catch (error) {
-      if (i >= attempts) throw error;
-    }
-  }
 }
 
 describe("open loop: calls held at --max-in-flight", () => {

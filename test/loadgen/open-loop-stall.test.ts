@@ -12,6 +12,7 @@ import { encodeRequest } from "../../src/loadgen/request-message.js";
 import { EchoService } from "../../src/gen/fastgrpc/echo/v1/echo_pb.js";
 import { GrpcServer } from "../../src/server/server.js";
 import { stallEventLoop, timedCaller } from "./fake-callers.js";
+import { withRetries } from "./with-retries.js";
 
 const STALL_MS = 200;
 
@@ -29,21 +30,6 @@ const plan: ThreadPlan = {
 async function measure(run: LoadRun) {
   const merged = mergeResults([await run.run()]);
   return { merged, corrected: summarize(merged.corrected), service: summarize(merged.service) };
-}
-
-/**
- * A shared, overloaded machine can deschedule this process for tens of milliseconds on its own, which inflates the
- * service time too; the property holds when the machine leaves the run alone, so allow three attempts.
- */
-async function withRetries(attempt: () => Promise<void>, attempts = 3): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      await attempt();
-      return;
-    } catch (error) {
-      if (i >= attempts) throw error;
-    }
-  }
 }
 
 describe("open loop: coordinated omission", () => {
