@@ -25,6 +25,7 @@
  * left alone on that point. Malloc settings only apply on Linux (musl ignores them; glibc reads them at start).
  */
 
+import { nodeFlagGiven } from "./node-flags.js";
 import { YOUNG_GENERATION_CAP_FLAG, youngGenerationSizedByUser } from "./young-generation.js";
 
 export const MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024;
@@ -43,8 +44,8 @@ export const SEMI_SPACE_FLAG = `--max-semi-space-size=${SEMI_SPACE_MB}`;
 
 /** Environment variables with which a user tunes malloc themselves: any one of them means hands off. */
 const USER_MALLOC_SETTINGS = ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_", "MALLOC_ARENA_MAX"];
-/** Node flags with which a user sized the initial heap themselves (also spelled with underscores). */
-const USER_HEAP_FLAGS = ["--initial-old-space-size", "--initial-heap-size", "--initial_old_space_size", "--initial_heap_size"];
+/** Node flags with which a user sized the initial heap themselves. */
+const USER_HEAP_FLAGS = ["--initial-old-space-size", "--initial-heap-size"];
 
 export interface Restart {
   env: NodeJS.ProcessEnv;
@@ -61,11 +62,6 @@ function mallocTunedByUser(env: NodeJS.ProcessEnv): boolean {
   return USER_MALLOC_SETTINGS.some((name) => env[name] !== undefined) || (env.GLIBC_TUNABLES ?? "").includes("glibc.malloc.");
 }
 
-function heapSizedByUser(execArgv: readonly string[], nodeOptions: string): boolean {
-  const given = (arg: string) => USER_HEAP_FLAGS.some((flag) => arg.startsWith(flag));
-  return execArgv.some(given) || nodeOptions.split(/\s+/).some(given);
-}
-
 /**
  * What to restart with, or undefined when nothing is missing: the malloc settings on Linux unless the user tuned
  * malloc, the old-space flag unless the user sized the heap, the semi-space flag unless the user sized the young
@@ -75,7 +71,7 @@ export function largeMessageRestart({ env, execArgv, platform }: Starting): Rest
   const nodeOptions = env.NODE_OPTIONS ?? "";
   const addMalloc = platform === "linux" && !mallocTunedByUser(env);
   const flags: string[] = [];
-  if (!heapSizedByUser(execArgv, nodeOptions)) flags.push(OLD_SPACE_FLAG);
+  if (!nodeFlagGiven(USER_HEAP_FLAGS, execArgv, nodeOptions)) flags.push(OLD_SPACE_FLAG);
   if (!youngGenerationSizedByUser(execArgv, nodeOptions)) flags.push(SEMI_SPACE_FLAG, YOUNG_GENERATION_CAP_FLAG);
   if (!addMalloc && flags.length === 0) return undefined;
   return { env: addMalloc ? { ...env, ...MALLOC_TUNING_ENV } : env, execArgv: [...flags, ...execArgv] };

@@ -11,6 +11,7 @@
  * young-generation flag is left alone.
  */
 import v8 from "node:v8";
+import { nodeFlagGiven } from "./node-flags.js";
 
 const FLAG = "--scavenger-max-new-space-capacity-mb";
 export const YOUNG_GENERATION_MB = 4;
@@ -22,8 +23,7 @@ const USER_FLAGS = [FLAG, "--max-semi-space-size", "--min-semi-space-size", "--s
 
 /** Whether the process was started with a young-generation flag (execArgv or NODE_OPTIONS; - or _ spelling). */
 export function youngGenerationSizedByUser(execArgv: readonly string[], nodeOptions: string): boolean {
-  const given = (arg: string) => USER_FLAGS.some((flag) => arg.startsWith(flag) || arg.startsWith(flag.replaceAll("-", "_").replace(/^__/, "--")));
-  return execArgv.some(given) || nodeOptions.split(/\s+/).some(given);
+  return nodeFlagGiven(USER_FLAGS, execArgv, nodeOptions);
 }
 
 /**
