@@ -6,13 +6,15 @@
  *
  *   taskset -c 1 node dist/perf/download-grpc-js-client.js PORT TOTAL_BYTES SIZE
  */
+// The same start-up settings as the fastgrpc client it is compared with (runtime/large-message-restart.ts).
+import "../src/cli/restart-for-large-messages.js";
 import * as grpc from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DownloadRequestSchema } from "../src/gen/fastgrpc/echo/v1/echo_pb.js";
 import { capYoungGeneration } from "../src/runtime/young-generation.js";
 import { timeDownload } from "./download-timing.js";
 
-capYoungGeneration(); // the same heap setting as the fastgrpc client it is compared with
+capYoungGeneration(); // as the fastgrpc client does (in effect only where the restart could not happen)
 
 const [portText, totalText, sizeText] = process.argv.slice(2);
 const port = Number(portText);
