@@ -8,7 +8,8 @@ import { CONNECTION_HELP, connect, connectionOptions } from "./client-connection
 import { cryptoCommands } from "./crypto-commands.js";
 import { capYoungGeneration } from "../runtime/young-generation.js";
 
-// At start-up, once: large messages then die in scavenges, not Mark-Compacts (runtime/young-generation.ts).
+// Large messages then die in scavenges, not Mark-Compacts (runtime/young-generation.ts). A no-op after the entry's
+// restart, which starts node with the cap as a flag; it counts where node could not restart (no process.execve).
 capYoungGeneration();
 
 const USAGE = `Usage: fastgrpc-client <command> [options]

@@ -10,7 +10,8 @@ import { describe } from "./args.js";
 import { USAGE, parseConfig, type ServerConfig } from "./server-config.js";
 import { capYoungGeneration } from "../runtime/young-generation.js";
 
-// At start-up, once: large messages then die in scavenges, not Mark-Compacts (runtime/young-generation.ts).
+// Large messages then die in scavenges, not Mark-Compacts (runtime/young-generation.ts). A no-op after the entry's
+// restart, which starts node with the cap as a flag; it counts where node could not restart (no process.execve).
 capYoungGeneration();
 
 // Everything else is imported by the role that needs it: a multi-worker primary only generates the keys, forks and
