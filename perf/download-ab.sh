@@ -21,7 +21,7 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 22 ? 0 : 1)
   { echo "download-ab: needs node >= 22 on PATH (the Makefile's pinned one is in .tools/)" >&2; exit 2; }
 log=$(mktemp)
 trap 'rm -f "$log"; kill "$server" 2>/dev/null || true' EXIT
-taskset -c 0 node dist/src/cli/server.js --listen "tcp://127.0.0.1:$port" --workers 1 --log-level warn >"$log" 2>&1 & server=$!
+taskset -c 0 node dist/bin/server.js --listen "tcp://127.0.0.1:$port" --workers 1 --log-level warn >"$log" 2>&1 & server=$!
 for _ in $(seq 1 100); do grep -q listening "$log" && break; sleep 0.1; done
 kill -0 "$server" 2>/dev/null && grep -q listening "$log" || { echo "download-ab: the server did not start: $(cat "$log")" >&2; exit 1; }
 cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }

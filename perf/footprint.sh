@@ -40,7 +40,7 @@ processes() { echo "$server"; cat "/proc/$server/task/"*/children 2>/dev/null | 
 
 node -e 'setTimeout(() => { process.stdout.write(require("fs").readFileSync("/proc/self/status", "utf8").match(/VmRSS:\s+(\d+)/)[1]); }, 500)' >"$work/bare"
 
-node dist/src/cli/server.js --listen tcp://127.0.0.1:0 --log-level warn "$@" >"$work/log" 2>&1 &
+node dist/bin/server.js --listen tcp://127.0.0.1:0 --log-level warn "$@" >"$work/log" 2>&1 &
 server=$!
 for _ in $(seq 1 300); do
   grep -q "listening on" "$work/log" && break
@@ -50,7 +50,7 @@ done
 grep -q "listening on" "$work/log" || { echo "footprint: the server did not start" >&2; exit 1; }
 target=$(grep -o "listening on tcp://[^ ]*" "$work/log" | head -1 | cut -d" " -f3)
 if [ -n "$sign_first" ]; then
-  node dist/src/cli/client.js sign --target "$target" --key-type ec-p256 --algorithm ecdsa-p256-sha256-asn1 --data footprint >/dev/null
+  node dist/bin/client.js sign --target "$target" --key-type ec-p256 --algorithm ecdsa-p256-sha256-asn1 --data footprint >/dev/null
 fi
 sleep "$settle"
 mapfile -t pids < <(processes)

@@ -38,7 +38,7 @@ const mode = values.mode === "sigkill" ? "sigkill" : "sigterm";
 const concurrency = Number(values.concurrency);
 const phaseMs = Number(values["phase-ms"]);
 const basePort = Number(values["base-port"]);
-const SERVER = fileURLToPath(new URL("../src/cli/server.js", import.meta.url));
+const SERVER = fileURLToPath(new URL("../bin/server.js", import.meta.url));
 const REPLICAS = 3;
 
 interface Replica { port: number; metricsPort: number; process: ChildProcess | null }

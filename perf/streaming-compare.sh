@@ -16,7 +16,7 @@ for round in $(seq 1 "$rounds"); do
   for size in 1024 65536; do
     for name in fastgrpc raw-node cpp; do
       case $name in
-        fastgrpc) taskset -c 0 node dist/src/cli/server.js --listen "tcp://127.0.0.1:$port" --workers 1 --log-level warn >"$log" 2>&1 & server=$! ;;
+        fastgrpc) taskset -c 0 node dist/bin/server.js --listen "tcp://127.0.0.1:$port" --workers 1 --log-level warn >"$log" 2>&1 & server=$! ;;
         raw-node) taskset -c 0 node dist/perf/compare/raw-node-echo.js "$port" >"$log" 2>&1 & server=$! ;;
         cpp) taskset -c 0 perf/compare/cpp/build/echo-server "$port" >"$log" 2>&1 & server=$! ;;
       esac

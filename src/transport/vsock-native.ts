@@ -45,10 +45,11 @@ function isAddon(value: unknown): value is VsockAddon {
 }
 
 /**
- * Where the compiled addon is, seen from this module (dist/src/transport/ when built, src/transport/ when not): a
- * local build (`make vsock-addon`, node-gyp) first, so that a changed vsock.c is what runs, then the prebuilt binary
- * the package ships for this platform and CPU (native/vsock/prebuilds/linux-x64, linux-arm64: N-API, one binary
- * for every Node version). Installing fastgrpc compiles nothing.
+ * Where the compiled addon is, seen from this module (dist/src/transport/ when built, src/transport/ when not, dist/bin/
+ * in the bundled command lines, mk/bundle-cli.mjs: two folders below the package either way): a local build (`make
+ * vsock-addon`, node-gyp) first, so that a changed vsock.c is what runs, then the prebuilt binary the package ships
+ * for this platform and CPU (native/vsock/prebuilds/linux-x64, linux-arm64: N-API, one binary for every Node
+ * version). Installing fastgrpc compiles nothing.
  */
 export function addonCandidates(platform: string = process.platform, arch: string = process.arch): string[] {
   const relative = ["build/Release/vsock.node", `prebuilds/${platform}-${arch}/vsock.node`];

@@ -70,7 +70,7 @@ describe("cgroup v2 cpu.max", () => {
 });
 
 describe("fastgrpc-server --help", () => {
-  const cli = fileURLToPath(new URL("../../src/cli/server.js", import.meta.url));
+  const cli = fileURLToPath(new URL("../../bin/server.js", import.meta.url));
 
   test("states the default --workers of this machine", () => {
     const run = spawnSync(process.execPath, [cli, "--help"], { encoding: "utf8" });

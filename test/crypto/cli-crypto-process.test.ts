@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 import { startCryptoServer, type RunningCryptoServer } from "./helpers/crypto-server.js";
 
-const CLI = fileURLToPath(new URL("../../src/cli/client.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../bin/client.js", import.meta.url));
 let server: RunningCryptoServer | undefined;
 
 before(async () => {

@@ -15,7 +15,7 @@ import { CryptoService } from "../../src/gen/fastgrpc/crypto/v1/crypto_pb.js";
 import { createCryptoService } from "../../src/services/crypto.js";
 import { runCli } from "../support/cli.js";
 
-const BENCH_CLI = fileURLToPath(new URL("../../src/cli/bench.js", import.meta.url));
+const BENCH_CLI = fileURLToPath(new URL("../../bin/bench.js", import.meta.url));
 
 function bench(...args: string[]) {
   return runCli(BENCH_CLI, args, 60_000);

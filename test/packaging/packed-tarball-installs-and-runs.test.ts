@@ -68,12 +68,13 @@ describe("the packed tarball", () => {
   });
   after(() => packed?.cleanup());
 
-  test("holds dist with declarations and both prebuilt addons, and no sources, tests or maps", () => {
+  test("holds dist with declarations, the bundled command lines and both prebuilt addons, and no sources, tests or maps", () => {
     const files = tarFiles(packed.tarball, packed.env);
     for (const file of [
       "dist/src/index.js", "dist/src/index.d.ts", "dist/src/exports/server.d.ts", "dist/src/exports/client.d.ts",
       "dist/src/exports/services.d.ts", "dist/src/exports/loadgen.d.ts", "dist/src/cli/server.js", "dist/src/cli/client.js",
-      "dist/src/cli/bench.js", "native/vsock/prebuilds/linux-x64/vsock.node", "native/vsock/prebuilds/linux-arm64/vsock.node",
+      "dist/src/cli/bench.js", "dist/bin/server.js", "dist/bin/client.js", "dist/bin/bench.js", "dist/bin/signing-thread.js",
+      "dist/bin/worker-main.js", "native/vsock/prebuilds/linux-x64/vsock.node", "native/vsock/prebuilds/linux-arm64/vsock.node",
       "native/vsock/vsock.c", "package.json", "README.md",
     ]) assert.ok(files.includes(file), `${file} is in the tarball`);
     assert.deepEqual(files.filter((file) => file.startsWith("dist/test/") || file.startsWith("src/") || file.endsWith(".map")), []);

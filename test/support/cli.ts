@@ -2,8 +2,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const SERVER_CLI = fileURLToPath(new URL("../../src/cli/server.js", import.meta.url));
-export const CLIENT_CLI = fileURLToPath(new URL("../../src/cli/client.js", import.meta.url));
+export const SERVER_CLI = fileURLToPath(new URL("../../bin/server.js", import.meta.url));
+export const CLIENT_CLI = fileURLToPath(new URL("../../bin/client.js", import.meta.url));
 
 export interface Finished { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; stdoutBytes: Buffer }
 
