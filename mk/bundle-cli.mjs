@@ -11,11 +11,36 @@
 //
 //   node mk/bundle-cli.mjs          (make build runs it after tsc)
 import { build } from "esbuild";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = `${root}dist/bin`;
+
+// protobuf-es decodes the descriptors the generated files embed with a JavaScript loop when the runtime has no
+// Uint8Array.prototype.setFromBase64 (node 24 has none); V8 then sometimes compiles that start-up loop with TurboFan,
+// which left ~5 MB more of node's code resident in that process (docs/benchmarks.md §14). Give it node's native
+// decoder for canonical base64 (src/runtime/native-base64.ts); it falls back to its loop for anything else.
+const PROTOBUF_BASE64_LINE = "const nativeSetFromBase64 = Uint8Array.prototype.setFromBase64;";
+const nativeBase64ForProtobufEs = {
+  name: "native-base64-for-protobuf-es",
+  setup(bundle) {
+    bundle.onLoad({ filter: /@bufbuild[\\/]protobuf[\\/]dist[\\/]esm[\\/]wire[\\/]base64-encoding\.js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      if (!source.includes(PROTOBUF_BASE64_LINE)) {
+        throw new Error(`${args.path} no longer has "${PROTOBUF_BASE64_LINE}": protobuf-es changed its decoder, see mk/bundle-cli.mjs`);
+      }
+      const decoder = JSON.stringify(`${root}dist/src/runtime/native-base64.js`);
+      return {
+        contents: `import { setFromCanonicalBase64 } from ${decoder};\n${source.replace(PROTOBUF_BASE64_LINE,
+          "const nativeSetFromBase64 = Uint8Array.prototype.setFromBase64 ?? setFromCanonicalBase64;")}`,
+        loader: "js",
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
 
 await rm(outdir, { recursive: true, force: true });
 await build({
@@ -42,4 +67,5 @@ await build({
   sourcemap: "linked",
   legalComments: "eof",
   logLevel: "warning",
+  plugins: [nativeBase64ForProtobufEs],
 });

@@ -4,7 +4,9 @@
  * Decoding runs a 4-bit state machine built once at module load: a state is an internal node of the code tree (there
  * are exactly 256), and each (state, nibble) pair maps to the next state plus at most one emitted symbol (no code is
  * shorter than 5 bits, so 4 bits never complete two symbols). Decoding is then two table reads per input byte with no
- * allocation besides the result string.
+ * allocation besides the result string. The tables are built on the first decode, not at module load: the build
+ * loops ~20,000 times, enough for V8 to compile it with TurboFan at start-up (~10 ms, and node's compiler pages then
+ * resident in a process that may not have served a call yet; docs/benchmarks.md §14).
  */
 import { Buffer } from 'node:buffer';
 import { HpackError } from './errors.js';
@@ -21,6 +23,8 @@ const transitions = new Uint32Array(STATE_COUNT * 16);
 /** acceptingEnd[state] = 1 when a string may end in this state: the bits consumed since the last symbol are a prefix of
  *  EOS (all ones) no longer than 7 bits (§5.2: longer padding, or padding that is not all ones, is a decoding error). */
 const acceptingEnd = new Uint8Array(STATE_COUNT);
+
+let decoderBuilt = false;
 
 function buildDecoder(): void {
   // Code tree: children[node * 2 + bit] >= 0 is an internal node, < 0 is the leaf of symbol -(value + 1).
@@ -75,15 +79,15 @@ function buildDecoder(): void {
       transitions[state * 16 + nibble] = entry === FAIL ? FAIL : entry | node;
     }
   }
+  decoderBuilt = true;
 }
-
-buildDecoder();
 
 /** Shared output scratch for decoding (decoding is synchronous, so one buffer serves every decoder). */
 let scratch = Buffer.allocUnsafe(256);
 
 /** Decodes the Huffman-coded bytes source[start, end) into a latin1 string; throws HpackError on invalid input. */
 export function huffmanDecodeRange(source: Uint8Array, start: number, end: number): string {
+  if (!decoderBuilt) buildDecoder();
   // Every code is at least 5 bits long, which bounds the output length.
   const maxOutput = Math.ceil(((end - start) * 8) / 5);
   if (scratch.length < maxOutput) scratch = Buffer.allocUnsafe(Math.max(maxOutput, scratch.length * 2));
