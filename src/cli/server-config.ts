@@ -50,8 +50,8 @@ Options:
                            the workers' counts and shows CPU and memory per process
   --signing-threads N      threads that sign, per serving process (default: cores / workers, at least 1);
                            0 = sign on libuv's thread pool, one job per signature (node:crypto's callback form)
-  --low-memory             once started, one compacting GC per process gives back the ~10 MB of young generation
-                           start-up grew (docs/scaling.md, footprint)
+  --low-memory             once started, one compacting GC per process gives back what start-up left in the heap
+                           (~3 MB per process since the 2 MB semi-space cap; docs/benchmarks.md §14)
 ${KEEPALIVE_USAGE}  -h, --help               show this help
 
 Environment:

@@ -1,7 +1,8 @@
 /**
  * --low-memory: gives back the memory start-up used and no longer needs. Loading modules, decoding the generated
  * descriptors and generating keys allocate enough short-lived objects that V8 grows its young generation to its
- * maximum (16 MB of semi-space, all of it resident) and then keeps it: an idle server holds ~10 MB it does not use.
+ * maximum and then keeps it: with node's default 16 MB semi-space an idle server held ~10 MB it did not use; with
+ * the 2 MB cap the command lines start with (runtime/large-message-restart.ts) it is ~3 MB (docs/benchmarks.md §14).
  * One full, compacting GC once the server is ready shrinks it. Opt-in: in A/B runs the 64-byte echo served 12-17%
  * fewer calls/s after it (docs/scaling.md, footprint). Called once per process, never on a call's path.
  *
