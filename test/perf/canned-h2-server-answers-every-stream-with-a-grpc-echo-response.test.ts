@@ -1,6 +1,7 @@
 // perf/compare/canned-h2-server.ts stands for h2load's ceiling in docs/benchmarks.md §14: it must answer every
 // stream, also when many are in flight and their requests span socket reads, with a well-formed gRPC response of
-// the size it was started with, to a peer that is not fastgrpc (node:http2).
+// the size it was started with (copied whole when small, DATA payloads shared when large), to a peer that is not
+// fastgrpc (node:http2).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import http2 from "node:http2";
@@ -25,8 +26,8 @@ function grpcFrame(payloadBytes: number): Buffer {
   return Buffer.concat([head, message]);
 }
 
-test("answers 200 concurrent streams, their 20 KiB requests spread over DATA frames and reads, with 300-byte echo responses and grpc-status 0", { timeout: 30_000 }, async () => {
-  const child = spawn(process.execPath, [SERVER, "0", "300"], { stdio: ["ignore", "pipe", "inherit"] });
+async function answersOf(answerBytes: number, requestBytes: number, streams: number) {
+  const child = spawn(process.execPath, [SERVER, "0", String(answerBytes)], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let out = "";
@@ -38,8 +39,9 @@ test("answers 200 concurrent streams, their 20 KiB requests spread over DATA fra
       child.on("exit", (code) => reject(new Error(`the canned server exited (${String(code)}): ${out}`)));
     });
     const session = http2.connect(`http://127.0.0.1:${port}`);
-    const request = grpcFrame(20_000);
-    const calls = Array.from({ length: 200 }, () => new Promise<{ status: unknown; grpcStatus: unknown; body: Buffer }>((resolve, reject) => {
+    session.on("error", () => undefined);
+    const request = grpcFrame(requestBytes);
+    const calls = Array.from({ length: streams }, () => new Promise<{ status: unknown; grpcStatus: unknown; body: Buffer }>((resolve, reject) => {
       const stream = session.request({ ":method": "POST", ":path": "/fastgrpc.echo.v1.EchoService/Echo", "content-type": "application/grpc", te: "trailers" });
       let status: unknown;
       const chunks: Buffer[] = [];
@@ -51,13 +53,29 @@ test("answers 200 concurrent streams, their 20 KiB requests spread over DATA fra
     }));
     const answers = await Promise.all(calls);
     session.close();
-    const expected = Buffer.concat([Buffer.from([0, 0, 0, 0x01, 0x2f, 0x0a, 0xac, 0x02]), Buffer.alloc(300, 0x78)]);
-    for (const answer of answers) {
-      assert.equal(answer.status, 200);
-      assert.equal(answer.grpcStatus, "0");
-      assert.deepEqual(answer.body, expected, "5-byte prefix (303 bytes), field 1 of 300 bytes");
-    }
+    return answers;
   } finally {
     child.kill("SIGTERM");
   }
+}
+
+/** What an EchoResponse{payload: n bytes of "x"} looks like in its gRPC frame. */
+function expectedAnswer(n: number): Buffer {
+  return grpcFrame(n).fill(0x78, 5 + 1 + varint(n).length);
+}
+
+for (const [answerBytes, requestBytes] of [[300, 20_000], [40_000, 100]] as const) {
+  test(`answers 200 concurrent streams (${requestBytes}-byte requests) with ${answerBytes}-byte echo responses and grpc-status 0`, { timeout: 30_000 }, async () => {
+    const answers = await answersOf(answerBytes, requestBytes, 200);
+    const expected = expectedAnswer(answerBytes);
+    for (const answer of answers) {
+      assert.equal(answer.status, 200);
+      assert.equal(answer.grpcStatus, "0");
+      assert.deepEqual(answer.body, expected, `5-byte prefix, field 1 of ${answerBytes} bytes`);
+    }
+  });
+}
+
+test("its gRPC frames are what a decoder expects: a 300-byte answer has the prefix 00 0000012f and field 1 tagged 0a ac02", () => {
+  assert.deepEqual(expectedAnswer(300).subarray(0, 8), Buffer.from([0, 0, 0, 0x01, 0x2f, 0x0a, 0xac, 0x02]));
 });
