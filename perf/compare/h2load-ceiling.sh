@@ -8,7 +8,7 @@
 #   bash perf/compare/h2load-ceiling.sh [ROUNDS] [SECS] ["SIZES"] ["SHAPES"]
 #   bash perf/compare/h2load-ceiling.sh 3 3 "64 1024 4096 16384" "1x1 1x16 1x100"
 #
-# Request bodies: /tmp/echo-SIZE.bin, made here when missing (one gRPC frame of EchoRequest{payload: SIZE bytes}).
+# Request bodies: /tmp/echo-SIZE.bin, made here when missing (perf/compare/echo-request.py).
 # Prints one line per run: size, shape, round, server, req/s, server CPU us per call. Loopback only; bounded in time.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,11 +18,8 @@ port=50573 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 request_file() { # size -> path, made once
-  local size=$1 file=/tmp/echo-$1.bin
-  [ -s "$file" ] || node -e '
-    const n = Number(process.argv[1]); const v = []; let r = n; while (r > 0x7f) { v.push((r & 0x7f) | 0x80); r = Math.floor(r / 128); } v.push(r);
-    const msg = Buffer.concat([Buffer.from([0x0a, ...v]), Buffer.alloc(n, 0x78)]); const head = Buffer.alloc(5); head.writeUInt32BE(msg.length, 1);
-    process.stdout.write(Buffer.concat([head, msg]));' "$size" > "$file"
+  local file=/tmp/echo-$1.bin
+  [ -s "$file" ] || python3 perf/compare/echo-request.py "$1" "$file"
   echo "$file"
 }
 

@@ -71,20 +71,8 @@ if [[ " $SERVERS " == *" cpp "* ]] && ! prepare_cpp; then
   SERVERS=$kept
 fi
 
-# One gRPC frame per size: uncompressed, EchoRequest{payload = N bytes} = 0x0a, varint N, N bytes.
-for size in $SIZES; do
-  python3 - "$size" "$WORK/echo-$size.bin" <<'PY'
-import sys
-n = int(sys.argv[1]); v = n; varint = b""
-while True:
-    b = v & 0x7F; v >>= 7
-    varint += bytes([b | 0x80]) if v else bytes([b])
-    if not v: break
-msg = b"\x0a" + varint + b"x" * n
-open(sys.argv[2], "wb").write(b"\x00" + len(msg).to_bytes(4, "big") + msg)
-PY
-done
-{ printf '\x00\x00\x00\x00\x42\x0a\x40'; head -c 64 /dev/zero | tr '\0' 'x'; } > "$WORK/echo-64.bin"
+# One gRPC frame per size (the 64-byte one is also the nghttp sample call's).
+for size in $SIZES 64; do python3 perf/compare/echo-request.py "$size" "$WORK/echo-$size.bin"; done
 
 start_server() { # name port; sets SERVER_PID
   local name=$1 port=$2
