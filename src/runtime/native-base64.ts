@@ -11,7 +11,7 @@
  * unpadded base64), as the proposal's default ("loose") takes it. Anything else throws, and protobuf-es then decodes
  * it with its own loop, exactly as it does when a native setFromBase64 rejects base64url or inner padding.
  */
-const BASE64_DATA = /^[A-Za-z0-9+/]*$/;
+const STANDARD_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export interface Base64Decoded {
   /** Characters read: the whole input. */
@@ -21,11 +21,11 @@ export interface Base64Decoded {
 }
 
 export function setFromCanonicalBase64(this: Uint8Array, base64: string): Base64Decoded {
+  if (!STANDARD_BASE64.test(base64)) throw new SyntaxError("not standard base64");
   const padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
   const data = base64.length - padding;
   // Unpadded, the last group holds 2 or 3 characters (one is not a byte); padded, it holds 4 - padding, and no more.
-  const wellFormed = padding === 0 ? data % 4 !== 1 : base64.length % 4 === 0 && data % 4 === 4 - padding;
-  if (!wellFormed || !BASE64_DATA.test(padding === 0 ? base64 : base64.slice(0, data))) throw new SyntaxError("not standard base64");
+  if (padding === 0 ? data % 4 === 1 : base64.length % 4 !== 0 || data % 4 !== 4 - padding) throw new SyntaxError("not standard base64");
   const bytes = Buffer.from(base64, "base64");
   if (bytes.length > this.length) throw new RangeError(`${bytes.length} decoded bytes do not fit in ${this.length}`);
   this.set(bytes);

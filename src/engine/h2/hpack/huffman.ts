@@ -1,12 +1,12 @@
 /**
  * Huffman coding of HPACK string literals (RFC 7541 §5.2, Appendix B).
  *
- * Decoding runs a 4-bit state machine built once at module load: a state is an internal node of the code tree (there
- * are exactly 256), and each (state, nibble) pair maps to the next state plus at most one emitted symbol (no code is
- * shorter than 5 bits, so 4 bits never complete two symbols). Decoding is then two table reads per input byte with no
- * allocation besides the result string. The tables are built on the first decode, not at module load: the build
- * loops ~20,000 times, enough for V8 to compile it with TurboFan at start-up (~10 ms, and node's compiler pages then
- * resident in a process that may not have served a call yet; docs/benchmarks.md §14).
+ * Decoding runs a 4-bit state machine built once: a state is an internal node of the code tree (there are exactly 256),
+ * and each (state, nibble) pair maps to the next state plus at most one emitted symbol (no code is shorter than 5 bits,
+ * so 4 bits never complete two symbols). Decoding is then two table reads per input byte with no allocation besides the
+ * result string. The tables are built on the first decode, not at module load: the build loops ~20,000 times, enough
+ * for V8 to compile it with TurboFan at start-up (~10 ms, and node's compiler pages then resident in a process that may
+ * not have served a call yet; docs/benchmarks.md §14).
  */
 import { Buffer } from 'node:buffer';
 import { HpackError } from './errors.js';
