@@ -1,9 +1,9 @@
 /**
  * The --engine names without the engines: src/engine/registry.ts imports both engines (node:http2, tls, http and the
- * own engine, ~14 MB RSS), which a multi-worker server's primary parses the flag for but never runs
- * (docs/scaling.md, footprint). The compiler keeps ENGINE_NAMES equal to the registry's tuple (same names, same
- * order); test/workers/primary-loads-no-server-modules.test.ts checks the default. The registry could import both
- * from here.
+ * own engine, ~14 MB RSS), and a server process loads only the one it runs (docs/scaling.md, footprint). The
+ * compiler keeps ENGINE_NAMES equal to the registry's tuple (same names, same order);
+ * test/workers/every-process-serves-and-loads-only-the-engine-it-runs.test.ts checks the default. The registry
+ * could import both from here.
  */
 import type { DEFAULT_ENGINE as REGISTRY_DEFAULT, EngineName, ENGINE_NAMES as REGISTRY_NAMES } from "../engine/registry.js";
 

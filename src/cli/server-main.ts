@@ -1,6 +1,6 @@
 // fastgrpc-server, loaded by server.ts once the process runs with its start-up settings. threadpool.js first: it
 // sizes libuv's pool before anything starts it.
-import { workerPoolEnv } from "./threadpool.js";
+import { sizeThreadPoolFor, workerPoolEnv } from "./threadpool.js";
 import cluster from "node:cluster";
 import { createLogger } from "../log/logger.js";
 import { keyTypeName } from "../crypto/algorithms.js";
@@ -14,9 +14,8 @@ import { capYoungGeneration } from "../runtime/young-generation.js";
 // restart, which starts node with the cap as a flag; it counts where node could not restart (no process.execve).
 capYoungGeneration();
 
-// Everything else is imported by the role that needs it: a multi-worker primary only generates the keys, forks and
-// supervises, so it never loads the server, the engines, the services or protobuf-es (~28 MB RSS it would hold for
-// nothing; docs/scaling.md, footprint). test/workers/primary-loads-no-server-modules.test.ts checks it.
+// Every process serves: a multi-worker primary serves beside its workers (server/workers/primary.ts). Only the
+// engine --engine names is loaded (serving-process.ts), and the primary's supervision only where it is one.
 
 /** What a serving process runs: the server and its engine, the keyring, the worker side of node:cluster. */
 async function servingModules(config: ServerConfig) {
@@ -43,10 +42,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  // A serving process (a worker, or the only process) loads what it serves with first, before the logger, the pool's
+  sizeThreadPoolFor(config.workers);
+  // Every process serves, and loads what it serves with first, before the logger, the pool's
   // priority and the keys: loaded after them, the same echo code served 2-3x fewer calls/s in h2load runs here, with
   // hot functions left unoptimized (docs/scaling.md, footprint; why is not understood).
-  const serving = cluster.isWorker || config.workers <= 1 ? await servingModules(config) : undefined;
+  const serving = await servingModules(config);
   const log = createLogger(config.logLevel, "fastgrpc-server");
   // A bug in one call must not take the server down: log it and keep serving.
   process.on("uncaughtException", (error) => log.error({ err: error }, "uncaught exception"));
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
 
   // A worker gets its keys from the primary, which logged them; it only builds its server and listens.
   // TLS material, the CID allowlist and whether to count metrics come in the primary's start message too.
-  if (cluster.isWorker && serving !== undefined) {
+  if (cluster.isWorker) {
     const { runWorker, buildServer, engine, Keyring, keySetFromStartPayload, trimIdleHeap } = serving;
     return runWorker({
       log,
@@ -70,19 +70,20 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   // Every key exists before the first listen, so no call can arrive before its key. Key ids only, never key material.
-  // The primary holds them as a KeySet (no signing machinery); a single process signs with them (a Keyring).
+  // The primary keeps them as a KeySet to hand to (replacement) workers, and signs with them as a Keyring.
   const keys = await generateKeySet({ rsaBits: config.rsaBits });
   for (const key of keys.list()) {
     log.info({ keyType: keyTypeName(key.keyType), key: key.description, keyId: key.keyId }, "signing key generated");
   }
   if (config.workers > 1) {
-    const [{ runPrimary }, { keyringStartPayload }, { trimIdleHeap }] = await Promise.all([
+    const [{ runPrimary }, { keyringStartPayload }] = await Promise.all([
       import("../server/workers/primary.js"),
       import("../crypto/keyring-start-payload.js"),
-      import("./trim-idle-heap.js"),
     ]);
+    const { buildServer, engine, Keyring, trimIdleHeap } = serving;
     return runPrimary({
       workers: config.workers,
+      serve: (metrics) => buildServer(config, log, engine, new Keyring(keys), metrics),
       listen: config.listen,
       startPayload: keyringStartPayload(keys),
       graceMs: config.graceMs,
@@ -98,9 +99,8 @@ async function main(argv: string[]): Promise<number> {
           log.info({ url, engine: config.engine, workers: config.workers }, "listening");
           process.stdout.write(`fastgrpc-server listening on ${url} (engine ${config.engine}, ${config.workers} workers)\n`);
         }
-        // The primary serves no calls, so giving back its start-up heap (the young generation grown by loading modules
-        // and making keys) costs no call anything: always, not only with --low-memory.
-        trimIdleHeap();
+        // As each worker does (and a single process): start-up's garbage goes back with --low-memory.
+        if (config.lowMemory) trimIdleHeap();
       },
       onStartFailure: (reason) => process.stderr.write(`fastgrpc-server: ${reason}\n`),
     }).catch((error: unknown) => {
@@ -108,7 +108,6 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     });
   }
-  if (serving === undefined) throw new Error("internal: the serving modules were not loaded");
   return serving.serveInProcess(config, log, serving.engine, new serving.Keyring(keys));
 }
 

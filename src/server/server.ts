@@ -77,6 +77,8 @@ export interface ListenOptions {
   tls?: TlsServerOptions;
   /** VSOCK listeners only: accept connections from these CIDs alone; others are closed before any HTTP/2 byte. */
   allowCids?: readonly number[];
+  /** TCP and TLS: share the port with other processes that bind it so too (SO_REUSEPORT; ListenSocketOptions). */
+  reusePort?: boolean;
 }
 
 /** A stream that was answered before a handler ran needs no further events. */
@@ -175,7 +177,8 @@ export class GrpcServer implements StreamDispatcher {
     const address = parseAddress(url, true);
     const filter = listenFilter(address, options);
     const transport = await transportFor(address, options.tls ? { server: options.tls } : undefined);
-    const listener = await transport.listen(address, (socket, peer) => this.accept(socket, peer, filter));
+    const socketOptions = options.reusePort === true ? { reusePort: true } : {};
+    const listener = await transport.listen(address, (socket, peer) => this.accept(socket, peer, filter), socketOptions);
     this.listeners.push(listener);
     const warning = plaintextExposureWarning(listener.address);
     if (warning !== undefined) this.log.warn({ url: listener.url }, warning);

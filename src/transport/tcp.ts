@@ -19,12 +19,12 @@ function expectTcp(address: Address): { host: string; port: number } {
 export const tcpTransport: Transport = {
   scheme: "tcp",
 
-  listen(address, onConnection) {
+  listen(address, onConnection, options) {
     const { host, port } = expectTcp(address);
     const server = net.createServer({ noDelay: true }, (socket) => {
       onConnection(socket, tcpPeer(socket));
     });
-    return listenNetServer(server, "tcp", host, port);
+    return listenNetServer(server, "tcp", host, port, options);
   },
 
   connect(address, options: ConnectOptions = {}) {

@@ -102,7 +102,7 @@ export function tlsTransport(options: { server?: TlsServerOptions; client?: TlsC
   return {
     scheme: "tls",
 
-    listen(address, onConnection) {
+    listen(address, onConnection, listenOptions) {
       const { host, port } = expectTls(address);
       const server = options.server;
       if (server === undefined) return Promise.reject(new TypeError("a tls:// listener needs a certificate and a key (--tls-cert, --tls-key)"));
@@ -125,7 +125,7 @@ export function tlsTransport(options: { server?: TlsServerOptions; client?: TlsC
       secureServer.on("tlsClientError", (error, socket) => {
         server.onHandshakeError?.(error, `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`);
       });
-      return listenNetServer(secureServer, "tls", host, port);
+      return listenNetServer(secureServer, "tls", host, port, listenOptions);
     },
 
     connect(address, connectOptions: ConnectOptions = {}) {

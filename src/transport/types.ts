@@ -58,9 +58,18 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
+/** How a listening socket is bound. */
+export interface ListenSocketOptions {
+  /**
+   * TCP and TLS: bind with SO_REUSEPORT (node's `reusePort`, node >= 22.12), so that several processes listen on the
+   * same port and the kernel spreads new connections over them (a multi-process server). Other schemes ignore it.
+   */
+  readonly reusePort?: boolean;
+}
+
 export interface Transport {
   /** The URL scheme this transport serves ("tcp", "vsock"). */
   readonly scheme: string;
-  listen(address: Address, onConnection: (socket: Duplex, peer: PeerInfo) => void): Promise<Listener>;
+  listen(address: Address, onConnection: (socket: Duplex, peer: PeerInfo) => void, options?: ListenSocketOptions): Promise<Listener>;
   connect(address: Address, options?: ConnectOptions): Promise<Duplex>;
 }

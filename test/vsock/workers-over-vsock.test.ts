@@ -1,6 +1,7 @@
 /**
- * fastgrpc-server --workers 2 on a vsock listener, inside the test VM: the primary opens the listening socket and
- * the workers accept on it (inherited descriptor + GrpcServer.adoptListener); every connection's signature verifies
+ * fastgrpc-server --workers 2 on a vsock listener, inside the test VM: the primary opens the listening socket, and
+ * it and its worker accept on it (its descriptor, the worker's inherited copy; GrpcServer.adoptListener); every
+ * connection's signature verifies
  * with the one public key; SIGTERM drains and exits 0.
  */
 import assert from "node:assert/strict";
@@ -11,7 +12,7 @@ import { EchoService } from "../../src/services/echo.js";
 import { startServerCli } from "../support/cli.js";
 import { requireVsockVm, vsockVmSkip } from "../vm/guard.js";
 
-test("fastgrpc-server --workers 2 serves a vsock listener through its workers, all signing with one key", { skip: vsockVmSkip(), timeout: 300_000 }, async () => {
+test("fastgrpc-server --workers 2 serves a vsock listener from both processes, all signing with one key", { skip: vsockVmSkip(), timeout: 300_000 }, async () => {
   requireVsockVm();
   const server = await startServerCli(["--workers", "2", "--listen", "vsock://any:5100", "--log-level", "warn"], 1, 240_000);
   try {

@@ -1,4 +1,4 @@
-/** Multi-process serving: `--workers N` forks N workers that share the listeners and the signing keys. */
+/** Multi-process serving: `--workers N` serves in the primary and N - 1 forked workers, with the same listeners and signing keys. */
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 

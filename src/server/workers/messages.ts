@@ -17,7 +17,7 @@ type Pem = string | Uint8Array;
 /** The start message; its `tls` and `allowCids` are the accept policy's settings. */
 export interface StartMessage extends AcceptPolicyConfig {
   readonly fastgrpc: "start";
-  /** TCP and TLS URLs, listened on through node:cluster's shared handles. */
+  /** tcp:// and tls:// URLs (bound with SO_REUSEPORT, as the primary bound them), then unix:// (node:cluster's). */
   readonly listen: readonly string[];
   readonly inherited: readonly InheritedListener[];
   /** The caller's start payload (the CLI's keyring transfer), opaque here; undefined when there is none. */

@@ -1,7 +1,7 @@
 /**
  * The primary's /metrics under --workers N: each scrape asks every listening worker for a snapshot of its own
- * ServerMetrics (IPC, with a request id), waits up to timeoutMs, and renders the sum with one process series per
- * process (label `process`: "primary", "worker-1"...).
+ * ServerMetrics (IPC, with a request id), waits up to timeoutMs, and renders the sum with the primary's own counters
+ * (it serves calls too) and one process series per process (label `process`: "primary", "worker-1"...).
  *
  * Counters must never go backwards in the sum, or Prometheus would read a reset of the whole server:
  * - a worker that does not answer in time adds its last answered counters (its gauges and process figures are left
@@ -12,6 +12,8 @@
 import type { MetricsSource } from "../metrics-http.js";
 import { type LabelledProcessSample, type MetricsSnapshot, type ProcessSample, escapeLabel, renderExposition, sampleProcess } from "../metrics.js";
 import { SnapshotSum } from "./metrics-sum.js";
+
+const NO_METRICS: MetricsSnapshot = Object.freeze({ methods: [], connections: [], counters: [] });
 
 /** Long enough for a worker busy with a burst of calls; short enough for Prometheus's default 10 s scrape timeout. */
 export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
@@ -49,6 +51,8 @@ export class WorkerMetricsCollector implements MetricsSource {
   constructor(
     private readonly targets: () => readonly ScrapeTarget[],
     private readonly timeoutMs = DEFAULT_METRICS_TIMEOUT_MS,
+    /** What the primary counted itself, read at each scrape. */
+    private readonly own: () => MetricsSnapshot = () => NO_METRICS,
   ) {}
 
   /** A worker's answer (to this or an earlier request: any answer is its newest figures). */
@@ -73,7 +77,7 @@ export class WorkerMetricsCollector implements MetricsSource {
   async render(): Promise<string> {
     const targets = this.targets();
     const answered = await this.ask(targets);
-    const sum = new SnapshotSum().add(this.retired.snapshot(), false);
+    const sum = new SnapshotSum().add(this.retired.snapshot(), false).add(this.own(), true);
     const processes: LabelledProcessSample[] = [{ process: "primary", sample: sampleProcess() }];
     const late: ScrapeTarget[] = [];
     for (const target of targets) {

@@ -1,37 +1,50 @@
 /**
- * What the primary opens before it forks: the VSOCK listening sockets its workers inherit (TCP and TLS URLs are
- * shared by node:cluster instead) and, with metrics, the /metrics endpoint summing its workers' counters.
+ * What the primary opens before it forks: the VSOCK listening sockets it and its workers accept on (TCP and TLS
+ * URLs each process binds itself, unix URLs node:cluster shares: listen-beside-each-other.ts) and, with metrics,
+ * the /metrics endpoint summing every process's counters.
  */
 import type { Logger } from "../../log/logger.js";
 import { parseAddress } from "../../transport/address.js";
-import { type MetricsEndpoint, serveMetrics } from "../metrics-http.js";
+import { type MetricsEndpoint, type MetricsSource, serveMetrics } from "../metrics-http.js";
 import type { InheritedListener } from "./messages.js";
-import type { WorkerMetricsCollector } from "./metrics-collector.js";
 import { type OpenedVsockSocket, openVsockListeningSocket } from "./vsock-listeners.js";
 
 /** File descriptor of the first inherited listening socket in a worker: after stdin, stdout, stderr and the IPC channel. */
 const FIRST_INHERITED_FD = 4;
 
 export interface PrimaryListeners {
-  /** TCP and TLS URLs, listened on by the workers through node:cluster's shared handles. */
-  readonly tcpUrls: readonly string[];
+  /** tcp:// and tls:// URLs: every process binds them with SO_REUSEPORT, the primary first (resolving port 0). */
+  readonly reusedUrls: readonly string[];
+  /** unix:// URLs: the workers share them through node:cluster, whose primary side binds the path. */
+  readonly clusterUrls: readonly string[];
   readonly vsockSockets: readonly OpenedVsockSocket[];
   /** The VSOCK sockets as each worker sees them (their fds in the worker). */
   readonly inherited: readonly InheritedListener[];
+  /** The VSOCK sockets as the primary sees them (their fds here), for its own server. */
+  readonly ownVsock: readonly InheritedListener[];
+  /**
+   * The primary's server accepts on the VSOCK sockets from now on and closes them when it stops (the descriptors
+   * stay open for the workers forked until then); close() leaves them to it.
+   */
+  handOverVsock(): void;
   close(): void;
 }
 
 export async function openPrimaryListeners(listen: readonly string[], log: Logger): Promise<PrimaryListeners> {
-  const tcpUrls: string[] = [];
+  const reusedUrls: string[] = [];
+  const clusterUrls: string[] = [];
   const vsockSockets: OpenedVsockSocket[] = [];
+  let vsockOwnedHere = true;
   const close = () => {
-    for (const socket of vsockSockets) socket.close();
+    if (vsockOwnedHere) for (const socket of vsockSockets) socket.close();
+    vsockOwnedHere = false;
   };
   try {
     for (const url of listen) {
       const scheme = parseAddress(url, true).scheme;
       if (scheme === "vsock") vsockSockets.push(await openVsockListeningSocket(url));
-      else tcpUrls.push(url);
+      else if (scheme === "unix") clusterUrls.push(url);
+      else reusedUrls.push(url);
       // The primary binds unix sockets for its workers: a stale file must go before they listen (a live one is an error).
       if (scheme === "unix") await (await import("../../transport/unix.js")).removeStaleSocketOf(url);
     }
@@ -41,11 +54,12 @@ export async function openPrimaryListeners(listen: readonly string[], log: Logge
     throw error;
   }
   const inherited = vsockSockets.map((socket, index) => ({ fd: FIRST_INHERITED_FD + index, url: socket.url }));
-  return { tcpUrls, vsockSockets, inherited, close };
+  const ownVsock = vsockSockets.map((socket) => ({ fd: socket.fd, url: socket.url }));
+  return { reusedUrls, clusterUrls, vsockSockets, inherited, ownVsock, handOverVsock: () => { vsockOwnedHere = false; }, close };
 }
 
 /** Serves the collector's sums at `listen`; a failure names the URL. */
-export async function openPrimaryMetrics(listen: string, collector: WorkerMetricsCollector, log: Logger, onListening?: (url: string) => void): Promise<MetricsEndpoint> {
+export async function openPrimaryMetrics(listen: string, collector: MetricsSource, log: Logger, onListening?: (url: string) => void): Promise<MetricsEndpoint> {
   let endpoint: MetricsEndpoint;
   try {
     endpoint = await serveMetrics(listen, collector);

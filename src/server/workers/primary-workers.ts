@@ -49,12 +49,14 @@ export class WorkerSlots {
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private restarting = true;
   private events: WorkerEvents | undefined;
-  /** The TCP URLs as the first worker bound them (port 0 resolved). */
-  private boundTcpUrls: readonly string[] | undefined;
+  /** The unix URLs as the first worker to listen reported them. */
+  private reportedClusterUrls: readonly string[] = [];
 
   constructor(
     private readonly options: WorkerSlotsOptions,
     private readonly listeners: PrimaryListeners,
+    /** What every worker listens on: tcp:// and tls:// as the primary bound them, then unix://. */
+    private readonly listenUrls: readonly string[],
     private readonly collector: () => WorkerMetricsCollector | undefined,
   ) {
     this.policy = new RestartPolicy({ ...DEFAULT_RESTART_POLICY, ...options.restart });
@@ -74,6 +76,11 @@ export class WorkerSlots {
 
   pids(): number[] {
     return [...this.slots.values()].map((slot) => slot.pid);
+  }
+
+  /** The unix URLs the workers serve through node:cluster, as they reported them. */
+  clusterUrls(): readonly string[] {
+    return this.reportedClusterUrls;
   }
 
   /** How one metrics scrape asks each listening worker. */
@@ -106,7 +113,7 @@ export class WorkerSlots {
   sendStart(slot: Slot, config: { payload: StartPayload; accept: AcceptPolicyConfig }): void {
     const payload = config.payload.create();
     const start: PrimaryMessage = {
-      fastgrpc: "start", listen: this.tcpUrlsForNewWorker(), inherited: this.listeners.inherited, payload,
+      fastgrpc: "start", listen: this.listenUrls, inherited: this.listeners.inherited, payload,
       metrics: this.collector() !== undefined, ...config.accept,
     };
     send(slot, start, (error) => {
@@ -149,13 +156,6 @@ export class WorkerSlots {
     }
   }
 
-  // While a worker holds the cluster's shared handle, new workers must ask for the same URLs (the handle is keyed
-  // by them); when none does, the resolved ports keep the service where clients know it.
-  private tcpUrlsForNewWorker(): readonly string[] {
-    const anyListening = [...this.slots.values()].some((slot) => slot.listening);
-    return anyListening || this.boundTcpUrls === undefined ? this.listeners.tcpUrls : this.boundTcpUrls;
-  }
-
   private onMessage(slot: Slot, raw: unknown): void {
     const message = parseWorkerMessage(raw);
     if (message === undefined) return;
@@ -164,7 +164,10 @@ export class WorkerSlots {
         return this.events?.ready(slot);
       case "listening":
         slot.listening = true;
-        this.boundTcpUrls ??= message.urls.slice(0, this.listeners.tcpUrls.length);
+        if (this.reportedClusterUrls.length === 0) {
+          const first = this.listeners.reusedUrls.length;
+          this.reportedClusterUrls = message.urls.slice(first, first + this.listeners.clusterUrls.length);
+        }
         return this.events?.listening(slot, message.urls);
       case "metrics":
         // A late message from a worker already gone must not count twice (its counters are kept as "retired").

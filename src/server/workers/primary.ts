@@ -1,22 +1,29 @@
 /**
- * The primary process of a multi-worker server: forks the workers (node:cluster), gives each the caller's start
- * payload (the CLI's keyring) and what to listen on, replaces a worker that dies (with a growing delay in a crash
- * loop) and, on SIGTERM or SIGINT, drains every worker and resolves 0 once all have exited.
+ * The primary process of a multi-process server. It serves calls like each of its workers (its own GrpcServer,
+ * built by the caller's `serve`), forks `workers - 1` workers (node:cluster), gives each the caller's start payload
+ * (the CLI's keyring) and what to listen on, replaces a worker that dies (with a growing delay in a crash loop)
+ * and, on SIGTERM or SIGINT, drains its own server and every worker and resolves 0 once all are done. Serving in
+ * the primary saves a process: an idle primary that only supervised held ~58 MB of the default 2-core server's
+ * 188 MB (docs/scaling.md, footprint).
  *
- * TCP and TLS listeners are shared by node:cluster (the primary accepts and hands connections round-robin to
- * workers; a TLS handshake happens in the worker, with the certificate and key the start message carried); VSOCK
- * listeners are opened here and inherited by every worker as file descriptors (see vsock-listeners.ts), each
- * worker applying the accept policy. The primary serves no calls itself; with `metrics`, it serves /metrics as
- * the sum of its workers' counters (metrics-collector.ts).
+ * Every process listens on the same ports with SO_REUSEPORT, the primary first (so port 0 resolves once), and the
+ * kernel spreads new connections over them; unix sockets go through node:cluster; VSOCK listeners are opened here
+ * and inherited by every worker as file descriptors (listen-beside-each-other.ts, vsock-listeners.ts). Each
+ * process applies the accept policy (TLS handshakes, the CID allowlist) to what it accepts. With `metrics`, the
+ * primary serves /metrics as the sum of its own and its workers' counters (metrics-collector.ts).
  *
- * The primary is a small state machine: starting (forking the first generation) -> running (all listened) ->
- * stopping (draining after a signal or a failed start) -> stopped (every worker exited, the exit code resolved).
+ * The primary is a small state machine: starting (its own listeners, then forking the first generation) -> running
+ * (all listened) -> stopping (draining after a signal or a failed start) -> stopped (its server drained and every
+ * worker exited, the exit code resolved).
  */
 import cluster from "node:cluster";
 import type { Logger } from "../../log/logger.js";
 import type { TlsServerOptions } from "../../transport/tls.js";
-import { type AcceptPolicyConfig, tlsMaterial } from "../accept-policy.js";
+import { AcceptPolicy, type AcceptPolicyConfig, tlsMaterial } from "../accept-policy.js";
 import type { MetricsEndpoint } from "../metrics-http.js";
+import { ServerMetrics } from "../metrics.js";
+import type { GrpcServer } from "../server.js";
+import { claimPort, describeListenError, listenBesideEachOther } from "./listen-beside-each-other.js";
 import { DEFAULT_METRICS_TIMEOUT_MS, WorkerMetricsCollector } from "./metrics-collector.js";
 import { type PrimaryListeners, openPrimaryListeners, openPrimaryMetrics } from "./primary-setup.js";
 import { type Slot, WorkerSlots } from "./primary-workers.js";
@@ -24,8 +31,13 @@ import type { RestartPolicyOptions } from "./restart-policy.js";
 import { NO_START_PAYLOAD, type StartPayload } from "./start-payload.js";
 
 export interface PrimaryOptions {
-  /** Worker processes to run (>= 1). */
+  /** Serving processes in all (>= 1): the primary and `workers - 1` forked workers. */
   workers: number;
+  /**
+   * Builds the primary's own server (services added, not listening yet), as a worker's createServer does from the
+   * start payload; `metrics` is set with `metrics` below, and the server must count into it.
+   */
+  serve(metrics?: ServerMetrics): GrpcServer;
   /** Listen URLs, as for a single-process server. */
   listen: readonly string[];
   /** Made once per worker start and sent with it (the CLI sends its keyring); opaque to this layer. */
@@ -35,7 +47,7 @@ export interface PrimaryOptions {
   log: Logger;
   /** Called once, when every worker of the first generation listens, with the bound URLs (ports resolved). */
   onListening?(urls: readonly string[]): void;
-  /** Called once if start-up fails (a worker could not listen, or died before it did), with why. */
+  /** Called once if start-up fails (a process could not listen, or a worker died before it did), with why. */
   onStartFailure?(reason: string): void;
   restart?: Partial<RestartPolicyOptions>;
   /** A worker still running this long after graceMs is killed (SIGKILL) and the primary resolves 1 (default 5000). */
@@ -66,19 +78,52 @@ type Phase =
   | { readonly name: "stopping"; readonly killTimer: NodeJS.Timeout }
   | { readonly name: "stopped" };
 
+/** The primary's own server, listening. */
+interface OwnServer {
+  readonly server: GrpcServer;
+  /** Its bound URLs: tcp:// and tls:// (port 0 resolved), then vsock://. */
+  readonly urls: readonly string[];
+}
+
 /** Runs the primary until shutdown; resolves the process exit code (1 if start-up failed or a worker had to be killed). */
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   if (!cluster.isPrimary) throw new Error("runPrimary must run in the primary process");
+  const workerCount = Math.max(0, Math.floor(options.workers) - 1);
   const listeners = await openPrimaryListeners(options.listen, options.log);
+  const ownMetrics = options.metrics !== undefined ? new ServerMetrics() : undefined;
+  const accept = acceptConfig(options);
+  let own: OwnServer;
+  const server = options.serve(ownMetrics);
+  try {
+    // Without workers nobody else would ask node:cluster for the unix sockets: the primary listens on them itself.
+    const urls = workerCount === 0 ? [...listeners.reusedUrls, ...listeners.clusterUrls] : listeners.reusedUrls;
+    const policy = new AcceptPolicy(accept, options.log, ownMetrics);
+    const claimed: string[] = [];
+    for (const url of urls) claimed.push(await claimPort(url));
+    const bound = await listenBesideEachOther(server, policy, claimed, []);
+    // From here the server owns each VSOCK descriptor it accepts on, and closes it when it stops.
+    listeners.handOverVsock();
+    own = { server, urls: [...bound, ...await listenBesideEachOther(server, policy, [], listeners.ownVsock)] };
+  } catch (error) {
+    listeners.close();
+    await server.shutdown(0);
+    const reason = describeListenError(error);
+    if (options.onStartFailure) options.onStartFailure(reason);
+    else options.log.error({ err: error }, "cannot listen");
+    return 1;
+  }
   let collector: WorkerMetricsCollector | undefined;
   let metricsEndpoint: MetricsEndpoint | undefined;
-  const workers = new WorkerSlots(options, listeners, () => collector);
+  // Workers bind the ports as the primary bound them: port 0 once resolved, every replacement on the same port.
+  const workerUrls = [...own.urls.slice(0, listeners.reusedUrls.length), ...listeners.clusterUrls];
+  const workers = new WorkerSlots(options, listeners, workerUrls, () => collector);
   if (options.metrics !== undefined) {
-    collector = new WorkerMetricsCollector(() => workers.scrapeTargets(), options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS);
+    const counted = ownMetrics;
+    collector = new WorkerMetricsCollector(() => workers.scrapeTargets(), options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS, () => counted?.snapshot() ?? NO_METRICS);
     try {
       metricsEndpoint = await openPrimaryMetrics(options.metrics.listen, collector, options.log, options.metrics.onListening);
     } catch (error) {
-      listeners.close();
+      await server.shutdown(0);
       throw error;
     }
   }
@@ -87,64 +132,69 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     serialization: "advanced",
     stdio: ["inherit", "inherit", "inherit", "ipc", ...listeners.vsockSockets.map((socket) => socket.fd)],
   });
-  return new Primary(options, listeners, workers, metricsEndpoint).run();
+  return new Primary(options, workerCount, accept, own, workers, metricsEndpoint).run();
+}
+
+const NO_METRICS = Object.freeze({ methods: [], connections: [], counters: [] });
+
+function acceptConfig({ tls, allowCids }: PrimaryOptions): AcceptPolicyConfig {
+  return { ...(tls !== undefined ? { tls: tlsMaterial(tls) } : {}), ...(allowCids !== undefined ? { allowCids } : {}) };
 }
 
 class Primary {
   private phase: Phase = { name: "starting" };
   private exitCode = 0;
   private resolveExit: (code: number) => void = () => {};
-  private readonly workerCount: number;
+  /** Set once the primary's own server has drained (or will not be waited for). */
+  private ownDrained = false;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.signalled(signal);
 
   constructor(
     private readonly options: PrimaryOptions,
-    private readonly listeners: PrimaryListeners,
+    private readonly workerCount: number,
+    private readonly accept: AcceptPolicyConfig,
+    private readonly own: OwnServer,
     private readonly workers: WorkerSlots,
     private readonly metricsEndpoint: MetricsEndpoint | undefined,
-  ) {
-    this.workerCount = Math.max(1, Math.floor(options.workers));
-  }
+  ) {}
 
   run(): Promise<number> {
     const exit = new Promise<number>((resolve) => { this.resolveExit = resolve; });
     this.workers.on({
       ready: (slot) => {
         if (this.phase.name === "stopping" || this.phase.name === "stopped") return;
-        this.workers.sendStart(slot, this.startConfig());
+        this.workers.sendStart(slot, { payload: this.options.startPayload ?? NO_START_PAYLOAD, accept: this.accept });
       },
-      listening: (slot, urls) => this.workerListening(slot.pid, urls),
+      listening: (slot) => this.workerListening(slot.pid),
       failed: (slot, reason) => this.workerFailed(slot.pid, reason),
       exited: (slot, code, signal) => this.workerExited(slot, code, signal),
     });
     process.on("SIGTERM", this.onSignal);
     process.on("SIGINT", this.onSignal);
     for (let index = 1; index <= this.workerCount; index++) this.workers.fork(index);
+    this.allListening();
     return exit;
-  }
-
-  private startConfig(): { payload: StartPayload; accept: AcceptPolicyConfig } {
-    const { tls, allowCids } = this.options;
-    return {
-      payload: this.options.startPayload ?? NO_START_PAYLOAD,
-      accept: { ...(tls !== undefined ? { tls: tlsMaterial(tls) } : {}), ...(allowCids !== undefined ? { allowCids } : {}) },
-    };
   }
 
   /* ------------------------------------------------------------------ starting -> running */
 
-  private workerListening(pid: number, urls: readonly string[]): void {
+  private workerListening(pid: number): void {
     const { log } = this.options;
     if (this.phase.name === "starting") {
-      log.debug({ workerPid: pid, urls }, "worker listening");
-      if (this.workers.size === this.workerCount && this.workers.allListening()) {
-        this.phase = { name: "running" };
-        log.info({ workers: this.workerCount, pids: this.workers.pids() }, "all workers listening");
-        this.options.onListening?.(urls);
-      }
+      log.debug({ workerPid: pid }, "worker listening");
+      this.allListening();
     } else if (this.phase.name === "running") {
       log.info({ workerPid: pid }, "replacement worker listening");
     }
+  }
+
+  private allListening(): void {
+    if (this.phase.name !== "starting" || this.workers.size !== this.workerCount || !this.workers.allListening()) return;
+    this.phase = { name: "running" };
+    const pids = [process.pid, ...this.workers.pids()];
+    this.options.log.info({ workers: pids.length, pids }, "all workers listening");
+    // What the workers share through node:cluster (unix sockets) is served, as they reported it, by them.
+    this.options.onListening?.([...this.own.urls, ...this.workers.clusterUrls()]);
   }
 
   private workerFailed(pid: number, reason: string): void {
@@ -171,7 +221,7 @@ class Primary {
     switch (this.phase.name) {
       case "stopping":
         log.debug({ workerPid: slot.pid, code, signal }, "worker exited");
-        if (this.workers.size === 0) this.finish();
+        this.finishIfDone();
         return;
       case "stopped":
         return;
@@ -195,10 +245,13 @@ class Primary {
     if (this.phase.name === "stopping" || this.phase.name === "stopped") {
       log.warn({ signal }, "second signal: killing the workers now");
       this.exitCode = 1;
+      // The primary's own calls end with the process.
+      this.ownDrained = true;
       this.workers.killAll();
+      this.finishIfDone();
       return;
     }
-    log.info({ signal, graceMs: this.options.graceMs, workers: this.workers.size }, "shutting down");
+    log.info({ signal, graceMs: this.options.graceMs, workers: this.workers.size + 1 }, "shutting down");
     this.stop(0, this.options.graceMs);
   }
 
@@ -213,15 +266,21 @@ class Primary {
       this.exitCode = 1;
     }, graceMs + (this.options.killAfterMs ?? DEFAULT_KILL_AFTER_MS));
     this.phase = { name: "stopping", killTimer };
-    if (this.workers.size === 0) this.finish();
+    this.own.server.shutdown(graceMs).catch((error: unknown) => {
+      this.options.log.error({ err: error }, "shutdown failed");
+      this.exitCode = 1;
+    }).finally(() => {
+      this.ownDrained = true;
+      this.finishIfDone();
+    });
   }
 
-  private finish(): void {
-    if (this.phase.name === "stopping") clearTimeout(this.phase.killTimer);
+  private finishIfDone(): void {
+    if (this.phase.name !== "stopping" || this.workers.size > 0 || !this.ownDrained) return;
+    clearTimeout(this.phase.killTimer);
     this.phase = { name: "stopped" };
     process.off("SIGTERM", this.onSignal);
     process.off("SIGINT", this.onSignal);
-    this.listeners.close();
     const closed = this.metricsEndpoint?.close() ?? Promise.resolve();
     closed.catch(() => undefined).finally(() => {
       this.options.log.info({ exitCode: this.exitCode }, "stopped");

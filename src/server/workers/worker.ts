@@ -1,19 +1,18 @@
 /**
  * A worker process of a multi-worker server: asks the primary for its start message, builds its GrpcServer
- * through the caller's factory (given the caller's start payload), listens (TCP and TLS through node:cluster's
- * shared handles, VSOCK on inherited descriptors) under the same accept policy as a single-process server, answers
+ * through the caller's factory (given the caller's start payload), listens beside the primary and the other workers
+ * (listen-beside-each-other.ts) under the same accept policy as a single-process server, answers
  * the primary's metrics requests with a snapshot of its own counters, and drains on the primary's "shutdown", on
  * SIGTERM/SIGINT (the same signal-driven drain as a single-process server), or when the primary is gone.
  */
 import cluster from "node:cluster";
-import { getSystemErrorMessage } from "node:util";
 import type { Logger } from "../../log/logger.js";
 import { AcceptPolicy } from "../accept-policy.js";
 import { type MetricsSnapshot, ServerMetrics, sampleProcess } from "../metrics.js";
 import type { GrpcServer } from "../server.js";
 import { SignalDrain } from "../signal-drain.js";
 import { type StartMessage, type WorkerMessage, parsePrimaryMessage } from "./messages.js";
-import { acceptOnInheritedVsock } from "./vsock-listeners.js";
+import { describeListenError, listenBesideEachOther } from "./listen-beside-each-other.js";
 
 export interface WorkerOptions {
   log: Logger;
@@ -28,18 +27,6 @@ export interface WorkerOptions {
 }
 
 const NO_METRICS: MetricsSnapshot = Object.freeze({ methods: [], connections: [], counters: [] });
-
-/** "bind EADDRINUSE 127.0.0.1:50051 (address already in use)": cluster's errors carry only the code. */
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const errno = (error as NodeJS.ErrnoException).errno;
-  if (typeof errno !== "number" || errno >= 0) return error.message;
-  try {
-    return `${error.message} (${getSystemErrorMessage(errno).toLowerCase()})`;
-  } catch {
-    return error.message;
-  }
-}
 
 /** Runs the worker until it is told to stop; resolves the process exit code. */
 export function runWorker(options: WorkerOptions): Promise<number> {
@@ -65,19 +52,7 @@ export function runWorker(options: WorkerOptions): Promise<number> {
     const created = options.createServer(message.payload, counted);
     server = created;
     metrics = counted;
-    const policy = new AcceptPolicy(message, log, counted);
-    const urls: string[] = [];
-    for (const url of message.listen) {
-      try {
-        urls.push((await created.listen(url, policy.listenOptions(url))).url);
-      } catch (error) {
-        throw new Error(`cannot listen on ${url}: ${describe(error)}`, { cause: error });
-      }
-    }
-    const gate = policy.cidGate();
-    for (const { fd, url } of message.inherited) {
-      urls.push((await created.adoptListener((onConnection) => acceptOnInheritedVsock(fd, url, onConnection, gate))).url);
-    }
+    const urls = await listenBesideEachOther(created, new AcceptPolicy(message, log, counted), message.listen, message.inherited);
     if (drain.draining) return;
     log.debug({ urls, engine: created.engineName }, "worker listening");
     tell({ fastgrpc: "listening", urls });
@@ -85,7 +60,7 @@ export function runWorker(options: WorkerOptions): Promise<number> {
 
   const startFailed = (error: unknown): void => {
     log.debug({ err: error }, "worker start-up failed"); // the primary reports it once, for all workers
-    tell({ fastgrpc: "failed", reason: describe(error) }, () => {
+    tell({ fastgrpc: "failed", reason: describeListenError(error) }, () => {
       const failed = server;
       if (failed === undefined) return drain.finish(1);
       failed.shutdown(0).then(() => drain.finish(1), () => drain.finish(1));

@@ -1,6 +1,6 @@
 /**
- * A stand-in for fastgrpc-server with --workers (the same wiring the CLI gets): the primary generates the keys and
- * forks; each worker builds Echo + Crypto around the keys it receives.
+ * A stand-in for fastgrpc-server with --workers (the same wiring the CLI gets): the primary generates the keys,
+ * serves and forks; each worker builds Echo + Crypto around the keys it receives.
  *   node server-entry.js --workers N --listen URL [--grace-ms N] [--log-level L]
  */
 import { parseArgs } from "node:util";
@@ -40,6 +40,7 @@ async function main(): Promise<number> {
   const keys = await generateKeySet();
   return runPrimary({
     workers: Number(values.workers),
+    serve: () => buildServer(log, new Keyring(keys)),
     listen,
     startPayload: keyringStartPayload(keys),
     graceMs,

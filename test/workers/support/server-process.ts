@@ -75,7 +75,7 @@ export function startWorkerServer(args: string[], timeoutMs = 20_000): Promise<W
   });
 }
 
-/** The worker pids the primary reported when all were listening. */
+/** The serving pids the primary reported when all were listening: its own first, then its workers'. */
 export function workerPids(server: WorkerServer): number[] {
   const line = server.logs.find((each) => each.msg === "all workers listening");
   return Array.isArray(line?.pids) ? line.pids.filter((pid): pid is number => typeof pid === "number") : [];
