@@ -45,9 +45,10 @@ Options:
   --shutdown-grace-ms N    how long calls in flight may finish on SIGTERM/SIGINT (default ${CLI_DEFAULT_SHUTDOWN_GRACE_MS})
   --rsa-bits N             RSA key size: ${RSA_KEY_BITS.join("|")} (default 2048)
   --engine NAME            HTTP/2 engine: ${ENGINE_NAMES.join("|")} (default ${DEFAULT_ENGINE})
-  --workers N              serving processes sharing the ports (SO_REUSEPORT) and keys: this one and N - 1
-                           forked workers (default: cores, capped by the cgroup CPU quota: ${processCores()} here); with
-                           more than 1, /metrics sums every process's counts and shows CPU and memory per process
+  --workers N              serving processes sharing the listeners and keys: this one, which hands connections
+                           round-robin to itself and N - 1 forked workers (default: cores, capped by the
+                           cgroup CPU quota: ${processCores()} here); with more than 1, /metrics sums every process's
+                           counts and shows CPU and memory per process
   --signing-threads N      threads that sign, per serving process (default: cores / workers, at least 1);
                            0 = sign on libuv's thread pool, one job per signature (node:crypto's callback form)
   --low-memory             once started, one compacting GC per process gives back what start-up left in the heap

@@ -4,6 +4,7 @@
  * Health (grpc.health.v1) and reflection (grpc.reflection.v1 and v1alpha) are on by default; metrics are on only
  * when a ServerMetrics is given.
  */
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code } from "../errors/codes.js";
@@ -77,8 +78,11 @@ export interface ListenOptions {
   tls?: TlsServerOptions;
   /** VSOCK listeners only: accept connections from these CIDs alone; others are closed before any HTTP/2 byte. */
   allowCids?: readonly number[];
-  /** TCP and TLS: share the port with other processes that bind it so too (SO_REUSEPORT; ListenSocketOptions). */
-  reusePort?: boolean;
+  /**
+   * TCP, TLS and unix, for a multi-process server: called with each accepted connection before anything reads from
+   * it; true when it was handed to another process (ListenSocketOptions.handOff), false to serve it here.
+   */
+  handOff?: (socket: Socket) => boolean;
 }
 
 /** A stream that was answered before a handler ran needs no further events. */
@@ -177,7 +181,7 @@ export class GrpcServer implements StreamDispatcher {
     const address = parseAddress(url, true);
     const filter = listenFilter(address, options);
     const transport = await transportFor(address, options.tls ? { server: options.tls } : undefined);
-    const socketOptions = options.reusePort === true ? { reusePort: true } : {};
+    const socketOptions = options.handOff !== undefined ? { handOff: options.handOff } : {};
     const listener = await transport.listen(address, (socket, peer) => this.accept(socket, peer, filter), socketOptions);
     this.listeners.push(listener);
     const warning = plaintextExposureWarning(listener.address);
@@ -194,6 +198,20 @@ export class GrpcServer implements StreamDispatcher {
     const listener = await open((socket, peer) => this.accept(socket, peer, null));
     this.listeners.push(listener);
     return listener;
+  }
+
+  /**
+   * Serves connections that another process accepted on `url` (tcp://, tls://, unix://) and handed over: returns
+   * what to give each one to. The listener counts as this server's (shutdown stops it: later ones are destroyed).
+   */
+  async acceptHandedOver(url: string, options: ListenOptions = {}): Promise<(socket: Socket) => void> {
+    if (this.draining) throw new Error("server is shutting down");
+    const address = parseAddress(url, true);
+    const transport = await transportFor(address, options.tls ? { server: options.tls } : undefined);
+    if (transport.adoptHandedOver === undefined) throw new TypeError(`${url}: connections of this scheme cannot be handed over`);
+    const listener = transport.adoptHandedOver(address, (socket, peer) => this.accept(socket, peer, null));
+    this.listeners.push(listener);
+    return (socket) => listener.accept(socket);
   }
 
   get urls(): string[] {

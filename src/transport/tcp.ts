@@ -1,7 +1,7 @@
 import net from "node:net";
 import { type Address, formatAddress } from "./address.js";
 import { awaitConnect } from "./connect-guard.js";
-import { listenNetServer } from "./net-listener.js";
+import { handedOverListener, handOffOr, listenNetServer } from "./net-listener.js";
 import type { ConnectOptions, PeerInfo, Transport } from "./types.js";
 
 function tcpPeer(socket: net.Socket): PeerInfo {
@@ -19,12 +19,19 @@ function expectTcp(address: Address): { host: string; port: number } {
 export const tcpTransport: Transport = {
   scheme: "tcp",
 
-  listen(address, onConnection, options) {
+  listen(address, onConnection, options = {}) {
     const { host, port } = expectTcp(address);
-    const server = net.createServer({ noDelay: true }, (socket) => {
+    const serve = (socket: net.Socket) => onConnection(socket, tcpPeer(socket));
+    const server = net.createServer({ noDelay: true, pauseOnConnect: options.handOff !== undefined }, handOffOr(options.handOff, serve));
+    return listenNetServer(server, "tcp", host, port);
+  },
+
+  adoptHandedOver(address, onConnection) {
+    expectTcp(address);
+    return handedOverListener(address, (socket) => {
+      socket.setNoDelay(true);
       onConnection(socket, tcpPeer(socket));
     });
-    return listenNetServer(server, "tcp", host, port, options);
   },
 
   connect(address, options: ConnectOptions = {}) {

@@ -4,10 +4,10 @@
  * The engines see the decrypted TLSSocket as any other Duplex.
  */
 import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
+import net, { isIP } from "node:net";
 import tls from "node:tls";
 import { awaitConnect } from "./connect-guard.js";
-import { listenNetServer } from "./net-listener.js";
+import { handedOverListener, handOffOr, listenNetServer } from "./net-listener.js";
 import type { Duplex } from "node:stream";
 import { type Address, formatAddress } from "./address.js";
 import type { ConnectOptions, Listener, PeerCertificate, PeerInfo, Transport } from "./types.js";
@@ -97,35 +97,55 @@ export function readPem(path: string, what: string): Buffer {
   }
 }
 
+/** A tls.Server (not listening) that hands each connection to onConnection once the handshake is done. Throws on bad material. */
+function createSecureServer(server: TlsServerOptions | undefined, onConnection: (socket: Duplex, peer: PeerInfo) => void): tls.Server {
+  if (server === undefined) throw new TypeError("a tls:// listener needs a certificate and a key (--tls-cert, --tls-key)");
+  let secureServer: tls.Server;
+  try {
+    secureServer = tls.createServer({
+      cert: server.cert,
+      key: server.key,
+      minVersion: MIN_VERSION,
+      ALPNProtocols: ALPN,
+      ...(server.clientCa !== undefined ? { ca: server.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+    }, (socket) => {
+      socket.setNoDelay(true);
+      onConnection(socket, tlsPeer(socket));
+    });
+  } catch (error) {
+    // Bad PEM, key not matching the certificate...: a configuration error, reported at listen time.
+    throw new Error(`invalid TLS configuration: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  secureServer.on("tlsClientError", (error, socket) => {
+    server.onHandshakeError?.(error, `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`);
+  });
+  return secureServer;
+}
+
 /** A TLS transport with its certificates: `server` is needed to listen, `client` (optional) to connect. */
 export function tlsTransport(options: { server?: TlsServerOptions; client?: TlsClientOptions } = {}): Transport {
   return {
     scheme: "tls",
 
-    listen(address, onConnection, listenOptions) {
+    listen(address, onConnection, listenOptions = {}) {
       const { host, port } = expectTls(address);
-      const server = options.server;
-      if (server === undefined) return Promise.reject(new TypeError("a tls:// listener needs a certificate and a key (--tls-cert, --tls-key)"));
       let secureServer: tls.Server;
       try {
-        secureServer = tls.createServer({
-          cert: server.cert,
-          key: server.key,
-          minVersion: MIN_VERSION,
-          ALPNProtocols: ALPN,
-          ...(server.clientCa !== undefined ? { ca: server.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
-        }, (socket) => {
-          socket.setNoDelay(true);
-          onConnection(socket, tlsPeer(socket));
-        });
+        secureServer = createSecureServer(options.server, onConnection);
       } catch (error) {
-        // Bad PEM, key not matching the certificate...: a configuration error, reported at listen time.
-        return Promise.reject(new Error(`invalid TLS configuration: ${error instanceof Error ? error.message : String(error)}`));
+        return Promise.reject(error);
       }
-      secureServer.on("tlsClientError", (error, socket) => {
-        server.onHandshakeError?.(error, `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`);
-      });
-      return listenNetServer(secureServer, "tls", host, port, listenOptions);
+      const { handOff } = listenOptions;
+      if (handOff === undefined) return listenNetServer(secureServer, "tls", host, port);
+      // The choice is made before the handshake: a plain TCP listener, and the TLS server only for what stays here.
+      const raw = net.createServer({ pauseOnConnect: true }, handOffOr(handOff, (socket) => secureServer.emit("connection", socket)));
+      return listenNetServer(raw, "tls", host, port);
+    },
+
+    adoptHandedOver(address, onConnection) {
+      expectTls(address);
+      const secureServer = createSecureServer(options.server, onConnection);
+      return handedOverListener(address, (socket) => secureServer.emit("connection", socket));
     },
 
     connect(address, connectOptions: ConnectOptions = {}) {

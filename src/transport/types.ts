@@ -2,6 +2,7 @@
  * The transport seam: how bytes get between a client and a server. TCP and VSOCK (and TLS on top of TCP) are
  * implementations; both engines run on any of them because all they need is a Duplex stream.
  */
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Address } from "./address.js";
 
@@ -58,18 +59,26 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** How a listening socket is bound. */
+/** How a listener shares its connections with other processes (a multi-process server). */
 export interface ListenSocketOptions {
   /**
-   * TCP and TLS: bind with SO_REUSEPORT (node's `reusePort`, node >= 22.12), so that several processes listen on the
-   * same port and the kernel spreads new connections over them (a multi-process server). Other schemes ignore it.
+   * TCP, TLS (before the handshake) and unix: called with each accepted connection before anything reads from it.
+   * True when it was given away (to another process, over IPC: transports then leave it alone); false to serve it.
    */
-  readonly reusePort?: boolean;
+  readonly handOff?: (socket: Socket) => boolean;
+}
+
+/** A listener without a socket of its own: it serves connections another process accepted and handed over. */
+export interface HandedOverListener extends Listener {
+  /** Serves one, as the listener that accepted it would have (TLS: the handshake too); once closed, destroys it. */
+  accept(socket: Socket): void;
 }
 
 export interface Transport {
   /** The URL scheme this transport serves ("tcp", "vsock"). */
   readonly scheme: string;
   listen(address: Address, onConnection: (socket: Duplex, peer: PeerInfo) => void, options?: ListenSocketOptions): Promise<Listener>;
+  /** For connections accepted on `address` by another process and handed over (TCP, TLS, unix). */
+  adoptHandedOver?(address: Address, onConnection: (socket: Duplex, peer: PeerInfo) => void): HandedOverListener;
   connect(address: Address, options?: ConnectOptions): Promise<Duplex>;
 }

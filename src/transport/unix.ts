@@ -2,11 +2,11 @@
  * Unix-domain sockets: unix:///PATH (a socket file) and unix-abstract:NAME (Linux's abstract namespace, no file).
  * Same-host clients skip TCP's loopback stack; file permissions decide who may connect.
  */
-import cluster from "node:cluster";
 import { lstat, unlink } from "node:fs/promises";
 import net from "node:net";
 import { type Address, formatAddress, parseAddress } from "./address.js";
 import { awaitConnect } from "./connect-guard.js";
+import { handedOverListener, handOffOr } from "./net-listener.js";
 import type { ConnectOptions, Listener, PeerInfo, Transport } from "./types.js";
 
 type UnixAddress = Extract<Address, { scheme: "unix" }>;
@@ -55,7 +55,7 @@ export class UnixSocketInUseError extends Error {
  * listen fail with EADDRINUSE, so it is removed, as gRPC C-core does. A socket someone still listens on is never
  * removed (UnixSocketInUseError: two servers must not share a path silently), nor a file that is not a socket
  * (listen then fails with EADDRINUSE). Run by the process that binds: the server itself, or under --workers the
- * cluster primary (before it forks; workers skip it, the primary binds for them).
+ * primary (its workers are handed the connections it accepts; they bind nothing).
  */
 export async function removeStaleSocket(path: string): Promise<void> {
   try {
@@ -83,14 +83,12 @@ export async function removeStaleSocketOf(url: string): Promise<void> {
 export const unixTransport: Transport = {
   scheme: "unix",
 
-  async listen(address, onConnection) {
+  async listen(address, onConnection, options = {}) {
     const unix = expectUnix(address);
     const label = formatAddress(unix);
     const peer: PeerInfo = { transport: "unix", label };
-    // Under node:cluster (the server's workers) the primary binds once for every worker and has cleared a stale
-    // file before forking (removeStaleSocketOf): a worker must not touch the file the others already serve.
-    if (!unix.abstract && !cluster.isWorker) await removeStaleSocket(unix.path);
-    const server = net.createServer((socket) => onConnection(socket, peer));
+    if (!unix.abstract) await removeStaleSocket(unix.path);
+    const server = net.createServer({ pauseOnConnect: options.handOff !== undefined }, handOffOr(options.handOff, (socket) => onConnection(socket, peer)));
     return new Promise<Listener>((resolve, reject) => {
       server.once("error", reject);
       server.listen({ path: socketPath(unix), backlog: 511 }, () => {
@@ -108,6 +106,12 @@ export const unixTransport: Transport = {
         });
       });
     });
+  },
+
+  adoptHandedOver(address, onConnection) {
+    const unix = expectUnix(address);
+    const peer: PeerInfo = { transport: "unix", label: formatAddress(unix) };
+    return handedOverListener(unix, (socket) => onConnection(socket, peer));
   },
 
   connect(address, options: ConnectOptions = {}) {

@@ -17,7 +17,7 @@ type Pem = string | Uint8Array;
 /** The start message; its `tls` and `allowCids` are the accept policy's settings. */
 export interface StartMessage extends AcceptPolicyConfig {
   readonly fastgrpc: "start";
-  /** tcp:// and tls:// URLs (bound with SO_REUSEPORT, as the primary bound them), then unix:// (node:cluster's). */
+  /** The primary's tcp://, tls:// and unix:// listeners (ports resolved), whose connections it hands over. */
   readonly listen: readonly string[];
   readonly inherited: readonly InheritedListener[];
   /** The caller's start payload (the CLI's keyring transfer), opaque here; undefined when there is none. */
@@ -36,7 +36,9 @@ export type PrimaryMessage =
   /** Drain: GOAWAY every connection, let calls finish for up to graceMs, exit 0. */
   | { readonly fastgrpc: "shutdown"; readonly graceMs: number }
   /** Send a metrics snapshot, tagged with this id. */
-  | { readonly fastgrpc: "metrics-request"; readonly id: number };
+  | { readonly fastgrpc: "metrics-request"; readonly id: number }
+  /** Sent with a connection's descriptor: serve it as one accepted on `listen[listener]` of the start message. */
+  | { readonly fastgrpc: "connection"; readonly listener: number };
 
 export type WorkerMessage =
   /** The worker's message handler is in place (messages sent before that would be lost). */
@@ -91,6 +93,7 @@ export function parsePrimaryMessage(value: unknown): PrimaryMessage | undefined 
   if (value.fastgrpc === "start") return parseStart(value);
   if (value.fastgrpc === "shutdown" && typeof value.graceMs === "number" && value.graceMs >= 0) return { fastgrpc: "shutdown", graceMs: value.graceMs };
   if (value.fastgrpc === "metrics-request" && isRequestId(value.id)) return { fastgrpc: "metrics-request", id: value.id };
+  if (value.fastgrpc === "connection" && Number.isSafeInteger(value.listener) && Number(value.listener) >= 0) return { fastgrpc: "connection", listener: Number(value.listener) };
   return undefined;
 }
 

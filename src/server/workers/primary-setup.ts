@@ -1,7 +1,7 @@
 /**
- * What the primary opens before it forks: the VSOCK listening sockets it and its workers accept on (TCP and TLS
- * URLs each process binds itself, unix URLs node:cluster shares: listen-beside-each-other.ts) and, with metrics,
- * the /metrics endpoint summing every process's counters.
+ * What the primary opens before it forks: the VSOCK listening sockets it and its workers accept on (its other
+ * listeners it opens with its own server: connection-hand-off.ts) and, with metrics, the /metrics endpoint summing
+ * every process's counters.
  */
 import type { Logger } from "../../log/logger.js";
 import { parseAddress } from "../../transport/address.js";
@@ -13,10 +13,8 @@ import { type OpenedVsockSocket, openVsockListeningSocket } from "./vsock-listen
 const FIRST_INHERITED_FD = 4;
 
 export interface PrimaryListeners {
-  /** tcp:// and tls:// URLs: every process binds them with SO_REUSEPORT, the primary first (resolving port 0). */
-  readonly reusedUrls: readonly string[];
-  /** unix:// URLs: the workers share them through node:cluster, whose primary side binds the path. */
-  readonly clusterUrls: readonly string[];
+  /** tcp://, tls:// and unix:// URLs: the primary listens and hands connections to its workers. */
+  readonly handedUrls: readonly string[];
   readonly vsockSockets: readonly OpenedVsockSocket[];
   /** The VSOCK sockets as each worker sees them (their fds in the worker). */
   readonly inherited: readonly InheritedListener[];
@@ -31,8 +29,7 @@ export interface PrimaryListeners {
 }
 
 export async function openPrimaryListeners(listen: readonly string[], log: Logger): Promise<PrimaryListeners> {
-  const reusedUrls: string[] = [];
-  const clusterUrls: string[] = [];
+  const handedUrls: string[] = [];
   const vsockSockets: OpenedVsockSocket[] = [];
   let vsockOwnedHere = true;
   const close = () => {
@@ -43,10 +40,7 @@ export async function openPrimaryListeners(listen: readonly string[], log: Logge
     for (const url of listen) {
       const scheme = parseAddress(url, true).scheme;
       if (scheme === "vsock") vsockSockets.push(await openVsockListeningSocket(url));
-      else if (scheme === "unix") clusterUrls.push(url);
-      else reusedUrls.push(url);
-      // The primary binds unix sockets for its workers: a stale file must go before they listen (a live one is an error).
-      if (scheme === "unix") await (await import("../../transport/unix.js")).removeStaleSocketOf(url);
+      else handedUrls.push(url);
     }
   } catch (error) {
     close();
@@ -55,7 +49,7 @@ export async function openPrimaryListeners(listen: readonly string[], log: Logge
   }
   const inherited = vsockSockets.map((socket, index) => ({ fd: FIRST_INHERITED_FD + index, url: socket.url }));
   const ownVsock = vsockSockets.map((socket) => ({ fd: socket.fd, url: socket.url }));
-  return { reusedUrls, clusterUrls, vsockSockets, inherited, ownVsock, handOverVsock: () => { vsockOwnedHere = false; }, close };
+  return { handedUrls, vsockSockets, inherited, ownVsock, handOverVsock: () => { vsockOwnedHere = false; }, close };
 }
 
 /** Serves the collector's sums at `listen`; a failure names the URL. */

@@ -7,6 +7,7 @@ import type { Logger } from "../../log/logger.js";
 import type { AcceptPolicyConfig } from "../accept-policy.js";
 import { type PrimaryMessage, parseWorkerMessage } from "./messages.js";
 import type { ScrapeTarget, WorkerMetricsCollector } from "./metrics-collector.js";
+import type { HandOffTarget } from "./connection-hand-off.js";
 import type { PrimaryListeners } from "./primary-setup.js";
 import { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartPolicyOptions } from "./restart-policy.js";
 import type { StartPayload } from "./start-payload.js";
@@ -49,13 +50,11 @@ export class WorkerSlots {
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private restarting = true;
   private events: WorkerEvents | undefined;
-  /** The unix URLs as the first worker to listen reported them. */
-  private reportedClusterUrls: readonly string[] = [];
 
   constructor(
     private readonly options: WorkerSlotsOptions,
     private readonly listeners: PrimaryListeners,
-    /** What every worker listens on: tcp:// and tls:// as the primary bound them, then unix://. */
+    /** The primary's tcp://, tls:// and unix:// listeners, whose connections the workers are handed. */
     private readonly listenUrls: readonly string[],
     private readonly collector: () => WorkerMetricsCollector | undefined,
   ) {
@@ -78,9 +77,21 @@ export class WorkerSlots {
     return [...this.slots.values()].map((slot) => slot.pid);
   }
 
-  /** The unix URLs the workers serve through node:cluster, as they reported them. */
-  clusterUrls(): readonly string[] {
-    return this.reportedClusterUrls;
+  /** The listening workers, to hand connections to (a worker still starting or being replaced gets none). */
+  handOffTargets(): HandOffTarget[] {
+    return [...this.slots.values()].filter((slot) => slot.listening && slot.worker.isConnected()).map((slot) => ({
+      pid: slot.pid,
+      send: (message, socket, done) => {
+        // send() returns false also when it only queued the message behind others: sent either way, and a channel
+        // that closed meanwhile reports through `done`. Only a throw means the worker never got it.
+        try {
+          slot.worker.send(message, socket, done);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    }));
   }
 
   /** How one metrics scrape asks each listening worker. */
@@ -164,10 +175,6 @@ export class WorkerSlots {
         return this.events?.ready(slot);
       case "listening":
         slot.listening = true;
-        if (this.reportedClusterUrls.length === 0) {
-          const first = this.listeners.reusedUrls.length;
-          this.reportedClusterUrls = message.urls.slice(first, first + this.listeners.clusterUrls.length);
-        }
         return this.events?.listening(slot, message.urls);
       case "metrics":
         // A late message from a worker already gone must not count twice (its counters are kept as "retired").

@@ -6,10 +6,10 @@
  * the primary saves a process: an idle primary that only supervised held ~58 MB of the default 2-core server's
  * 188 MB (docs/scaling.md, footprint).
  *
- * Every process listens on the same ports with SO_REUSEPORT, the primary first (so port 0 resolves once), and the
- * kernel spreads new connections over them; unix sockets go through node:cluster; VSOCK listeners are opened here
- * and inherited by every worker as file descriptors (listen-beside-each-other.ts, vsock-listeners.ts). Each
- * process applies the accept policy (TLS handshakes, the CID allowlist) to what it accepts. With `metrics`, the
+ * The primary listens on the TCP, TLS and unix URLs and hands each connection in turn to itself or a listening
+ * worker (round-robin, over IPC); VSOCK listeners are opened here, accepted on here and inherited by every worker
+ * as file descriptors (connection-hand-off.ts, vsock-listeners.ts). Each process applies the accept policy (TLS
+ * handshakes, the CID allowlist) to the connections it serves. With `metrics`, the
  * primary serves /metrics as the sum of its own and its workers' counters (metrics-collector.ts).
  *
  * The primary is a small state machine: starting (its own listeners, then forking the first generation) -> running
@@ -23,7 +23,7 @@ import { AcceptPolicy, type AcceptPolicyConfig, tlsMaterial } from "../accept-po
 import type { MetricsEndpoint } from "../metrics-http.js";
 import { ServerMetrics } from "../metrics.js";
 import type { GrpcServer } from "../server.js";
-import { claimPort, describeListenError, listenBesideEachOther } from "./listen-beside-each-other.js";
+import { RoundRobinHandOff, acceptOnVsock, describeListenError, listenAndHandOff } from "./connection-hand-off.js";
 import { DEFAULT_METRICS_TIMEOUT_MS, WorkerMetricsCollector } from "./metrics-collector.js";
 import { type PrimaryListeners, openPrimaryListeners, openPrimaryMetrics } from "./primary-setup.js";
 import { type Slot, WorkerSlots } from "./primary-workers.js";
@@ -81,7 +81,7 @@ type Phase =
 /** The primary's own server, listening. */
 interface OwnServer {
   readonly server: GrpcServer;
-  /** Its bound URLs: tcp:// and tls:// (port 0 resolved), then vsock://. */
+  /** Its bound URLs: tcp://, tls:// and unix:// (port 0 resolved), then vsock://. */
   readonly urls: readonly string[];
 }
 
@@ -93,17 +93,15 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   const ownMetrics = options.metrics !== undefined ? new ServerMetrics() : undefined;
   const accept = acceptConfig(options);
   let own: OwnServer;
+  let workers: WorkerSlots | undefined;
+  const handOff = new RoundRobinHandOff(() => workers?.handOffTargets() ?? []);
   const server = options.serve(ownMetrics);
   try {
-    // Without workers nobody else would ask node:cluster for the unix sockets: the primary listens on them itself.
-    const urls = workerCount === 0 ? [...listeners.reusedUrls, ...listeners.clusterUrls] : listeners.reusedUrls;
     const policy = new AcceptPolicy(accept, options.log, ownMetrics);
-    const claimed: string[] = [];
-    for (const url of urls) claimed.push(await claimPort(url));
-    const bound = await listenBesideEachOther(server, policy, claimed, []);
+    const bound = await listenAndHandOff(server, policy, listeners.handedUrls, handOff);
     // From here the server owns each VSOCK descriptor it accepts on, and closes it when it stops.
     listeners.handOverVsock();
-    own = { server, urls: [...bound, ...await listenBesideEachOther(server, policy, [], listeners.ownVsock)] };
+    own = { server, urls: [...bound, ...await acceptOnVsock(server, policy, listeners.ownVsock)] };
   } catch (error) {
     listeners.close();
     await server.shutdown(0);
@@ -114,12 +112,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   }
   let collector: WorkerMetricsCollector | undefined;
   let metricsEndpoint: MetricsEndpoint | undefined;
-  // Workers bind the ports as the primary bound them: port 0 once resolved, every replacement on the same port.
-  const workerUrls = [...own.urls.slice(0, listeners.reusedUrls.length), ...listeners.clusterUrls];
-  const workers = new WorkerSlots(options, listeners, workerUrls, () => collector);
+  // Each worker serves what the primary hands over, under the URLs as the primary bound them (port 0 resolved).
+  const slots = new WorkerSlots(options, listeners, own.urls.slice(0, listeners.handedUrls.length), () => collector);
+  workers = slots;
   if (options.metrics !== undefined) {
     const counted = ownMetrics;
-    collector = new WorkerMetricsCollector(() => workers.scrapeTargets(), options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS, () => counted?.snapshot() ?? NO_METRICS);
+    collector = new WorkerMetricsCollector(() => slots.scrapeTargets(), options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS, () => counted?.snapshot() ?? NO_METRICS);
     try {
       metricsEndpoint = await openPrimaryMetrics(options.metrics.listen, collector, options.log, options.metrics.onListening);
     } catch (error) {
@@ -132,7 +130,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     serialization: "advanced",
     stdio: ["inherit", "inherit", "inherit", "ipc", ...listeners.vsockSockets.map((socket) => socket.fd)],
   });
-  return new Primary(options, workerCount, accept, own, workers, metricsEndpoint).run();
+  return new Primary(options, workerCount, accept, own, slots, metricsEndpoint).run();
 }
 
 const NO_METRICS = Object.freeze({ methods: [], connections: [], counters: [] });
@@ -193,8 +191,7 @@ class Primary {
     this.phase = { name: "running" };
     const pids = [process.pid, ...this.workers.pids()];
     this.options.log.info({ workers: pids.length, pids }, "all workers listening");
-    // What the workers share through node:cluster (unix sockets) is served, as they reported it, by them.
-    this.options.onListening?.([...this.own.urls, ...this.workers.clusterUrls()]);
+    this.options.onListening?.(this.own.urls);
   }
 
   private workerFailed(pid: number, reason: string): void {

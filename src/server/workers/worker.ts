@@ -1,7 +1,8 @@
 /**
  * A worker process of a multi-worker server: asks the primary for its start message, builds its GrpcServer
- * through the caller's factory (given the caller's start payload), listens beside the primary and the other workers
- * (listen-beside-each-other.ts) under the same accept policy as a single-process server, answers
+ * through the caller's factory (given the caller's start payload), serves the connections the primary hands it and
+ * accepts on the inherited VSOCK listeners (connection-hand-off.ts), under the same accept policy as a
+ * single-process server, answers
  * the primary's metrics requests with a snapshot of its own counters, and drains on the primary's "shutdown", on
  * SIGTERM/SIGINT (the same signal-driven drain as a single-process server), or when the primary is gone.
  */
@@ -12,7 +13,8 @@ import { type MetricsSnapshot, ServerMetrics, sampleProcess } from "../metrics.j
 import type { GrpcServer } from "../server.js";
 import { SignalDrain } from "../signal-drain.js";
 import { type StartMessage, type WorkerMessage, parsePrimaryMessage } from "./messages.js";
-import { describeListenError, listenBesideEachOther } from "./listen-beside-each-other.js";
+import { Socket } from "node:net";
+import { acceptHandedOver, acceptOnVsock, describeListenError } from "./connection-hand-off.js";
 
 export interface WorkerOptions {
   log: Logger;
@@ -34,6 +36,8 @@ export function runWorker(options: WorkerOptions): Promise<number> {
   if (!cluster.isWorker || typeof process.send !== "function") return Promise.reject(new Error("runWorker must run in a cluster worker"));
   let server: GrpcServer | undefined;
   let metrics: ServerMetrics | undefined;
+  /** What serves a handed-over connection, by the primary's listener number. */
+  let handedOver: readonly ((socket: Socket) => void)[] = [];
   const drain = new SignalDrain({
     log,
     graceMs: options.graceMs,
@@ -52,7 +56,9 @@ export function runWorker(options: WorkerOptions): Promise<number> {
     const created = options.createServer(message.payload, counted);
     server = created;
     metrics = counted;
-    const urls = await listenBesideEachOther(created, new AcceptPolicy(message, log, counted), message.listen, message.inherited);
+    const policy = new AcceptPolicy(message, log, counted);
+    handedOver = await acceptHandedOver(created, policy, message.listen);
+    const urls = [...message.listen, ...await acceptOnVsock(created, policy, message.inherited)];
     if (drain.draining) return;
     log.debug({ urls, engine: created.engineName }, "worker listening");
     tell({ fastgrpc: "listening", urls });
@@ -67,9 +73,19 @@ export function runWorker(options: WorkerOptions): Promise<number> {
     });
   };
 
-  process.on("message", (raw: unknown) => {
+  process.on("message", (raw: unknown, handle: unknown) => {
     const message = parsePrimaryMessage(raw);
-    if (message === undefined) return;
+    if (message === undefined) {
+      if (handle instanceof Socket) handle.destroy();
+      return;
+    }
+    if (message.fastgrpc === "connection") {
+      if (!(handle instanceof Socket)) return;
+      const serve = handedOver[message.listener];
+      if (serve === undefined) handle.destroy();
+      else serve(handle);
+      return;
+    }
     if (message.fastgrpc === "shutdown") return drain.start("primary asked", message.graceMs);
     if (message.fastgrpc === "metrics-request") {
       return tell({ fastgrpc: "metrics", id: message.id, snapshot: metrics?.snapshot() ?? NO_METRICS, process: sampleProcess() });
