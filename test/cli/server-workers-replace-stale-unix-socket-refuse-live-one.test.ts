@@ -1,5 +1,6 @@
-// fastgrpc-server on unix:///PATH with --workers 2 (the cluster primary binds for its workers): a stale socket file
-// left by a crashed server is removed before the workers listen, and the server serves; a socket another process
+// fastgrpc-server on unix:///PATH with --workers 2 (the primary binds, and hands connections in turns to itself and
+// its worker: of 3 calls, the worker serves one): a stale socket file left by a crashed server is removed before the
+// primary listens, and the server serves; a socket another process
 // still listens on is never removed: the server exits non-zero with a clear error and the other one keeps its path.
 // The same live-socket refusal with one process.
 import assert from "node:assert/strict";
@@ -20,7 +21,7 @@ async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test("--workers 2: a stale socket file is replaced and the workers serve on it", () => withDir(async (dir) => {
+test("--workers 2: a stale socket file is replaced and both processes serve on it", () => withDir(async (dir) => {
   const socketPath = path.join(dir, "echo.sock");
   execFileSync("/usr/bin/python3", ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socketPath]);
   assert.ok((await stat(socketPath)).isSocket());
