@@ -47,6 +47,8 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
   peerMaxConcurrent = Infinity;
   peerMaxHeaderListSize = Infinity;
   protected gotPeerSettings = false;
+  /** Set by the peer's first SETTINGS: the flush that sends our ACK gives the output slab back (OutputBuffer.release). */
+  private releaseOutputAfterWrite = false;
   private ourSettingsAcked = false;
   private flushScheduled = false;
   /**
@@ -232,6 +234,9 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     this.flushSoon();
     if (!this.gotPeerSettings) {
       this.gotPeerSettings = true;
+      // The handshake's output is all there is for a connection that stays idle (a pool's spare, a client that
+      // connects early): it should hold no output slab meanwhile.
+      this.releaseOutputAfterWrite = true;
       this.clearPrefaceTimer();
     }
     if (this.flow.peerInitialWindow > windowBefore && this.flow.blockedStreams.length > 0) this.flow.moveQueuedData();
@@ -312,12 +317,16 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     if (pieces === null) {
       const chunk = this.out.take();
       if (chunk !== null) socket.write(chunk);
-      return;
+    } else {
+      const corks = typeof socket.cork === "function"; // any Duplex will do (tests use minimal ones)
+      if (corks) socket.cork();
+      for (let i = 0; i < pieces.length; i++) socket.write(pieces[i] as Uint8Array);
+      if (corks) socket.uncork();
     }
-    const corks = typeof socket.cork === "function"; // any Duplex will do (tests use minimal ones)
-    if (corks) socket.cork();
-    for (let i = 0; i < pieces.length; i++) socket.write(pieces[i] as Uint8Array);
-    if (corks) socket.uncork();
+    if (this.releaseOutputAfterWrite) {
+      this.releaseOutputAfterWrite = false;
+      this.out.release();
+    }
   }
 
   /** One socket write of everything produced since the last flush; then more queued DATA if the socket takes it. */

@@ -12,9 +12,11 @@ const MIN_TAIL_BYTES = 2048;
 
 /** A new connection's first output (preface, SETTINGS) is small: start in the shared pool, not a 64 KiB slab. */
 const FIRST_SLAB_BYTES = 4000;
+/** No slab yet, or given back (release): the next write takes a first slab. */
+const NO_SLAB = Buffer.alloc(0);
 
 export class OutputBuffer {
-  buf: Buffer = Buffer.allocUnsafe(FIRST_SLAB_BYTES);
+  buf: Buffer = NO_SLAB;
   /** Start of the bytes not yet flushed. */
   start = 0;
   /** Write position. */
@@ -57,6 +59,11 @@ export class OutputBuffer {
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.start;
+    if (this.buf === NO_SLAB && n <= FIRST_SLAB_BYTES) {
+      this.buf = Buffer.allocUnsafe(FIRST_SLAB_BYTES);
+      this.start = this.pos = 0;
+      return;
+    }
     // Twice what is needed once the unflushed bytes are large (many writes between two flushes): growing by exactly
     // the next write would copy everything again on every write, quadratic in the bytes buffered.
     const need = pending + n;
@@ -99,6 +106,17 @@ export class OutputBuffer {
       p += n;
     }
     this.pos = p;
+  }
+
+  /**
+   * Gives the slab back when everything written was taken: an idle connection then holds no output memory (4 KB
+   * each, in slices of node's shared pool). Called once, after the handshake's output; the next write takes a first
+   * slab again.
+   */
+  release(): void {
+    if (this.pos !== this.start || this.pieces !== null) return;
+    this.buf = NO_SLAB;
+    this.start = this.pos = 0;
   }
 
   /** Takes the unflushed slab bytes (null if none); starts a new slab when the current one is nearly full. */

@@ -10,15 +10,18 @@ const SMALL_BLOCK = 64;
 /** A buffer grown past this for one large block is dropped afterwards, so an idle connection holds little memory. */
 const KEPT_CAPACITY = 65536;
 
+/** No buffer until the first block: an idle connection's encoder holds none (512 bytes of node's shared pool). */
+const NO_BUFFER = Buffer.alloc(0);
+
 export class BlockWriter {
-  private buf = Buffer.allocUnsafe(512);
+  private buf: Buffer = NO_BUFFER;
   pos = 0;
 
   /** Makes room for `octets` more octets. */
   reserve(octets: number): void {
     const needed = this.pos + octets;
     if (needed <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(needed, this.buf.length * 2));
+    const grown = Buffer.allocUnsafe(Math.max(needed, this.buf.length * 2, 512));
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
   }
