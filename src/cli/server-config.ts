@@ -1,6 +1,7 @@
 /**
  * fastgrpc-server's command line: the usage text and the parsed configuration. Imports only what parsing needs, so
- * that a multi-worker server's primary, which serves no calls, does not load the server (docs/scaling.md, footprint).
+ * that --help and a bad flag answer without loading the server, and the engine loaded is only the one --engine
+ * names (docs/scaling.md, footprint).
  */
 import { parseArgs } from "node:util";
 import { isEngineName, ENGINE_NAMES, DEFAULT_ENGINE } from "./engine-names.js";
