@@ -163,6 +163,9 @@ export interface MetricsSnapshot {
   readonly counters: readonly CounterSnapshot[];
 }
 
+/** What a process that counts nothing reports. */
+export const EMPTY_METRICS_SNAPSHOT: MetricsSnapshot = Object.freeze({ methods: [], connections: [], counters: [] });
+
 /** One process's CPU and memory figures. */
 export interface ProcessSample {
   readonly cpuUserSeconds: number;

@@ -10,10 +10,8 @@
  *   from zero. What a worker counted after its last answer is lost with it (a small, normal counter reset).
  */
 import type { MetricsSource } from "../metrics-http.js";
-import { type LabelledProcessSample, type MetricsSnapshot, type ProcessSample, escapeLabel, renderExposition, sampleProcess } from "../metrics.js";
+import { EMPTY_METRICS_SNAPSHOT, type LabelledProcessSample, type MetricsSnapshot, type ProcessSample, escapeLabel, renderExposition, sampleProcess } from "../metrics.js";
 import { SnapshotSum } from "./metrics-sum.js";
-
-const NO_METRICS: MetricsSnapshot = Object.freeze({ methods: [], connections: [], counters: [] });
 
 /** Long enough for a worker busy with a burst of calls; short enough for Prometheus's default 10 s scrape timeout. */
 export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
@@ -52,7 +50,7 @@ export class WorkerMetricsCollector implements MetricsSource {
     private readonly targets: () => readonly ScrapeTarget[],
     private readonly timeoutMs = DEFAULT_METRICS_TIMEOUT_MS,
     /** What the primary counted itself, read at each scrape. */
-    private readonly own: () => MetricsSnapshot = () => NO_METRICS,
+    private readonly own: () => MetricsSnapshot = () => EMPTY_METRICS_SNAPSHOT,
   ) {}
 
   /** A worker's answer (to this or an earlier request: any answer is its newest figures). */

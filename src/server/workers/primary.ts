@@ -117,7 +117,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   workers = slots;
   if (options.metrics !== undefined) {
     const counted = ownMetrics;
-    collector = new WorkerMetricsCollector(() => slots.scrapeTargets(), options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS, () => counted?.snapshot() ?? NO_METRICS);
+    const ownSnapshot = counted !== undefined ? () => counted.snapshot() : undefined;
+    collector = new WorkerMetricsCollector(() => slots.scrapeTargets(), options.metrics.timeoutMs ?? DEFAULT_METRICS_TIMEOUT_MS, ownSnapshot);
     try {
       metricsEndpoint = await openPrimaryMetrics(options.metrics.listen, collector, options.log, options.metrics.onListening);
     } catch (error) {
@@ -132,8 +133,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   });
   return new Primary(options, workerCount, accept, own, slots, metricsEndpoint).run();
 }
-
-const NO_METRICS = Object.freeze({ methods: [], connections: [], counters: [] });
 
 function acceptConfig({ tls, allowCids }: PrimaryOptions): AcceptPolicyConfig {
   return { ...(tls !== undefined ? { tls: tlsMaterial(tls) } : {}), ...(allowCids !== undefined ? { allowCids } : {}) };

@@ -9,7 +9,7 @@
 import cluster from "node:cluster";
 import type { Logger } from "../../log/logger.js";
 import { AcceptPolicy } from "../accept-policy.js";
-import { type MetricsSnapshot, ServerMetrics, sampleProcess } from "../metrics.js";
+import { EMPTY_METRICS_SNAPSHOT, ServerMetrics, sampleProcess } from "../metrics.js";
 import type { GrpcServer } from "../server.js";
 import { SignalDrain } from "../signal-drain.js";
 import { type StartMessage, type WorkerMessage, parsePrimaryMessage } from "./messages.js";
@@ -28,7 +28,6 @@ export interface WorkerOptions {
   createServer(payload: unknown, metrics?: ServerMetrics): GrpcServer;
 }
 
-const NO_METRICS: MetricsSnapshot = Object.freeze({ methods: [], connections: [], counters: [] });
 
 /** Runs the worker until it is told to stop; resolves the process exit code. */
 export function runWorker(options: WorkerOptions): Promise<number> {
@@ -88,7 +87,7 @@ export function runWorker(options: WorkerOptions): Promise<number> {
     }
     if (message.fastgrpc === "shutdown") return drain.start("primary asked", message.graceMs);
     if (message.fastgrpc === "metrics-request") {
-      return tell({ fastgrpc: "metrics", id: message.id, snapshot: metrics?.snapshot() ?? NO_METRICS, process: sampleProcess() });
+      return tell({ fastgrpc: "metrics", id: message.id, snapshot: metrics?.snapshot() ?? EMPTY_METRICS_SNAPSHOT, process: sampleProcess() });
     }
     start(message).catch(startFailed);
   });
