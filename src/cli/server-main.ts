@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       onListening: (urls) => {
         for (const url of urls) {
           log.info({ url, engine: config.engine, workers: config.workers }, "listening");
-          process.stdout.write(`fastgrpc-server listening on ${url} (engine ${config.engine}, ${config.workers} workers)\n`);
+          process.stdout.write(`fastgrpc-server listening on ${url} (engine ${config.engine}, ${config.workers} serving processes)\n`);
         }
         // As each worker does (and a single process): start-up's garbage goes back with --low-memory.
         if (config.lowMemory) trimIdleHeap();
