@@ -1,6 +1,6 @@
 // fastgrpc-server, loaded by server.ts once the process runs with its start-up settings. threadpool.js first: it
 // sizes libuv's pool before anything starts it.
-import { sizeThreadPoolFor, workerPoolEnv } from "./threadpool.js";
+import { sizeThreadPoolFor } from "./threadpool.js";
 import cluster from "node:cluster";
 import { createLogger } from "../log/logger.js";
 import { keyTypeName } from "../crypto/algorithms.js";
@@ -88,7 +88,6 @@ async function main(argv: string[]): Promise<number> {
       startPayload: keyringStartPayload(keys),
       graceMs: config.graceMs,
       log,
-      workerEnv: workerPoolEnv(config.workers),
       ...(config.tls !== undefined ? { tls: config.tls } : {}),
       ...(config.allowCids !== undefined ? { allowCids: config.allowCids } : {}),
       ...(config.metricsListen !== undefined

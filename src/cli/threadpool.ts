@@ -19,14 +19,9 @@ export function coresPerWorker(workers: number): number {
 
 /**
  * Sizes this process's pool for `workers` serving processes (the primary serves too), before the pool's first job
- * (the key generation, yieldThreadPoolToEventLoop): a no-op when the user set UV_THREADPOOL_SIZE.
+ * (the key generation, yieldThreadPoolToEventLoop): a no-op when the user set UV_THREADPOOL_SIZE. The primary calls
+ * it before it forks, so its workers inherit the size with its environment (and, finding it set, keep it).
  */
 export function sizeThreadPoolFor(workers: number): void {
   if (!POOL_SIZE_FROM_USER) process.env.UV_THREADPOOL_SIZE = String(coresPerWorker(workers));
-}
-
-/** The environment that sizes each worker's libuv pool (coresPerWorker); empty when the user set UV_THREADPOOL_SIZE. */
-export function workerPoolEnv(workers: number): Record<string, string> {
-  if (POOL_SIZE_FROM_USER) return {};
-  return { UV_THREADPOOL_SIZE: String(coresPerWorker(workers)) };
 }

@@ -4,7 +4,7 @@
  */
 import { lstat, unlink } from "node:fs/promises";
 import net from "node:net";
-import { type Address, formatAddress, parseAddress } from "./address.js";
+import { type Address, formatAddress } from "./address.js";
 import { awaitConnect } from "./connect-guard.js";
 import { handedOverListener, handOffOr } from "./net-listener.js";
 import type { ConnectOptions, Listener, PeerInfo, Transport } from "./types.js";
@@ -74,11 +74,6 @@ export async function removeStaleSocket(path: string): Promise<void> {
   }
 }
 
-/** removeStaleSocket for a listen URL that names a socket file (abstract names and other schemes: nothing to do). */
-export async function removeStaleSocketOf(url: string): Promise<void> {
-  const address = parseAddress(url, true);
-  if (address.scheme === "unix" && !address.abstract) await removeStaleSocket(address.path);
-}
 
 export const unixTransport: Transport = {
   scheme: "unix",

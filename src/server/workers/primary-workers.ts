@@ -32,7 +32,6 @@ export interface WorkerEvents {
 interface WorkerSlotsOptions {
   log: Logger;
   restart?: Partial<RestartPolicyOptions>;
-  workerEnv?: Readonly<Record<string, string>>;
 }
 
 function send(slot: Slot, message: PrimaryMessage, done?: (error: Error | null) => void): void {
@@ -107,7 +106,7 @@ export class WorkerSlots {
   }
 
   fork(index: number): void {
-    const worker = cluster.fork(this.options.workerEnv);
+    const worker = cluster.fork();
     const slot: Slot = { worker, pid: worker.process.pid ?? 0, index, startedAt: Date.now(), listening: false };
     this.slots.set(worker.id, slot);
     worker.on("message", (raw: unknown) => this.onMessage(slot, raw));

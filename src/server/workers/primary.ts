@@ -58,8 +58,6 @@ export interface PrimaryOptions {
   allowCids?: readonly number[];
   /** Serve the sum of the workers' metrics at `listen`/metrics (tcp://HOST:PORT), from the primary. */
   metrics?: PrimaryMetricsOptions;
-  /** Extra environment for every worker process (the CLI sizes each worker's libuv pool with it). */
-  workerEnv?: Readonly<Record<string, string>>;
 }
 
 export interface PrimaryMetricsOptions {
