@@ -127,7 +127,7 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
       this.flow.connRecvWindow += raise;
     }
     if (this.isServer) {
-      this.prefaceTimer = setTimeout(this.onPrefaceTimeout, this.tuning.prefaceTimeoutMs);
+      this.prefaceTimer = setTimeout(() => this.onPrefaceTimeout(), this.tuning.prefaceTimeoutMs);
       this.prefaceTimer.unref();
     }
     this.flushNow();
@@ -426,10 +426,11 @@ implements FrameSink, FlowHost<S>, HeaderBlockSink {
     this.prefaceTimer = null;
   }
 
-  private readonly onPrefaceTimeout = (): void => {
+  /** Methods rather than bound fields where only a timer calls them: an idle connection keeps no closure for them. */
+  private onPrefaceTimeout(): void {
     this.prefaceTimer = null;
     if (!this.gotPeerSettings) this.closeConnection(Close.Abort, new Error("no HTTP/2 preface within the timeout"));
-  };
+  }
 
   private readonly onSocketError = (err: Error): void => this.closeConnection(Close.Abort, err);
   private readonly onSocketEnd = (): void => this.closeConnection(Close.PeerEnded);

@@ -218,11 +218,12 @@ export class FlowControl<S extends StreamCore> {
   armStall(): void {
     if (this.stallTimer !== null || this.host.dead) return;
     this.lastProgress = performance.now();
-    this.stallTimer = setTimeout(this.checkStall, this.tuning.stallTimeoutMs);
+    this.stallTimer = setTimeout(() => this.checkStall(), this.tuning.stallTimeoutMs);
     this.stallTimer.unref();
   }
 
-  private readonly checkStall = (): void => {
+  /** A method, not a bound field: the timer's closure exists only while a stall is watched. */
+  private checkStall(): void {
     this.stallTimer = null;
     if (this.host.dead) return;
     const stalled = this.outputBlocked || (this.blockedStreams.length > 0 && this.connSendWindow <= 0);
@@ -232,9 +233,9 @@ export class FlowControl<S extends StreamCore> {
       this.host.stalled(new Error(`peer stopped reading: no progress for ${Math.round(idle)} ms`));
       return;
     }
-    this.stallTimer = setTimeout(this.checkStall, Math.max(10, this.tuning.stallTimeoutMs - (stalled ? idle : 0)));
+    this.stallTimer = setTimeout(() => this.checkStall(), Math.max(10, this.tuning.stallTimeoutMs - (stalled ? idle : 0)));
     this.stallTimer.unref();
-  };
+  }
 
   /** The connection is over: no more sending, no timer. */
   stop(): void {

@@ -36,6 +36,8 @@ export function isValidFieldValue(value: string): boolean {
 
 /** Positions in a header block whose last validated field is remembered. */
 const VALIDATED_SLOTS = 8;
+/** The slots of a collector that has seen no regular field yet: shared, never written (onField makes its own). */
+const NOT_VALIDATED: Array<string | undefined> = [];
 
 /** Field names that only mean something on a single HTTP/1.1 connection (RFC 9113 8.2.2). */
 function isConnectionSpecific(name: string): boolean {
@@ -85,8 +87,8 @@ export class FieldCollector {
   malformed: string | null = null;
   private sawRegular = false;
   /** Regular fields that passed validation, by their position in the block (see onField). */
-  private readonly validNames: Array<string | undefined> = new Array<string | undefined>(VALIDATED_SLOTS).fill(undefined);
-  private readonly validValues: Array<string | undefined> = new Array<string | undefined>(VALIDATED_SLOTS).fill(undefined);
+  private validNames: Array<string | undefined> = NOT_VALIDATED;
+  private validValues: Array<string | undefined> = NOT_VALIDATED;
   /** The last content-length text and what it parsed to. */
   private lastLengthText: string | undefined;
   private lastLength = -2;
@@ -127,6 +129,10 @@ export class FieldCollector {
       if (!isValidFieldValue(value)) return this.fail(`invalid value for field "${name}"`);
       if (isConnectionSpecific(name)) return this.fail(`connection-specific field "${name}"`);
       if (at < VALIDATED_SLOTS) {
+        if (this.validNames === NOT_VALIDATED) { // the first regular field of the connection: no slots until now
+          this.validNames = new Array<string | undefined>(VALIDATED_SLOTS).fill(undefined);
+          this.validValues = new Array<string | undefined>(VALIDATED_SLOTS).fill(undefined);
+        }
         this.validNames[at] = name;
         this.validValues[at] = value;
       }

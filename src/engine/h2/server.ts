@@ -318,7 +318,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
     this.goawayState = 1;
     this.writeGoaway(MAX_STREAM_ID, ErrorCode.NO_ERROR, "server shutting down");
     this.writePing(false, SHUTDOWN_PING_HI, SHUTDOWN_PING_LO);
-    this.shutdownTimer = setTimeout(this.finalGoaway, this.tuning.shutdownPingTimeoutMs);
+    this.shutdownTimer = setTimeout(() => this.finalGoaway(), this.tuning.shutdownPingTimeoutMs);
     this.shutdownTimer.unref();
   }
 
@@ -331,7 +331,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
     }
   }
 
-  private readonly finalGoaway = (): void => {
+  private finalGoaway(): void {
     if (this.shutdownTimer !== null) clearTimeout(this.shutdownTimer);
     this.shutdownTimer = null;
     if (this.goawayState !== 1 || this.dead) return;
@@ -339,7 +339,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
     this.goawayLastId = this.lastPeerStreamId;
     this.writeGoaway(this.goawayLastId, ErrorCode.NO_ERROR, "");
     if (this.streams.size === 0) this.closeGracefully();
-  };
+  }
 
   private closeGracefully(): void {
     this.closeConnection(Close.Graceful);

@@ -6,13 +6,19 @@
  * cannot pick ids that all land in one probe run.
  */
 const MIN_CAPACITY = 16;
+/** The slots of a table that never held a stream: shared, never written (set() grows first). */
+const NO_IDS = new Int32Array(0);
+const NO_VALUES: never[] = [];
 
 export class StreamTable<S> {
-  /** Stream ids; 0 marks an empty slot (stream ids start at 1). */
-  private ids = new Int32Array(MIN_CAPACITY);
-  private values: Array<S | undefined> = new Array<S | undefined>(MIN_CAPACITY).fill(undefined);
-  private shift = 32 - Math.log2(MIN_CAPACITY);
-  private mask = MIN_CAPACITY - 1;
+  /**
+   * Stream ids; 0 marks an empty slot (stream ids start at 1). Allocated at the first stream: an idle connection
+   * holds none (see docs/benchmarks.md §16).
+   */
+  private ids: Int32Array = NO_IDS;
+  private values: Array<S | undefined> = NO_VALUES;
+  private shift = 32;
+  private mask = 0;
   private readonly multiplier = (Math.floor(Math.random() * 0x40000000) * 4 + 1) | 0;
   size = 0;
 
@@ -21,6 +27,7 @@ export class StreamTable<S> {
   }
 
   get(id: number): S | undefined {
+    if (this.size === 0) return undefined;
     const ids = this.ids;
     for (let i = this.slot(id); ; i = (i + 1) & this.mask) {
       const k = ids[i] as number;
@@ -53,6 +60,7 @@ export class StreamTable<S> {
   }
 
   delete(id: number): boolean {
+    if (this.size === 0) return false;
     const ids = this.ids;
     const mask = this.mask;
     let i = this.slot(id);
@@ -92,11 +100,11 @@ export class StreamTable<S> {
   private grow(): void {
     const oldIds = this.ids;
     const oldValues = this.values;
-    const capacity = oldIds.length * 2;
+    const capacity = Math.max(MIN_CAPACITY, oldIds.length * 2);
     this.ids = new Int32Array(capacity);
     this.values = new Array<S | undefined>(capacity).fill(undefined);
     this.mask = capacity - 1;
-    this.shift--;
+    this.shift = 32 - Math.log2(capacity);
     this.size = 0;
     for (let i = 0; i < oldIds.length; i++) {
       const id = oldIds[i] as number;

@@ -34,6 +34,9 @@ function checkSetting(value: number, what: string): number {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The literal cache of a decoder that has not used it yet: shared, never written (see cachedLiteral). */
+const NO_CACHE_KEYS = new Int32Array(0);
+const NO_CACHE_STRINGS: string[] = [];
 
 /**
  * Literal strings that are sent again and again without indexing (nghttp2 and h2load never index :path, so every
@@ -65,8 +68,8 @@ export class HpackDecoder {
    * arena, a key (length + 1, negated for Huffman; 0 = empty) and the decoded string.
    */
   private cacheArena: Uint8Array = EMPTY;
-  private cacheKeys: Int32Array = new Int32Array(0);
-  private cacheStrings: string[] = [];
+  private cacheKeys: Int32Array = NO_CACHE_KEYS;
+  private cacheStrings: string[] = NO_CACHE_STRINGS;
 
   constructor(options: HpackDecoderOptions = {}) {
     const advertised = checkSetting(options.maxTableSize ?? DEFAULT_HEADER_TABLE_SIZE, 'maxTableSize');

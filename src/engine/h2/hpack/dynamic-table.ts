@@ -6,6 +6,10 @@
 
 /** Per-entry overhead of RFC 7541 §4.1. */
 export const ENTRY_OVERHEAD = 32;
+/** The first ring's slots; it doubles when full. */
+const FIRST_SLOTS = 16;
+/** The ring of a table that never held an entry: shared and never written (insert() grows it first). */
+const NO_SLOTS: string[] = [];
 
 export class DynamicTable {
   /** Ring buffers; slot of the entry at relative index i (0 = newest) is (head - 1 - i) & mask. */
@@ -23,12 +27,12 @@ export class DynamicTable {
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    // Start small (most connections use a few entries) and double when full; every entry costs at least 32 octets,
-    // so the ring never exceeds capacity / 32 entries.
-    const slots = 16;
-    this.names = new Array<string>(slots).fill('');
-    this.values = new Array<string>(slots).fill('');
-    this.mask = slots - 1;
+    // No ring until the first insertion (an idle connection holds none), then a small one (most connections use a
+    // few entries) that doubles when full; every entry costs at least 32 octets, so the ring never exceeds
+    // capacity / 32 entries. mask -1: the empty ring counts as full.
+    this.names = NO_SLOTS;
+    this.values = NO_SLOTS;
+    this.mask = -1;
   }
 
   /** Name of the entry at relative index (0 = most recently inserted); the caller checks index < length. */
@@ -86,7 +90,7 @@ export class DynamicTable {
   protected onEvict(_name: string, _value: string): void {}
 
   private grow(): void {
-    const slots = (this.mask + 1) * 2;
+    const slots = Math.max(FIRST_SLOTS, (this.mask + 1) * 2);
     const names = new Array<string>(slots).fill('');
     const values = new Array<string>(slots).fill('');
     // Copy oldest first so that the newest lands at slots [length - 1].
