@@ -3,6 +3,7 @@
  * intermediate objects, plus the helpers that turn gRPC metadata into header fields.
  */
 import type { HeaderMap } from "../types.js";
+import { emptySlots } from "./empty-slots.js";
 import type { Metadata } from "../../protocol/metadata.js";
 
 /** tchar (RFC 9110 5.6.2) minus upper-case letters, which HTTP/2 forbids in field names. */
@@ -37,7 +38,7 @@ export function isValidFieldValue(value: string): boolean {
 /** Positions in a header block whose last validated field is remembered. */
 const VALIDATED_SLOTS = 8;
 /** The slots of a collector that has seen no regular field yet: shared, never written (onField makes its own). */
-const NOT_VALIDATED: Array<string | undefined> = [];
+const NOT_VALIDATED: Array<string | undefined> = emptySlots<string | undefined>(undefined);
 
 /** Field names that only mean something on a single HTTP/1.1 connection (RFC 9113 8.2.2). */
 function isConnectionSpecific(name: string): boolean {

@@ -5,10 +5,12 @@
  * markers): steady churn allocates nothing. Ids are scattered with a per-table random odd multiplier, so a peer
  * cannot pick ids that all land in one probe run.
  */
+import { emptySlots } from "./empty-slots.js";
+
 const MIN_CAPACITY = 16;
 /** The slots of a table that never held a stream: shared, never written (set() grows first). */
 const NO_IDS = new Int32Array(0);
-const NO_VALUES: never[] = [];
+const NO_VALUES: undefined[] = emptySlots(undefined);
 
 export class StreamTable<S> {
   /**

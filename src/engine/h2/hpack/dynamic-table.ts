@@ -4,12 +4,14 @@
  * reference costs no decoding and no allocation. Strings are latin1, so string length equals octet length.
  */
 
+import { emptySlots } from '../empty-slots.js';
+
 /** Per-entry overhead of RFC 7541 §4.1. */
 export const ENTRY_OVERHEAD = 32;
 /** The first ring's slots; it doubles when full. */
 const FIRST_SLOTS = 16;
 /** The ring of a table that never held an entry: shared and never written (insert() grows it first). */
-const NO_SLOTS: string[] = [];
+const NO_SLOTS: string[] = emptySlots('');
 
 export class DynamicTable {
   /** Ring buffers; slot of the entry at relative index i (0 = newest) is (head - 1 - i) & mask. */

@@ -1,0 +1,11 @@
+/**
+ * A shared, empty placeholder for per-connection slot arrays that are made on first use (an idle connection holds
+ * none). It has the elements kind of the real arrays, `new Array(n).fill(x)` (holey, generic): a placeholder made
+ * with `[]` would be a different kind, and every load site that saw both would turn polymorphic.
+ * Nothing may write to it: the owners replace it before their first write.
+ */
+export function emptySlots<T>(fill: T): T[] {
+  const slots = new Array<T>(1).fill(fill);
+  slots.length = 0;
+  return slots;
+}
