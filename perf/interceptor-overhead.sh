@@ -3,6 +3,8 @@
 # server {plain, noop, async} x client {plain, noop}, alternating; server pinned to core 0, client to core 1, 4 s each.
 # Prints calls/s, the client's CPU per call and the server's (from /proc, over all the calls the client made).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+. perf/use-pinned-node.sh
 rounds=${1:-3}
 port=${PORT:-50662}
 log=$(mktemp)

@@ -5,6 +5,7 @@
 # client's CPU per message and the server's (from /proc, over every message the client got).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. perf/use-pinned-node.sh
 rounds=${1:-3}
 port=${PORT:-50664}
 log=$(mktemp)

