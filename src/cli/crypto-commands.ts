@@ -45,6 +45,15 @@ const commonOptions = {
   ...connectionOptions,
 } as const;
 
+/** What sign and verify both take: the key, the algorithm and the data (inline or from a file). */
+const signedDataOptions = {
+  ...commonOptions,
+  "key-type": { type: "string" },
+  algorithm: { type: "string" },
+  data: { type: "string" },
+  "data-file": { type: "string" },
+} as const;
+
 function requireKeyType(value: string | undefined): KeyType {
   if (value === undefined) throw new UsageError(`--key-type is required (${KEY_TYPE_NAMES.join("|")})`);
   const keyType = keyTypeFromName(value);
@@ -124,14 +133,7 @@ export const cryptoCommands: Record<string, CliCommand> = {
         const { values } = parseArgs({
           args: argv,
           strict: true,
-          options: {
-            ...commonOptions,
-            "key-type": { type: "string" },
-            algorithm: { type: "string" },
-            data: { type: "string" },
-            "data-file": { type: "string" },
-            verify: { type: "boolean" },
-          },
+          options: { ...signedDataOptions, verify: { type: "boolean" } },
         });
         if (values.help) return printUsage(io, cryptoCommands.sign);
         const keyType = requireKeyType(values["key-type"]);
@@ -188,14 +190,7 @@ export const cryptoCommands: Record<string, CliCommand> = {
         const { values } = parseArgs({
           args: argv,
           strict: true,
-          options: {
-            ...commonOptions,
-            "key-type": { type: "string" },
-            algorithm: { type: "string" },
-            data: { type: "string" },
-            "data-file": { type: "string" },
-            signature: { type: "string" },
-          },
+          options: { ...signedDataOptions, signature: { type: "string" } },
         });
         if (values.help) return printUsage(io, cryptoCommands.verify);
         const keyType = requireKeyType(values["key-type"]);
