@@ -9,40 +9,23 @@
  * it throw a GrpcError after the messages that came before), or locally (deadline, abort signal, the caller
  * leaving the for-await early, a failing request iterable), which cancels the HTTP/2 stream.
  */
-import type { ClientStream, ClientStreamHandler, HeaderMap } from "../engine/types.js";
-import { Code, parseCode } from "../errors/codes.js";
+import type { ClientStreamHandler, HeaderMap } from "../engine/types.js";
+import { Code } from "../errors/codes.js";
 import { errors } from "../errors/catalog.js";
 import { GrpcError } from "../errors/grpc-error.js";
-import { type FrameError, type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
+import { type FrameSink, FRAME_HEADER_BYTES, MessageReader, encodeFrame } from "../protocol/framing.js";
 import type { MessageCompressor } from "../protocol/compression.js";
-import { H2_REFUSED_STREAM, decodeGrpcMessage, statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
+import { statusWithoutGrpcStatus } from "../protocol/status-mapping.js";
 import { MessageQueue } from "../server/message-queue.js";
-import { type ResponseListener, notifyHeaders, notifyTrailers, statusError } from "./response-metadata.js";
-import { responseBytes } from "./unary-call.js";
+import { ClientCallAttempt, responseBytes } from "./call-attempt.js";
+import { notifyHeaders, statusError } from "./response-metadata.js";
 
 /** Unread response bytes (wire size) above which the client stops reading from the server. */
 export const RESPONSE_HIGH_WATER_BYTES = 64 * 1024;
 
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
-  stream: ClientStream | null = null;
+export class ClientStreamingCall<T> extends ClientCallAttempt implements ClientStreamHandler, FrameSink {
   readonly responses: MessageQueue<T>;
   private readonly reader: MessageReader;
-  private httpStatus = 0;
-  private status: Code | undefined;
-  private statusMessage = "";
-  /** Trailers as received (the headers of a trailers-only response), once they came. */
-  trailers: HeaderMap | null = null;
-  private settled = false;
-  private timer: NodeJS.Timeout | null = null;
-  private signal: AbortSignal | undefined;
-  /** Response headers, once they came. */
-  headers: HeaderMap | null = null;
-  /** Told the response headers and trailers when the call ends; null when nobody asked. */
-  listener: ResponseListener | null = null;
 
   /** Set when the call compresses its requests (grpc-encoding). */
   compressor: MessageCompressor | null = null;
@@ -58,32 +41,15 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
 
   constructor(
     private readonly decode: (bytes: Uint8Array) => T,
-    private readonly maxMessageBytes: number,
+    maxMessageBytes: number,
   ) {
+    super(maxMessageBytes);
     this.reader = new MessageReader(this, maxMessageBytes);
     this.responses = new MessageQueue<T>(
       RESPONSE_HIGH_WATER_BYTES,
       { pause: () => this.stream?.pauseInput?.(), resume: () => this.stream?.resumeInput?.() },
       () => this.abortLocally(errors.cancelled("the caller stopped reading the response stream")),
     );
-  }
-
-  /** Arms the local deadline and the abort signal; both cancel the stream. */
-  arm(timeoutMs: number | undefined, signal: AbortSignal | undefined): void {
-    if (timeoutMs !== undefined) this.timer = setTimeout(() => this.abortLocally(errors.deadlineExceeded()), timeoutMs);
-    if (signal) {
-      this.signal = signal;
-      signal.addEventListener("abort", this.onAbort, { once: true });
-    }
-  }
-
-  private readonly onAbort = (): void => {
-    const reason: unknown = this.signal?.reason;
-    this.abortLocally(reason instanceof GrpcError ? reason : errors.cancelled("call aborted by the caller"));
-  };
-
-  get isSettled(): boolean {
-    return this.settled;
   }
 
   abortLocally(error: GrpcError): void {
@@ -114,26 +80,13 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
 
   /* ---------------------------------------------------------- engine events */
 
-  onHeaders(httpStatus: number, headers: HeaderMap, endStream: boolean): void {
-    this.httpStatus = httpStatus;
-    this.headers = headers;
-    if (this.listener !== null) notifyHeaders(this.listener, headers, endStream);
-    if (endStream) this.onTrailers(headers);
-  }
-
   onData(chunk: Uint8Array): void {
     if (this.httpStatus === 200 && !this.settled) this.reader.push(chunk);
   }
 
-  onTrailers(trailers: HeaderMap): void {
-    this.trailers = trailers;
-    this.status = parseCode(first(trailers["grpc-status"]));
-    this.statusMessage = decodeGrpcMessage(first(trailers["grpc-message"]) ?? "");
-  }
-
   onClose(resetCode: number | null, error?: Error): void {
     if (this.settled) return;
-    if (resetCode === H2_REFUSED_STREAM && this.httpStatus === 0 && this.resend !== null && this.resend(this)) {
+    if (this.refusedUnprocessed(resetCode) && this.resend !== null && this.resend(this)) {
       this.stream = null;
       return;
     }
@@ -165,17 +118,10 @@ export class ClientStreamingCall<T> implements ClientStreamHandler, FrameSink {
     this.responses.push(value, wire.length + FRAME_HEADER_BYTES);
   }
 
-  onFrameError(error: FrameError): void {
-    this.abortLocally(errors.messageTooLarge(error.size, error.limit));
-  }
-
   /* ---------------------------------------------------------- outcome */
 
   private settle(error: GrpcError | null): void {
-    this.settled = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.signal?.removeEventListener("abort", this.onAbort);
-    if (this.listener !== null) notifyTrailers(this.listener, this.trailers);
+    this.markSettled();
     if (error === null) this.responses.end();
     else this.responses.fail(error);
     this.onSettle?.(); // the request pump (retrying-stream.ts) stops, other attempts are cancelled
