@@ -4,43 +4,33 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ENGINES } from "../../support/engines.js";
 import { data, E, F } from "../../h2/support/frames.js";
-import { goawayCode, isGoaway, openStream, settle, startManagedServer } from "./support/managed-server.js";
+import { goawayCode, isGoaway, openStream, settle, withManagedPeer } from "./support/managed-server.js";
 
 for (const engine of ENGINES) {
   describe(`connection age and idle (${engine.name})`, () => {
     it("maxConnectionAgeMs: GOAWAY(NO_ERROR) at the jittered age (random 0 = -10%), not before", async () => {
-      const managed = await startManagedServer(engine, { maxConnectionAgeMs: 10_000 }, [0]);
-      try {
-        const peer = await managed.peer();
+      await withManagedPeer(engine, { maxConnectionAgeMs: 10_000 }, async (peer, managed) => {
         managed.clock.advance(8_999);
         await settle();
         assert.equal(peer.frames.some(isGoaway), false, "not before age - 10%");
         managed.clock.advance(1);
         const goaway = await peer.next(isGoaway);
         assert.equal(goawayCode(goaway), E.NO_ERROR);
-      } finally {
-        await managed.stop();
-      }
+      }, [0]);
     });
 
     it("the age is jittered up to +10% (random 0.999...)", async () => {
-      const managed = await startManagedServer(engine, { maxConnectionAgeMs: 10_000 }, [0.9999]);
-      try {
-        const peer = await managed.peer();
+      await withManagedPeer(engine, { maxConnectionAgeMs: 10_000 }, async (peer, managed) => {
         managed.clock.advance(10_990);
         await settle();
         assert.equal(peer.frames.some(isGoaway), false);
         managed.clock.advance(10);
         await peer.next(isGoaway);
-      } finally {
-        await managed.stop();
-      }
+      }, [0.9999]);
     });
 
     it("an open call outlives the age GOAWAY and is closed when the grace is over", async () => {
-      const managed = await startManagedServer(engine, { maxConnectionAgeMs: 1_000, maxConnectionAgeGraceMs: 5_000 });
-      try {
-        const peer = await managed.peer();
+      await withManagedPeer(engine, { maxConnectionAgeMs: 1_000, maxConnectionAgeGraceMs: 5_000 }, async (peer, managed) => {
         openStream(peer, 1);
         await settle();
         managed.clock.advance(1_000);
@@ -52,15 +42,11 @@ for (const engine of ENGINES) {
         assert.equal(peer.closed, false);
         managed.clock.advance(1);
         await peer.waitClosed();
-      } finally {
-        await managed.stop();
-      }
+      });
     });
 
     it("an open call that finishes within the grace gets its answer, then the connection closes", async () => {
-      const managed = await startManagedServer(engine, { maxConnectionAgeMs: 1_000, maxConnectionAgeGraceMs: 60_000 });
-      try {
-        const peer = await managed.peer();
+      await withManagedPeer(engine, { maxConnectionAgeMs: 1_000, maxConnectionAgeGraceMs: 60_000 }, async (peer, managed) => {
         openStream(peer, 1);
         await settle();
         managed.clock.advance(1_000);
@@ -71,15 +57,11 @@ for (const engine of ENGINES) {
         const trailers = await peer.nextHeaders(1);
         assert.ok(trailers.fields.some(([name, value]) => name === "grpc-status" && value === "0"), JSON.stringify(trailers.fields));
         await peer.waitClosed();
-      } finally {
-        await managed.stop();
-      }
+      });
     });
 
     it("maxConnectionIdleMs: GOAWAY once no stream was open for that long; an open stream holds it off", async () => {
-      const managed = await startManagedServer(engine, { maxConnectionIdleMs: 5_000 });
-      try {
-        const peer = await managed.peer();
+      await withManagedPeer(engine, { maxConnectionIdleMs: 5_000 }, async (peer, managed) => {
         openStream(peer, 1);
         await settle();
         managed.clock.advance(20_000);
@@ -95,9 +77,7 @@ for (const engine of ENGINES) {
         managed.clock.advance(1);
         const goaway = await peer.next(isGoaway);
         assert.equal(goawayCode(goaway), E.NO_ERROR);
-      } finally {
-        await managed.stop();
-      }
+      });
     });
   });
 }

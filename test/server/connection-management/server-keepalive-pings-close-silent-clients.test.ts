@@ -5,16 +5,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ENGINES } from "../../support/engines.js";
 import { F, ping, T, type Frame } from "../../h2/support/frames.js";
-import { openStream, settle, startManagedServer } from "./support/managed-server.js";
+import { openStream, settle, withManagedPeer } from "./support/managed-server.js";
 
 const isServerPing = (f: Frame): boolean => f.type === T.PING && (f.flags & F.ACK) === 0;
 
 for (const engine of ENGINES) {
   describe(`server keepalive pings (${engine.name})`, () => {
     it("pings after timeMs; an answered PING keeps the connection and the next one follows timeMs later", async () => {
-      const managed = await startManagedServer(engine, { timeMs: 30_000, timeoutMs: 5_000 });
-      try {
-        const peer = await managed.peer();
+      await withManagedPeer(engine, { timeMs: 30_000, timeoutMs: 5_000 }, async (peer, managed) => {
         managed.clock.advance(29_999);
         await settle();
         assert.equal(peer.frames.some(isServerPing), false);
@@ -28,15 +26,11 @@ for (const engine of ENGINES) {
         assert.equal(peer.frames.filter(isServerPing).length, 1);
         managed.clock.advance(1);
         await peer.next(isServerPing);
-      } finally {
-        await managed.stop();
-      }
+      });
     });
 
     it("closes the connection when the PING is not answered within timeoutMs", async () => {
-      const managed = await startManagedServer(engine, { timeMs: 30_000, timeoutMs: 5_000 });
-      try {
-        const peer = await managed.peer();
+      await withManagedPeer(engine, { timeMs: 30_000, timeoutMs: 5_000 }, async (peer, managed) => {
         managed.clock.advance(30_000);
         await peer.next(isServerPing);
         managed.clock.advance(4_999);
@@ -44,15 +38,11 @@ for (const engine of ENGINES) {
         assert.equal(peer.closed, false);
         managed.clock.advance(1);
         await peer.waitClosed();
-      } finally {
-        await managed.stop();
-      }
+      });
     });
 
     it("a stream opening within timeMs postpones the PING", async () => {
-      const managed = await startManagedServer(engine, { timeMs: 30_000, timeoutMs: 5_000 });
-      try {
-        const peer = await managed.peer();
+      await withManagedPeer(engine, { timeMs: 30_000, timeoutMs: 5_000 }, async (peer, managed) => {
         managed.clock.advance(20_000);
         openStream(peer, 1);
         await settle();
@@ -61,9 +51,7 @@ for (const engine of ENGINES) {
         assert.equal(peer.frames.some(isServerPing), false, "the client was active");
         managed.clock.advance(30_000);
         await peer.next(isServerPing);
-      } finally {
-        await managed.stop();
-      }
+      });
     });
   });
 }

@@ -42,6 +42,21 @@ export async function startManagedServer(engine: EngineUnderTest, keepalive: Ser
   };
 }
 
+/** Runs `body` with a managed server and one peer whose handshake is done; the server stops however `body` ends. */
+export async function withManagedPeer(
+  engine: EngineUnderTest,
+  keepalive: ServerKeepaliveOptions,
+  body: (peer: RawPeer, managed: ManagedServer) => Promise<void>,
+  randoms?: number[],
+): Promise<void> {
+  const managed = await startManagedServer(engine, keepalive, randoms);
+  try {
+    await body(await managed.peer(), managed);
+  } finally {
+    await managed.stop();
+  }
+}
+
 /** Opens a request stream and leaves it open (no END_STREAM): the server counts it as active. */
 export function openStream(peer: RawPeer, sid: number): void {
   peer.send(headers(sid, peer.encoder.encode(requestFields(ECHO_PATH))));
