@@ -10,13 +10,9 @@ import { silentLogger } from "../../src/log/logger.js";
 import { ServerMetrics, grpcTypeLabel } from "../../src/server/metrics.js";
 import { GrpcServer } from "../../src/server/server.js";
 import { metricSample } from "../support/metrics-text.js";
-import { type Chunk, StreamTestService, methods } from "../support/stream-test-service.js";
+import { type Chunk, StreamTestService, chunkRequests, methods } from "../support/stream-test-service.js";
 
 const labels = (type: string, method: string) => `grpc_type="${type}",grpc_service="fastgrpc.test.v1.StreamTestService",grpc_method="${method}"`;
-
-async function* chunks(count: number): AsyncGenerator<{ index: number; payload: Uint8Array }> {
-  for (let index = 0; index < count; index++) yield { index, payload: new Uint8Array(3) };
-}
 
 describe("metric names match go-grpc-prometheus", () => {
   let server: GrpcServer;
@@ -60,9 +56,9 @@ describe("metric names match go-grpc-prometheus", () => {
     let streamed = 0;
     for await (const _ of client.serverStream(methods.count, { count: 5, payloadBytes: 1 })) streamed++;
     assert.equal(streamed, 5);
-    assert.equal((await client.clientStream(methods.sum, chunks(4))).count, 4);
+    assert.equal((await client.clientStream(methods.sum, chunkRequests(4, 3))).count, 4);
     let piped = 0;
-    for await (const _ of client.bidiStream(methods.pipe, chunks(3))) piped++;
+    for await (const _ of client.bidiStream(methods.pipe, chunkRequests(3, 3))) piped++;
     assert.equal(piped, 3);
 
     const text = metrics.render();

@@ -10,29 +10,17 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { GrpcClient } from "../../src/client/client.js";
 import { Code } from "../../src/errors/codes.js";
-import { GrpcError } from "../../src/errors/grpc-error.js";
 import { EchoService } from "../../src/services/echo.js";
 import { ENGINES } from "../support/engines.js";
-import { StreamTestService } from "../support/stream-test-service.js";
+import { StreamTestService, chunkRequests } from "../support/stream-test-service.js";
 import { makeTestPki, type TestPki } from "../tls/certificates.js";
 import { startProxiedServer, type ProxiedServer } from "./support/proxied-server.js";
 import { missingProxy, startProxy, type ProxyName, type RunningProxy } from "./support/proxies.js";
+import { rejectsWithCode } from "../support/grpc-errors.js";
 
 const MIB = 1024 * 1024;
 const methods = StreamTestService.method;
 
-function rejectsWith(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<void> {
-  return assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof GrpcError, `expected a GrpcError, got ${String(error)}`);
-    assert.equal(error.codeName, Code[code], error.message);
-    if (message !== undefined) assert.match(error.rawMessage, message);
-    return true;
-  });
-}
-
-async function* chunks(n: number, bytes: number) {
-  for (let index = 0; index < n; index++) yield { index, payload: new Uint8Array(bytes).fill(index) };
-}
 
 for (const proxyName of ["nginx", "haproxy"] as ProxyName[]) {
   const missing = missingProxy(proxyName);
@@ -82,28 +70,28 @@ for (const proxyName of ["nginx", "haproxy"] as ProxyName[]) {
             counted.push(chunk.index);
           }
           assert.deepEqual(counted, Array.from({ length: 20 }, (_, i) => i));
-          const total = await c.clientStream(methods.sum, chunks(30, 10_000));
+          const total = await c.clientStream(methods.sum, chunkRequests(30, 10_000));
           assert.equal(total.count, 30);
           assert.equal(total.bytes, 300_000n);
           const piped: number[] = [];
-          for await (const chunk of c.bidiStream(methods.pipe, chunks(25, 100))) piped.push(chunk.index);
+          for await (const chunk of c.bidiStream(methods.pipe, chunkRequests(25, 100))) piped.push(chunk.index);
           assert.deepEqual(piped, Array.from({ length: 25 }, (_, i) => i));
         });
 
         it(`${front}: trailers-only errors keep their code and message`, async (t) => {
           if (skip(t)) return;
           const c = client();
-          await rejectsWith(c.unary(EchoService.method.echo, { payload: Buffer.from("status:9:not now") }), Code.FAILED_PRECONDITION, /^not now$/);
-          await rejectsWith(c.callRaw("/no.such.Service/Method", new Uint8Array(0)), Code.UNIMPLEMENTED, /no\.such\.Service/);
+          await rejectsWithCode(c.unary(EchoService.method.echo, { payload: Buffer.from("status:9:not now") }), Code.FAILED_PRECONDITION, /^not now$/);
+          await rejectsWithCode(c.callRaw("/no.such.Service/Method", new Uint8Array(0)), Code.UNIMPLEMENTED, /no\.such\.Service/);
           const failing = (async function* () {
             yield { index: 999, payload: new Uint8Array(0) };
           })();
-          await rejectsWith(c.clientStream(methods.sum, failing), Code.FAILED_PRECONDITION, /chunk 999/);
+          await rejectsWithCode(c.clientStream(methods.sum, failing), Code.FAILED_PRECONDITION, /chunk 999/);
         });
 
         it(`${front}: a deadline ends the call with DEADLINE_EXCEEDED`, async (t) => {
           if (skip(t)) return;
-          await rejectsWith(client().unary(EchoService.method.echo, { payload: Buffer.from("sleep:3000") }, { timeoutMs: 300 }), Code.DEADLINE_EXCEEDED);
+          await rejectsWithCode(client().unary(EchoService.method.echo, { payload: Buffer.from("sleep:3000") }, { timeoutMs: 300 }), Code.DEADLINE_EXCEEDED);
         });
 
         it(`${front}: a cancelled call is cancelled in the handler behind the proxy`, async (t) => {
@@ -112,7 +100,7 @@ for (const proxyName of ["nginx", "haproxy"] as ProxyName[]) {
           const controller = new AbortController();
           const call = client().unary(EchoService.method.echo, { payload: Buffer.from("wait-abort") }, { signal: controller.signal });
           setTimeout(() => controller.abort(), 300);
-          await rejectsWith(call, Code.CANCELLED);
+          await rejectsWithCode(call, Code.CANCELLED);
           const deadline = Date.now() + 5000;
           while (backend.aborts.length === abortsBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
           assert.equal(backend.aborts.length, abortsBefore + 1, "the handler saw the cancellation");
@@ -132,7 +120,7 @@ for (const proxyName of ["nginx", "haproxy"] as ProxyName[]) {
             counted.push(chunk.payload.length);
           }
           assert.deepEqual(counted, [4 * MIB, 4 * MIB, 4 * MIB]);
-          const total = await c.clientStream(methods.sum, chunks(3, 4 * MIB), { timeoutMs: 30_000 });
+          const total = await c.clientStream(methods.sum, chunkRequests(3, 4 * MIB), { timeoutMs: 30_000 });
           assert.equal(total.bytes, BigInt(12 * MIB));
           let echoed: () => void = () => undefined;
           async function* pingPong() {

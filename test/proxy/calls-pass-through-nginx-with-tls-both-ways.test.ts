@@ -15,13 +15,13 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { GrpcClient } from "../../src/client/client.js";
 import { Code } from "../../src/errors/codes.js";
-import { GrpcError } from "../../src/errors/grpc-error.js";
 import { EchoService } from "../../src/services/echo.js";
 import { ENGINES } from "../support/engines.js";
-import { StreamTestService } from "../support/stream-test-service.js";
+import { StreamTestService, chunkRequests } from "../support/stream-test-service.js";
 import { makeTestPki, type TestPki } from "../tls/certificates.js";
 import { startProxiedServer, type ProxiedServer } from "./support/proxied-server.js";
 import { missingProxy, startProxy, type RunningProxy } from "./support/proxies.js";
+import { rejectsWithCode } from "../support/grpc-errors.js";
 
 const MIB = 1024 * 1024;
 const methods = StreamTestService.method;
@@ -29,18 +29,6 @@ const PYTHON = "/usr/bin/python3";
 const SCRIPT = fileURLToPath(new URL("../../../test/proxy/python_proxy_client.py", import.meta.url));
 const run = promisify(execFile);
 
-function rejectsWith(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<void> {
-  return assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof GrpcError, `expected a GrpcError, got ${String(error)}`);
-    assert.equal(error.codeName, Code[code], error.message);
-    if (message !== undefined) assert.match(error.rawMessage, message);
-    return true;
-  });
-}
-
-async function* chunks(n: number, bytes: number) {
-  for (let index = 0; index < n; index++) yield { index, payload: new Uint8Array(bytes).fill(index) };
-}
 
 function missingGrpcio(): string | undefined {
   const probe = spawnSync(PYTHON, ["-c", "import grpc"], { encoding: "utf8" });
@@ -90,15 +78,15 @@ for (const engine of ENGINES) {
       for await (const chunk of c.serverStream(methods.count, { count: 20, payloadBytes: 1000 })) counted.push(chunk.index);
       assert.deepEqual(counted, Array.from({ length: 20 }, (_, i) => i));
       const piped: number[] = [];
-      for await (const chunk of c.bidiStream(methods.pipe, chunks(25, 100))) piped.push(chunk.index);
+      for await (const chunk of c.bidiStream(methods.pipe, chunkRequests(25, 100))) piped.push(chunk.index);
       assert.deepEqual(piped, Array.from({ length: 25 }, (_, i) => i));
     });
 
     it("our client: trailers-only errors keep their code and message", async (t) => {
       if (skip(t)) return;
       const c = client();
-      await rejectsWith(c.unary(EchoService.method.echo, { payload: Buffer.from("status:9:not now") }), Code.FAILED_PRECONDITION, /^not now$/);
-      await rejectsWith(c.callRaw("/no.such.Service/Method", new Uint8Array(0)), Code.UNIMPLEMENTED, /no\.such\.Service/);
+      await rejectsWithCode(c.unary(EchoService.method.echo, { payload: Buffer.from("status:9:not now") }), Code.FAILED_PRECONDITION, /^not now$/);
+      await rejectsWithCode(c.callRaw("/no.such.Service/Method", new Uint8Array(0)), Code.UNIMPLEMENTED, /no\.such\.Service/);
     });
 
     it("our client: 4 MiB messages both ways, unary, server streaming and client streaming", async (t) => {
@@ -110,7 +98,7 @@ for (const engine of ENGINES) {
       const sizes: number[] = [];
       for await (const chunk of c.serverStream(methods.count, { count: 2, payloadBytes: 4 * MIB }, { timeoutMs: 30_000 })) sizes.push(chunk.payload.length);
       assert.deepEqual(sizes, [4 * MIB, 4 * MIB]);
-      const total = await c.clientStream(methods.sum, chunks(2, 4 * MIB), { timeoutMs: 30_000 });
+      const total = await c.clientStream(methods.sum, chunkRequests(2, 4 * MIB), { timeoutMs: 30_000 });
       assert.equal(total.bytes, BigInt(8 * MIB));
     });
 
@@ -141,7 +129,7 @@ describe("nginx grpcs:// verifies the backend's certificate", () => {
     const proxy = await startProxy("nginx", join(pki.dir, "nginx"), backend.port, pki, { trustedCa: join(pki.dir, "rogue-ca.crt") });
     const c = new GrpcClient(`tls://127.0.0.1:${proxy.tlsPort}`, { connectTimeoutMs: 5000, tls: { ca: pki.caCert } });
     try {
-      await rejectsWith(c.unary(EchoService.method.echo, { payload: Buffer.from("x") }, { timeoutMs: 10_000 }), Code.UNAVAILABLE);
+      await rejectsWithCode(c.unary(EchoService.method.echo, { payload: Buffer.from("x") }, { timeoutMs: 10_000 }), Code.UNAVAILABLE);
       assert.match(proxy.log(), /certificate verify failed|upstream SSL certificate verify error/, "nginx logged why");
     } finally {
       await c.close(true);

@@ -9,6 +9,7 @@ import { EchoService } from "../../src/services/echo.js";
 import type { CallContext } from "../../src/server/service.js";
 import { ENGINES } from "../support/engines.js";
 import { type Running, startEcho } from "../support/harness.js";
+import { rejectsWithCode } from "../support/grpc-errors.js";
 
 const ECHO_PATH = "/fastgrpc.echo.v1.EchoService/Echo";
 
@@ -35,15 +36,6 @@ function scriptedEcho(seen: { aborts: unknown[]; metadata: Record<string, unknow
       return { payload: request.payload };
     },
   };
-}
-
-function rejectsWith(promise: Promise<unknown>, code: Code, messagePattern?: RegExp) {
-  return assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof GrpcError, `expected GrpcError, got ${String(error)}`);
-    assert.equal(error.codeName, Code[code]);
-    if (messagePattern) assert.match(error.rawMessage, messagePattern);
-    return true;
-  });
 }
 
 /** A raw HTTP/2 request, for what our own client would never send. */
@@ -93,12 +85,12 @@ for (const engine of ENGINES) {
     after(() => running.stop());
 
     test("unknown method answers UNIMPLEMENTED", async () => {
-      await rejectsWith(running.client.callRaw("/fastgrpc.echo.v1.EchoService/Nope", new Uint8Array(0)), Code.UNIMPLEMENTED, /Nope/);
-      await rejectsWith(running.client.callRaw("/no.such.Service/Echo", new Uint8Array(0)), Code.UNIMPLEMENTED);
+      await rejectsWithCode(running.client.callRaw("/fastgrpc.echo.v1.EchoService/Nope", new Uint8Array(0)), Code.UNIMPLEMENTED, /Nope/);
+      await rejectsWithCode(running.client.callRaw("/no.such.Service/Echo", new Uint8Array(0)), Code.UNIMPLEMENTED);
     });
 
     test("an oversized request answers RESOURCE_EXHAUSTED and the server keeps serving", async () => {
-      await rejectsWith(running.client.unary(EchoService.method.echo, { payload: new Uint8Array(4096) }), Code.RESOURCE_EXHAUSTED, /exceeds the limit of 1024/);
+      await rejectsWithCode(running.client.unary(EchoService.method.echo, { payload: new Uint8Array(4096) }), Code.RESOURCE_EXHAUSTED, /exceeds the limit of 1024/);
       assert.equal(Buffer.from((await echo("still here")).payload).toString(), "still here");
     });
 
@@ -128,7 +120,7 @@ for (const engine of ENGINES) {
 
     test("a handler that waits past the deadline answers DEADLINE_EXCEEDED and its signal is aborted", async () => {
       const start = Date.now();
-      await rejectsWith(echo("wait-abort", { timeoutMs: 150 }), Code.DEADLINE_EXCEEDED);
+      await rejectsWithCode(echo("wait-abort", { timeoutMs: 150 }), Code.DEADLINE_EXCEEDED);
       assert.ok(Date.now() - start < 2000);
       await sleep(50);
       const reason = seen.aborts.pop();
@@ -140,14 +132,14 @@ for (const engine of ENGINES) {
       const call = echo("wait-abort", { signal: controller.signal });
       await sleep(100);
       controller.abort();
-      await rejectsWith(call, Code.CANCELLED);
+      await rejectsWithCode(call, Code.CANCELLED);
       for (let i = 0; i < 50 && seen.aborts.length === 0; i++) await sleep(10);
       const reason = seen.aborts.pop();
       assert.ok(reason instanceof GrpcError && reason.code === Code.CANCELLED, `handler saw ${String(reason)}`);
     });
 
     test("a handler that throws answers UNKNOWN without leaking the error text", async () => {
-      await rejectsWith(echo("throw"), Code.UNKNOWN);
+      await rejectsWithCode(echo("throw"), Code.UNKNOWN);
       await assert.rejects(echo("throw"), (error: GrpcError) => !error.rawMessage.includes("secret"));
       assert.equal(Buffer.from((await echo("alive")).payload).toString(), "alive");
     });
@@ -177,7 +169,7 @@ for (const engine of ENGINES) {
       const replies = await Promise.all(inFlight);
       assert.deepEqual(replies.map((reply) => Buffer.from(reply.payload).toString()), ["sleep:300", "sleep:300"]);
       await shutdown;
-      await rejectsWith(echo("after"), Code.UNAVAILABLE);
+      await rejectsWithCode(echo("after"), Code.UNAVAILABLE);
     });
   });
 }

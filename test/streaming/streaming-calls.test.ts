@@ -9,19 +9,8 @@ import { GrpcError } from "../../src/errors/grpc-error.js";
 import { EchoService } from "../../src/services/echo.js";
 import { ENGINES } from "../support/engines.js";
 import { type Running, startEcho } from "../support/harness.js";
-import { type Chunk, StreamTestService, methods } from "../support/stream-test-service.js";
-
-function isGrpcError(code: Code) {
-  return (error: unknown) => {
-    assert.ok(error instanceof GrpcError, `expected GrpcError, got ${String(error)}`);
-    assert.equal(error.codeName, Code[code]);
-    return true;
-  };
-}
-
-async function* chunks(count: number, bytes = 8): AsyncGenerator<{ index: number; payload: Uint8Array }> {
-  for (let index = 0; index < count; index++) yield { index, payload: new Uint8Array(bytes).fill(index & 0xff) };
-}
+import { type Chunk, StreamTestService, chunkRequests, methods } from "../support/stream-test-service.js";
+import { isGrpcError } from "../support/grpc-errors.js";
 
 for (const engine of ENGINES) {
   describe(`streaming calls (engine ${engine.name})`, () => {
@@ -80,10 +69,10 @@ for (const engine of ENGINES) {
     });
 
     test("client streaming: the handler reads every request and answers once", async () => {
-      const total = await running.client.clientStream(methods.sum, chunks(300, 10));
+      const total = await running.client.clientStream(methods.sum, chunkRequests(300, 10));
       assert.equal(total.count, 300);
       assert.equal(total.bytes, 3000n);
-      const empty = await running.client.clientStream(methods.sum, chunks(0));
+      const empty = await running.client.clientStream(methods.sum, chunkRequests(0));
       assert.equal(empty.count, 0);
     });
 
@@ -109,7 +98,7 @@ for (const engine of ENGINES) {
     test("bidi: many messages, many calls at once on one connection", async () => {
       const run = async () => {
         let count = 0;
-        for await (const chunk of running.client.bidiStream(methods.pipe, chunks(2000, 16))) {
+        for await (const chunk of running.client.bidiStream(methods.pipe, chunkRequests(2000, 16))) {
           assert.equal(chunk.index, count++);
         }
         return count;

@@ -64,3 +64,8 @@ for (const name of ["count", "sum", "pipe", "unused"]) must(untyped.method[name]
 /** The descriptor, typed as protoc-gen-es would have generated it (checked above: every method is there). */
 export const StreamTestService = untyped as unknown as Typed;
 export const methods = StreamTestService.method;
+
+/** `count` Chunk requests for sum and pipe, request i carrying `bytes` bytes of the value i & 0xff. */
+export async function* chunkRequests(count: number, bytes = 8): AsyncGenerator<{ index: number; payload: Uint8Array }> {
+  for (let index = 0; index < count; index++) yield { index, payload: new Uint8Array(bytes).fill(index & 0xff) };
+}

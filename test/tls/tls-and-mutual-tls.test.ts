@@ -9,7 +9,6 @@ import tls from "node:tls";
 import { after, afterEach, before, describe, test } from "node:test";
 import { GrpcClient, type ClientOptions } from "../../src/client/client.js";
 import { Code } from "../../src/errors/codes.js";
-import { GrpcError } from "../../src/errors/grpc-error.js";
 import { GrpcServer } from "../../src/server/server.js";
 import { isLoopbackHost, plaintextExposureWarning } from "../../src/server/listen-warnings.js";
 import { EchoService, createEchoService } from "../../src/services/echo.js";
@@ -18,14 +17,11 @@ import { parseAddress } from "../../src/transport/address.js";
 import type { TlsServerOptions } from "../../src/transport/tls.js";
 import { ENGINES, type EngineUnderTest } from "../support/engines.js";
 import { type TestPki, makeTestPki } from "./certificates.js";
+import { isGrpcError } from "../support/grpc-errors.js";
 
 const skip = spawnSync("openssl", ["version"]).status === 0 ? undefined : "the openssl CLI is missing (apt-get install openssl)";
 
-function unavailable(error: unknown): boolean {
-  assert.ok(error instanceof GrpcError, `expected GrpcError, got ${String(error)}`);
-  assert.equal(error.code, Code.UNAVAILABLE);
-  return true;
-}
+const unavailable = isGrpcError(Code.UNAVAILABLE);
 
 describe("TLS and mutual TLS", { skip }, () => {
   let pki: TestPki;

@@ -12,7 +12,7 @@ import { GrpcError } from "../../../src/errors/grpc-error.js";
 import { GrpcServer } from "../../../src/server/server.js";
 import type { CallContext } from "../../../src/server/service.js";
 import { ENGINES } from "../../support/engines.js";
-import { type Chunk, StreamTestService } from "../../support/stream-test-service.js";
+import { type Chunk, StreamTestService, chunkRequests } from "../../support/stream-test-service.js";
 
 const RETRY = { maxAttempts: 3, initialBackoff: "0.001s", maxBackoff: "0.001s", backoffMultiplier: 1, retryableStatusCodes: ["UNAVAILABLE"] };
 const serviceConfig = { methodConfig: [{ name: [{ service: "fastgrpc.test.v1.StreamTestService" }], retryPolicy: RETRY }] };
@@ -74,10 +74,6 @@ async function setup(engine: (typeof ENGINES)[number], t: { after(fn: () => Prom
   return { client, seen };
 }
 
-async function* chunks(count: number) {
-  for (let index = 0; index < count; index++) yield { index, payload: new Uint8Array([index]) };
-}
-
 async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of stream) out.push(item);
@@ -91,9 +87,9 @@ for (const engine of ENGINES) {
     const { client, seen } = await setup(engine, t, (attempt) => attempt < 2);
     const counted = await collect(client.serverStream(StreamTestService.method.count, { count: 3 }, { timeoutMs: 10_000 }));
     assert.deepEqual(counted.map((c) => c.index), [0, 1, 2]);
-    const total = await client.clientStream(StreamTestService.method.sum, chunks(5), { timeoutMs: 10_000 });
+    const total = await client.clientStream(StreamTestService.method.sum, chunkRequests(5, 1), { timeoutMs: 10_000 });
     assert.equal(total.count, 5);
-    const piped = await collect(client.bidiStream(StreamTestService.method.pipe, chunks(4), { timeoutMs: 10_000 }));
+    const piped = await collect(client.bidiStream(StreamTestService.method.pipe, chunkRequests(4, 1), { timeoutMs: 10_000 }));
     assert.deepEqual(piped.map((c) => c.index), [0, 1, 2, 3]);
     for (const [kind, requests] of [["count", 1], ["sum", 5], ["pipe", 4]] as const) {
       assert.deepEqual(seen[kind]?.map((s) => s.previous), [undefined, "1", "2"], `${kind}: grpc-previous-rpc-attempts`);
@@ -106,8 +102,8 @@ for (const engine of ENGINES) {
   test(`${engine.name}: each streaming kind gives up after maxAttempts with the last attempt's status`, async (t) => {
     const { client, seen } = await setup(engine, t, () => true);
     await assert.rejects(collect(client.serverStream(StreamTestService.method.count, { count: 3 })), isUnavailable(/attempt 2 failed/));
-    await assert.rejects(client.clientStream(StreamTestService.method.sum, chunks(2)), isUnavailable(/attempt 2 failed/));
-    await assert.rejects(collect(client.bidiStream(StreamTestService.method.pipe, chunks(2))), isUnavailable(/attempt 2 failed/));
+    await assert.rejects(client.clientStream(StreamTestService.method.sum, chunkRequests(2, 1)), isUnavailable(/attempt 2 failed/));
+    await assert.rejects(collect(client.bidiStream(StreamTestService.method.pipe, chunkRequests(2, 1))), isUnavailable(/attempt 2 failed/));
     assert.deepEqual([seen.count?.length, seen.sum?.length, seen.pipe?.length], [3, 3, 3]);
     assert.equal(client.retryStats().retries, 6);
   });
@@ -119,7 +115,7 @@ for (const engine of ENGINES) {
       for await (const chunk of client.serverStream(StreamTestService.method.count, { count: 3 })) got.push(chunk.index);
     }, isUnavailable(/attempt 0 failed/));
     await assert.rejects(async () => {
-      for await (const chunk of client.bidiStream(StreamTestService.method.pipe, chunks(2))) got.push(chunk.index);
+      for await (const chunk of client.bidiStream(StreamTestService.method.pipe, chunkRequests(2, 1))) got.push(chunk.index);
     }, isUnavailable(/attempt 0 failed/));
     assert.deepEqual(got, [0, 0], "the message before the failure reached the caller, once");
     assert.deepEqual([seen.count?.length, seen.pipe?.length], [1, 1]);
@@ -135,8 +131,8 @@ for (const engine of ENGINES) {
     };
     const { client, seen } = await setup(engine, t, (attempt) => attempt < 1, { interceptors: [addToken] });
     assert.equal((await collect(client.serverStream(StreamTestService.method.count, { count: 2 }, { timeoutMs: 10_000 }))).length, 2);
-    assert.equal((await client.clientStream(StreamTestService.method.sum, chunks(3), { timeoutMs: 10_000 })).count, 3);
-    assert.equal((await collect(client.bidiStream(StreamTestService.method.pipe, chunks(3), { timeoutMs: 10_000 }))).length, 3);
+    assert.equal((await client.clientStream(StreamTestService.method.sum, chunkRequests(3, 1), { timeoutMs: 10_000 })).count, 3);
+    assert.equal((await collect(client.bidiStream(StreamTestService.method.pipe, chunkRequests(3, 1), { timeoutMs: 10_000 }))).length, 3);
     assert.equal(runs, 3);
     for (const kind of ["count", "sum", "pipe"]) assert.deepEqual(seen[kind]?.map((s) => s.token), ["secret", "secret"], kind);
     assert.equal(client.retryStats().retries, 3);
