@@ -1,7 +1,7 @@
 /**
  * A shared, empty placeholder for per-connection slot arrays that are made on first use (an idle connection holds
- * none). It has the elements kind of the real arrays, `new Array(n).fill(x)` (holey, generic): a placeholder made
- * with `[]` would be a different kind, and every load site that saw both would turn polymorphic.
+ * none). It is made the way the real arrays are, `new Array(n).fill(x)`, so it has their map (elements kind): a
+ * placeholder made with `[]` would not, and every load site that saw both would turn polymorphic.
  * Nothing may write to it: the owners replace it before their first write.
  */
 export function emptySlots<T>(fill: T): T[] {
