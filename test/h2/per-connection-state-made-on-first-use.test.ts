@@ -4,6 +4,7 @@
  * that no instance ever writes into the shared placeholder (which would leak entries between connections).
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { it } from "node:test";
 import { FieldCollector } from "../../src/engine/h2/header-fields.js";
 import { DynamicTable } from "../../src/engine/h2/hpack/dynamic-table.js";
@@ -88,4 +89,17 @@ it("field collectors remember validated fields per collector, and the first bloc
   a.reset("request");
   a.onField("x-good", "bad\r\nvalue");
   assert.match(a.malformed ?? "", /invalid value/);
+});
+
+it("a placeholder has the map of the arrays that replace it, so load sites stay monomorphic", () => {
+  const module = new URL("../../src/engine/h2/empty-slots.js", import.meta.url).href;
+  // V8's natives syntax (%HaveSameMap) is a flag of its own: checked in a child node.
+  const out = execFileSync(process.execPath, ["--allow-natives-syntax", "--input-type=module", "-e", `
+    const { emptySlots } = await import(${JSON.stringify(module)});
+    process.stdout.write(JSON.stringify([
+      %HaveSameMap(emptySlots(""), new Array(16).fill("")),
+      %HaveSameMap(emptySlots(undefined), new Array(8).fill(undefined)),
+      %HaveSameMap([], new Array(16).fill("")),
+    ]));`], { encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), [true, true, false], "the last is the control: a plain [] has another map");
 });
