@@ -25,14 +25,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 . perf/use-pinned-node.sh
-work=$(mktemp -d)
-server="" holder=""
-cleanup() {
-  [ -n "$holder" ] && kill "$holder" 2>/dev/null || true
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. perf/lib/idle-connections.sh
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 # The server and its workers: the primary, then its children (node:cluster forks).
@@ -42,13 +35,7 @@ node -e 'setTimeout(() => { process.stdout.write(require("fs").readFileSync("/pr
 
 node dist/bin/server.js --listen tcp://127.0.0.1:0 --log-level warn "$@" >"$work/log" 2>&1 &
 server=$!
-for _ in $(seq 1 300); do
-  grep -q "listening on" "$work/log" && break
-  kill -0 "$server" 2>/dev/null || { echo "footprint: the server exited:" >&2; cat "$work/log" >&2; exit 1; }
-  sleep 0.1
-done
-grep -q "listening on" "$work/log" || { echo "footprint: the server did not start" >&2; exit 1; }
-target=$(grep -o "listening on tcp://[^ ]*" "$work/log" | head -1 | cut -d" " -f3)
+target=$(wait_listening)
 if [ -n "$sign_first" ]; then
   node dist/bin/client.js sign --target "$target" --key-type ec-p256 --algorithm ecdsa-p256-sha256-asn1 --data footprint >/dev/null
 fi
@@ -59,15 +46,7 @@ for pid in "${pids[@]}"; do idle[$pid]=$(rss_kb "$pid"); done
 once() { command -v python3 >/dev/null && python3 perf/footprint.py "${pids[@]}" 2>/dev/null | sed -n 's/^resident, each page once: //p' || echo unknown; }
 once_idle=$(once)
 
-mkfifo "$work/hold"
-exec 3<>"$work/hold"
-node dist/perf/idle-connections.js --target "$target" --connections "$connections" <&3 >"$work/holder" 2>&1 &
-holder=$!
-for _ in $(seq 1 600); do
-  grep -q "^ready" "$work/holder" && break
-  kill -0 "$holder" 2>/dev/null || { echo "footprint: the connection holder failed:" >&2; cat "$work/holder" >&2; exit 1; }
-  sleep 0.1
-done
+hold_idle_connections "$target" "$connections"
 sleep "$settle"
 once_busy=$(once)
 

@@ -9,21 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . perf/use-pinned-node.sh
 connections=${1:-1000} top=${2:-30}
-work=$(mktemp -d)
-server="" holder=""
-cleanup() {
-  [ -n "$holder" ] && kill "$holder" 2>/dev/null || true
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. perf/lib/idle-connections.sh
 # Started in $work: that is where node writes the snapshots.
 (cd "$work" && exec node --heapsnapshot-signal=SIGUSR2 "$OLDPWD/dist/bin/server.js" --workers 1 \
   --listen tcp://127.0.0.1:0 --log-level warn >"$work/log" 2>&1) &
 server=$!
-for _ in $(seq 1 300); do grep -q "listening on" "$work/log" && break; sleep 0.1; done
-grep -q "listening on" "$work/log" || { echo "heap-per-connection: the server did not start:" >&2; cat "$work/log" >&2; exit 1; }
-target=$(grep -o "listening on tcp://[^ ]*" "$work/log" | head -1 | cut -d" " -f3)
+target=$(wait_listening)
 # The serving process itself (the CLI restarts once in place, so the pid stays the same).
 snapshot() { # count: waits until the count-th snapshot file is complete
   kill -USR2 "$server"
@@ -35,12 +26,7 @@ snapshot() { # count: waits until the count-th snapshot file is complete
 }
 sleep 1
 snapshot 1
-mkfifo "$work/hold"
-exec 3<>"$work/hold"
-node dist/perf/idle-connections.js --target "$target" --connections "$connections" <&3 >"$work/holder" 2>&1 &
-holder=$!
-for _ in $(seq 1 600); do grep -q "^ready" "$work/holder" && break; sleep 0.1; done
-grep -q "^ready" "$work/holder" || { echo "heap-per-connection: the connection holder failed:" >&2; cat "$work/holder" >&2; exit 1; }
+hold_idle_connections "$target" "$connections"
 sleep 1
 snapshot 2
 mapfile -t snapshots < <(ls "$work"/Heap*.heapsnapshot | sort)
