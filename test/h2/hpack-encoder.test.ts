@@ -1,7 +1,7 @@
 /** Encoder choices: indexing policy, sensitive fields, size updates, cacheable static blocks, invalid input. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeStaticBlock, HpackDecoder, HpackEncoder, HpackError } from '../../src/engine/h2/hpack/index.js';
+import { HpackDecoder, HpackEncoder, HpackError } from '../../src/engine/h2/hpack/index.js';
 
 type Fields = Array<[string, string]>;
 
@@ -115,44 +115,21 @@ test('the encoder never uses more than tableSizeLimit, whatever the peer allows'
   assert.deepEqual(decoder.tableEntries(), encoder.tableEntries());
 });
 
-test('encodeStaticBlock uses only the static table and literals without indexing', () => {
-  const headers = encodeStaticBlock([[':status', '200'], ['content-type', 'application/grpc']]);
-  // :status 200 = static 8; content-type = static name 31 (4-bit prefix: 0x0f, 0x10), Huffman value.
-  assert.deepEqual(Array.from(headers.subarray(0, 3)), [0x88, 0x0f, 0x10]);
-  assert.equal((headers[3] ?? 0) & 0x80, 0x80, 'Huffman-coded value');
-  const trailers = encodeStaticBlock([['grpc-status', '0']]);
-  assert.equal(trailers[0], 0x00, 'new name, without indexing');
-
-  // The same bytes work on connections in any state, any number of times, and leave their tables alone.
-  const decoder = new HpackDecoder();
-  const encoder = new HpackEncoder();
-  decodeAll(decoder, encoder.encode([['x-state', 'something']]));
-  const before = decoder.tableEntries();
-  for (let i = 0; i < 3; i++) {
-    assert.deepEqual(decodeAll(decoder, headers), [[':status', '200'], ['content-type', 'application/grpc']]);
-    assert.deepEqual(decodeAll(decoder, trailers), [['grpc-status', '0']]);
-  }
-  assert.deepEqual(decoder.tableEntries(), before);
-  assert.deepEqual(decodeAll(new HpackDecoder(), headers), [[':status', '200'], ['content-type', 'application/grpc']]);
-});
-
-test('a pending size update is put in front of a cached static block with takeSizeUpdate', () => {
-  const cached = encodeStaticBlock([[':status', '200']]);
+test('a pending size update can be sent as a block of its own (takeSizeUpdate)', () => {
   const encoder = new HpackEncoder();
   const decoder = new HpackDecoder();
   decodeAll(decoder, encoder.encode([['x-a', 'b']]));
   encoder.setMaxTableSize(0);
   decoder.setMaxTableSize(0);
-  const prefix = encoder.takeSizeUpdate();
-  assert.ok(prefix !== null);
-  assert.deepEqual(decodeAll(decoder, Buffer.concat([prefix, cached])), [[':status', '200']]);
+  const update = encoder.takeSizeUpdate();
+  assert.ok(update !== null);
+  assert.deepEqual(decodeAll(decoder, update), []);
   assert.equal(decoder.tableCapacity, 0);
   assert.equal(encoder.takeSizeUpdate(), null);
   assert.equal(encoder.hasPendingSizeUpdate, false);
-  // Sent bare, the cached block would have been rejected.
-  const bare = new HpackDecoder();
-  bare.setMaxTableSize(0);
-  assert.throws(() => decodeAll(bare, cached), HpackError);
+  // The next block carries no update of its own and decodes against the emptied table.
+  assert.deepEqual(decodeAll(decoder, encoder.encode([[':status', '200'], ['x-a', 'b']])), [[':status', '200'], ['x-a', 'b']]);
+  assert.deepEqual(decoder.tableEntries(), []);
 });
 
 test('a field outside latin1 is rejected, and both tables are emptied by the next block to stay in sync', () => {
@@ -161,7 +138,6 @@ test('a field outside latin1 is rejected, and both tables are emptied by the nex
   decodeAll(decoder, encoder.encode([['x-before', '1']]));
   // x-ok is inserted into the encoder's table before x-bad fails; that block is never sent.
   assert.throws(() => encoder.encode([['x-ok', 'fine'], ['x-bad', 'caf\u00e9 \u2603']]), HpackError);
-  assert.throws(() => encodeStaticBlock([['x-bad', '\u2603']]), HpackError);
   const block = encoder.encode([['x-ok', 'fine'], ['x-latin1', 'caf\u00e9'], ['x-before', '1']]);
   // Size update to 0, then back to 4096.
   assert.deepEqual(Array.from(block.subarray(0, 4)), [0x20, 0x3f, 0xe1, 0x1f]);

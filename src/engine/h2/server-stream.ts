@@ -22,8 +22,7 @@ export class H2ServerStream extends StreamCore implements ServerStream {
   headersSent = false;
   /** The response is complete (END_STREAM written or queued behind DATA). */
   finished = false;
-  /** Trailers waiting for queued DATA: a pre-encoded block or fields to encode when they are written. */
-  pendingTrailerBlock: Uint8Array | null = null;
+  /** Trailers waiting for queued DATA: their fields, encoded when they are written. */
   pendingTrailerFields: Fields | null = null;
   /** Answered before the request ended: the rest of the request is being discarded (request-drain.ts). */
   drain: RequestDrain | null = null;

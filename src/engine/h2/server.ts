@@ -11,17 +11,15 @@ import type { ManagedConnection, ManagedConnectionEvents, ServerEngineOptions, S
 import { DEFAULT_MAX_FRAME_SIZE, ErrorCode, MAX_STREAM_ID, Setting } from "./constants.js";
 import { Close } from "./connection.js";
 import { hasEntries, pushMetadata } from "./header-fields.js";
-import { encodeStaticBlock } from "./hpack/index.js";
 import { releaseHeldInput, RequestDrain } from "./request-drain.js";
 import { type Fields, H2ServerStream, NOOP_HANDLER } from "./server-stream.js";
 import { H2StreamConnection } from "./stream-connection.js";
 import { PendingPings } from "./pending-pings.js";
+import { RepeatedBlock } from "./repeated-block.js";
 import type { H2Tuning } from "./tuning.js";
 
 const RESPONSE_FIELDS: Fields = [[":status", "200"], ["content-type", "application/grpc"]];
-const RESPONSE_BLOCK = encodeStaticBlock(RESPONSE_FIELDS);
 const TRAILERS_OK_FIELDS: Fields = [["grpc-status", "0"]];
-const TRAILERS_OK_BLOCK = encodeStaticBlock(TRAILERS_OK_FIELDS);
 const SHUTDOWN_PING_HI = 0x66677270; // "fgrp"
 const SHUTDOWN_PING_LO = 0x5348554e; // "SHUN"
 const KEEPALIVE_PING_HI = 0x66676b73; // "fgks"
@@ -38,6 +36,9 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
   /** Connection management's events (keepalive, idle, age); null when the server has none: no cost per stream. */
   private managed: ManagedConnectionEvents | null = null;
   private pings: PendingPings | null = null;
+  /** The response headers and OK trailers without metadata, kept as indexed blocks; made at the first response. */
+  private responseHeaders: RepeatedBlock | null = null;
+  private okTrailers: RepeatedBlock | null = null;
   /** 0: serving; 1: first GOAWAY and PING sent; 2: final GOAWAY sent. */
   private goawayState = 0;
   private goawayLastId = MAX_STREAM_ID;
@@ -209,7 +210,7 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
       pushMetadata(fields, metadata);
       block = this.blocks.encode(fields);
     } else {
-      block = this.blocks.encoderUpdatePending ? this.blocks.encode(RESPONSE_FIELDS) : RESPONSE_BLOCK;
+      block = (this.responseHeaders ??= new RepeatedBlock(RESPONSE_FIELDS)).take(this.blocks);
     }
     if (block === null) return this.unencodable(stream);
     this.writeHeaderBlock(stream.id, block, false);
@@ -222,34 +223,34 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
 
   writeTrailers(stream: H2ServerStream, code: number, message: string, metadata: Metadata | undefined): void {
     if (this.dead) return;
-    let fields: Fields | null = null;
-    let block: Uint8Array | null = null;
+    let fields: Fields;
     if (!stream.headersSent) {
       // Trailers-only response.
       stream.headersSent = true;
       fields = [...RESPONSE_FIELDS];
     } else if (code === 0 && message === "" && !hasEntries(metadata)) {
-      if (this.blocks.encoderUpdatePending) fields = TRAILERS_OK_FIELDS;
-      else block = TRAILERS_OK_BLOCK;
+      fields = TRAILERS_OK_FIELDS;
     } else {
       fields = [];
     }
-    if (fields !== null && fields !== TRAILERS_OK_FIELDS) {
+    if (fields !== TRAILERS_OK_FIELDS) {
       pushStatusFields(fields, code, message);
       pushMetadata(fields, metadata);
     }
     if (stream.queue !== null) {
-      // DATA is waiting for window: the trailers go after it, encoded when they are written.
-      stream.pendingTrailerBlock = block;
+      // DATA is waiting for window: the trailers go after it, encoded when they are written (a block encoded now
+      // could refer to table entries that change before then).
       stream.pendingTrailerFields = fields;
       return;
     }
-    this.writeFinalHeaders(stream, block ?? this.blocks.encode(fields ?? TRAILERS_OK_FIELDS));
+    this.writeFinalHeaders(stream, fields);
   }
 
-  writeFinalHeaders(stream: H2ServerStream, block: Uint8Array | Fields | null): void {
+  writeFinalHeaders(stream: H2ServerStream, fields: Fields): void {
     if (this.dead) return;
-    const bytes = Array.isArray(block) ? this.blocks.encode(block) : block;
+    const bytes = fields === TRAILERS_OK_FIELDS
+      ? (this.okTrailers ??= new RepeatedBlock(TRAILERS_OK_FIELDS)).take(this.blocks)
+      : this.blocks.encode(fields);
     if (bytes === null) return this.unencodable(stream);
     this.writeHeaderBlock(stream.id, bytes, true);
     this.responseComplete(stream);
@@ -287,11 +288,10 @@ export class ServerConnection extends H2StreamConnection<H2ServerStream> impleme
   }
 
   protected override onQueueProgress(stream: H2ServerStream): void {
-    if (stream.queue === null && (stream.pendingTrailerBlock !== null || stream.pendingTrailerFields !== null)) {
-      const block = stream.pendingTrailerBlock ?? stream.pendingTrailerFields;
-      stream.pendingTrailerBlock = null;
+    if (stream.queue === null && stream.pendingTrailerFields !== null) {
+      const fields = stream.pendingTrailerFields;
       stream.pendingTrailerFields = null;
-      this.writeFinalHeaders(stream, block);
+      this.writeFinalHeaders(stream, fields);
     }
   }
 

@@ -10,6 +10,8 @@ export interface HeaderBlock {
   streamId: number;
   flags: number;
   fields: Array<[string, string]>;
+  /** The encoded block's size (HPACK octets, without padding and priority). */
+  octets: number;
 }
 
 export class RawPeer {
@@ -121,9 +123,10 @@ export class RawPeer {
       if ((f.flags & F.END_HEADERS) === 0) continue;
       const head = this.contHead as Frame;
       const fields: Array<[string, string]> = [];
-      this.decoder.decode(Buffer.concat(this.contBlock ?? []), (n, v) => fields.push([n, v]));
+      const block = Buffer.concat(this.contBlock ?? []);
+      this.decoder.decode(block, (n, v) => fields.push([n, v]));
       this.contBlock = null;
-      if (streamId === undefined || head.streamId === streamId) return { streamId: head.streamId, flags: head.flags, fields };
+      if (streamId === undefined || head.streamId === streamId) return { streamId: head.streamId, flags: head.flags, fields, octets: block.length };
     }
   }
 

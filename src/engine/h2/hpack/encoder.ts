@@ -48,6 +48,8 @@ export class HpackEncoder {
   /** Size updates owed to the peer's decoder: the smallest size since the last block, then the final one; -1 = none. */
   private pendingSmallest = -1;
   private pendingFinal = -1;
+  /** Changes to the dynamic table so far (insertions, size updates); see tableChanges. */
+  private changes = 0;
 
   constructor(options: HpackEncoderOptions = {}) {
     this.huffman = options.huffman ?? true;
@@ -73,6 +75,14 @@ export class HpackEncoder {
     return this.pendingFinal >= 0 ? this.pendingFinal : this.table.capacity;
   }
 
+  /**
+   * Counts every change to the dynamic table (an insertion, a size update). A block made of references only stays
+   * valid to send again while this count is unchanged and no size update is pending (see repeated-block.ts).
+   */
+  get tableChanges(): number {
+    return this.changes;
+  }
+
   /** True when the next block must start with a dynamic table size update (see takeSizeUpdate). */
   get hasPendingSizeUpdate(): boolean {
     return this.pendingFinal >= 0;
@@ -90,10 +100,7 @@ export class HpackEncoder {
     this.pendingFinal = target;
   }
 
-  /**
-   * The pending size update alone, as octets to put in front of a block made by encodeStaticBlock (a cached block must
-   * not be sent bare while an update is owed), or null when none is pending.
-   */
+  /** The pending size update alone, as the octets of a block of its own, or null when none is pending. */
   takeSizeUpdate(): Uint8Array | null {
     if (this.pendingFinal < 0) return null;
     this.writeSizeUpdates();
@@ -188,6 +195,7 @@ export class HpackEncoder {
         writer.writeInteger(nameIndex, 0x3f, 0x40);
         this.writeLiteralRest(nameIndex, name, value);
         table.insert(name, value);
+        this.changes++;
       } else {
         writer.writeInteger(nameIndex, 0x0f, 0x00);
         this.writeLiteralRest(nameIndex, name, value);
@@ -209,30 +217,8 @@ export class HpackEncoder {
     }
     writer.writeInteger(this.pendingFinal, 0x1f, 0x20);
     this.table.setCapacity(this.pendingFinal);
+    this.changes++;
     this.pendingSmallest = -1;
     this.pendingFinal = -1;
   }
-}
-
-/**
- * Encodes a header block with no dynamic-table references or insertions (static-table indexes and literals without
- * indexing, Huffman-coded unless longer), so the result can be cached and sent on any connection any number of times.
- * If the connection's encoder owes a size update, prefix the block with HpackEncoder#takeSizeUpdate().
- */
-export function encodeStaticBlock(fields: ReadonlyArray<readonly [string, string]>): Uint8Array {
-  const writer = new BlockWriter();
-  for (const [name, value] of fields) {
-    writer.reserve(BlockWriter.fieldBound(name, value));
-    const staticEntry = STATIC_LOOKUP.get(name);
-    const index = staticEntry?.values.get(value);
-    if (index !== undefined) {
-      writer.writeInteger(index, 0x7f, 0x80);
-      continue;
-    }
-    const nameIndex = staticEntry?.index ?? 0;
-    writer.writeInteger(nameIndex, 0x0f, 0x00);
-    if (nameIndex === 0) writer.writeString(name, true);
-    writer.writeString(value, true);
-  }
-  return writer.take();
 }
