@@ -74,7 +74,6 @@ export async function removeStaleSocket(path: string): Promise<void> {
   }
 }
 
-
 export const unixTransport: Transport = {
   scheme: "unix",
 

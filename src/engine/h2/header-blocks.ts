@@ -120,8 +120,7 @@ export class HeaderBlocks {
 
   /**
    * Encodes fields with the dynamic table (carries any pending table size update). Null if a field cannot be
-   * encoded (a value outside latin1). The encoder may then have changed its table and has a size update pending
-   * (see encoderUpdatePending), so the next block must come from it, not be pre-encoded.
+   * encoded (a value outside latin1); the encoder then has a size update pending that resynchronises both tables.
    */
   encode(fields: ReadonlyArray<readonly [string, string]>): Uint8Array | null {
     try {
@@ -129,10 +128,5 @@ export class HeaderBlocks {
     } catch {
       return null;
     }
-  }
-
-  /** The peer changed HEADER_TABLE_SIZE: the next block must come from the encoder (it carries the size update). */
-  get encoderUpdatePending(): boolean {
-    return this.encoder.hasPendingSizeUpdate;
   }
 }

@@ -7,13 +7,13 @@
  * SIGTERM/SIGINT (the same signal-driven drain as a single-process server), or when the primary is gone.
  */
 import cluster from "node:cluster";
+import { Socket } from "node:net";
 import type { Logger } from "../../log/logger.js";
 import { AcceptPolicy } from "../accept-policy.js";
 import { EMPTY_METRICS_SNAPSHOT, ServerMetrics, sampleProcess } from "../metrics.js";
 import type { GrpcServer } from "../server.js";
 import { SignalDrain } from "../signal-drain.js";
 import { type StartMessage, type WorkerMessage, parsePrimaryMessage } from "./messages.js";
-import { Socket } from "node:net";
 import { acceptHandedOver, acceptOnVsock, describeListenError } from "./connection-hand-off.js";
 
 export interface WorkerOptions {
@@ -27,7 +27,6 @@ export interface WorkerOptions {
    */
   createServer(payload: unknown, metrics?: ServerMetrics): GrpcServer;
 }
-
 
 /** Runs the worker until it is told to stop; resolves the process exit code. */
 export function runWorker(options: WorkerOptions): Promise<number> {

@@ -83,7 +83,7 @@ export class HpackEncoder {
     return this.changes;
   }
 
-  /** True when the next block must start with a dynamic table size update (see takeSizeUpdate). */
+  /** True when the next block must start with a dynamic table size update. */
   get hasPendingSizeUpdate(): boolean {
     return this.pendingFinal >= 0;
   }
@@ -98,13 +98,6 @@ export class HpackEncoder {
     const smallestSoFar = this.pendingSmallest >= 0 ? this.pendingSmallest : this.table.capacity;
     this.pendingSmallest = Math.min(smallestSoFar, target);
     this.pendingFinal = target;
-  }
-
-  /** The pending size update alone, as the octets of a block of its own, or null when none is pending. */
-  takeSizeUpdate(): Uint8Array | null {
-    if (this.pendingFinal < 0) return null;
-    this.writeSizeUpdates();
-    return this.writer.take();
   }
 
   /** Encodes a header list into a block. `sensitive` names are never indexed (never-indexed literal, §6.2.3). */
