@@ -9,7 +9,12 @@ const definition = protoLoader.loadSync("fastgrpc/echo/v1/echo.proto", { include
 const loaded = grpc.loadPackageDefinition(definition) as unknown as {
   fastgrpc: { echo: { v1: { EchoService: grpc.ServiceClientConstructor } } };
 };
-const server = new grpc.Server();
+// The same 16 MiB limit the harness gives fastgrpc: grpc-js's default of 4 MiB refuses a 4 MiB payload's request.
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const server = new grpc.Server({
+  "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+  "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+});
 server.addService(loaded.fastgrpc.echo.v1.EchoService.service, {
   Echo: (call: grpc.ServerUnaryCall<{ payload: Buffer }, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { payload: call.request.payload }),
 });

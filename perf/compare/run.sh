@@ -97,9 +97,10 @@ start_server() { # name port; sets SERVER_PID
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICKS=$(getconf CLK_TCK)
 
-# grpc-status of one sample call: h2load counts any HTTP 200 as a success, even a failed gRPC call.
-sample_status() { # port
-  { nghttp -v -t 5 -d "$WORK/echo-64.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+# grpc-status of one sample call of each size: h2load counts any HTTP 200 as a success, even a failed gRPC call (a
+# server whose message limit is below the size answers RESOURCE_EXHAUSTED with HTTP 200).
+sample_status() { # port size
+  { nghttp -v -t 5 -d "$WORK/echo-$2.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
       "http://127.0.0.1:$1/fastgrpc.echo.v1.EchoService/Echo" 2>&1 || true; } |
     sed -n 's/.*recv (stream_id=[0-9]*) grpc-status: \([0-9]*\).*/\1/p;T;q'
 }
@@ -113,9 +114,10 @@ for name in $SERVERS; do
   while command -v ss >/dev/null && [ -n "$(ss -Hltn "sport = :$port")" ]; do port=$((port + 1)); done
   start_server "$name" "$port"
   pid=$SERVER_PID
-  status=$(sample_status "$port")
-  [ "$status" = 0 ] || echo "warning: a sample Echo call to $name answered grpc-status '${status:-none}', not 0" >&2
   for size in $SIZES; do
+  status=$(sample_status "$port" "$size")
+  [ "$status" = 0 ] || echo "warning: a sample $size-byte Echo call to $name answered grpc-status '${status:-none}', not 0" >&2
+  request_bytes=$(stat -c %s "$WORK/echo-$size.bin")
   for scenario in $SCENARIOS; do
     conns=${scenario%x*}; streams=${scenario#*x}
     before=$(cpu_ticks "$pid")
@@ -134,9 +136,21 @@ for name in $SERVERS; do
     # The server's CPU includes the 1 s warm-up, whose calls h2load does not count: an upper bound per call.
     per_call=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="${done_count:-0}" -v d="$DURATION" -v r="${rps:-0}" \
       'BEGIN { calls = r * (d + 1); if (calls > 0) printf "%.1f", t / hz * 1e6 / calls; else print "?" }')
-    RESULT["$name,$size,$scenario"]=${rps:-0}
+    # An echo answers each call with as many DATA bytes as it was sent; fewer means calls failed (with HTTP 200), and
+    # the cell's rate is not an echo's: it is shown, marked "short", and left out of the ratios.
+    data_bytes=$(echo "$out" | sed -n 's/^traffic: .* (\([0-9]*\)) data.*/\1/p')
+    answered=$(awk -v d="${data_bytes:-0}" -v n="${done_count:-0}" -v r="$request_bytes" \
+      'BEGIN { if (n > 0 && d >= 0.9 * n * r) print "yes"; else print "no" }')
+    cell_status=${status:-?}
+    if [ "$answered" = yes ]; then
+      RESULT["$name,$size,$scenario"]=${rps:-0}
+    else
+      echo "warning: $name $size B $scenario answered ${data_bytes:-?} DATA bytes for ${done_count:-?} calls of $request_bytes bytes: not echoed" >&2
+      RESULT["$name,$size,$scenario"]=0
+      cell_status="short"
+    fi
     printf '%-13s %8s %-8s %12s %12s %10s %10s %14s %12s\n' "$name" "$size" "$scenario" "${rps:-?}" "${mean:-?}" "${p99:-?}" "${failed:-?}" \
-      "$per_call" "${status:-?}"
+      "$per_call" "$cell_status"
   done
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
