@@ -17,7 +17,10 @@ const SERVERS = [
   { label: "fastgrpc", color: "#d62728" },
   { label: "raw node:http2", color: "#1f77b4" },
   { label: "C++ gRPC", color: "#2ca02c" },
+  { label: "@grpc/grpc-js", color: "#9467bd" },
 ] as const;
+/** Tables before session 10 have no grpc-js column: it is drawn only when the header names it. */
+const HEADER_WITH_GRPC_JS = `${HEADER} grpc-js req/s |`;
 
 function bytesOf(text: string): number {
   const match = /^([\d.]+)\s*(B|KiB|MiB)$/.exec(text.trim());
@@ -42,12 +45,15 @@ const from = afterHeading === "" ? 0 : lines.findIndex((line) => line.startsWith
 if (from < 0) throw new Error(`no line starting "${afterHeading}" in ${docPath}`);
 const start = lines.findIndex((line, i) => i >= from && line.startsWith(HEADER));
 if (start < 0) throw new Error(`no sweep table (a row starting "${HEADER}") in ${docPath}`);
+const servers = SERVERS.slice(0, lines[start]?.startsWith(HEADER_WITH_GRPC_JS) === true ? 4 : 3);
 const rows: Array<{ bytes: number; scenario: string; rates: number[] }> = [];
 for (const line of lines.slice(start + 2)) {
   if (!line.startsWith("|")) break;
   const cells = line.split("|").slice(1, -1).map((cell) => cell.trim());
   const [payload = "", scenario = "", ...rest] = cells;
-  rows.push({ bytes: bytesOf(payload), scenario, rates: rest.slice(0, 3).map((cell) => Number(cell.replaceAll(",", ""))) });
+  // "-" (no run answered) parses as NaN and is left out like a 0.
+  const rates = rest.slice(0, servers.length).map((cell) => Number(cell.replaceAll(",", "")) || 0);
+  rows.push({ bytes: bytesOf(payload), scenario, rates });
 }
 
 mkdirSync(outDir, { recursive: true });
@@ -62,12 +68,12 @@ for (const scenario of [...new Set(rows.map((row) => row.scenario))]) {
   };
   for (const metric of ["rate", "bytes"] as const) {
     const value = (row: (typeof mine)[number], i: number) => (row.rates[i] ?? 0) * (metric === "bytes" ? row.bytes / 1e6 : 1);
-    const series: Series[] = SERVERS.map((server, i) => ({
+    const series: Series[] = servers.map((server, i) => ({
       label: server.label,
       color: server.color,
       points: mine.filter((row) => value(row, i) > 0).map((row) => [Math.log2(row.bytes), Math.log10(value(row, i))] as const),
     }));
-    const all = mine.flatMap((row) => SERVERS.map((_, i) => value(row, i))).filter((v) => v > 0);
+    const all = mine.flatMap((row) => servers.map((_, i) => value(row, i))).filter((v) => v > 0);
     const low = Math.floor(Math.log10(Math.min(...all)));
     const high = Math.ceil(Math.log10(Math.max(...all)));
     const y: Axis = {

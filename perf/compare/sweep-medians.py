@@ -2,15 +2,17 @@
 
     python3 perf/compare/sweep-medians.py RUN_OUTPUT...      # the passes' output, one file or several
 
-Each cell is the median of its runs over the passes: requests/s per server (fastgrpc, raw node:http2, C++ gRPC),
-fastgrpc's ratio to the best of the other two, the servers' CPU per call, and fastgrpc's runs in pass order.
+Each cell is the median of its runs over the passes: requests/s per server (fastgrpc, raw node:http2, C++ gRPC,
+@grpc/grpc-js), fastgrpc's ratio to the best of the others, the servers' CPU per call, and fastgrpc's runs in pass
+order. A cell that run.sh marked "short" (the server did not echo) counts as 0 calls/s; "-" where no run answered.
 The table's header is the one perf/sweep-plot.ts reads, so the plot can be drawn from it.
 """
 import collections
 import statistics
 import sys
 
-SERVERS = ("fastgrpc", "raw", "cpp")
+SERVERS = ("fastgrpc", "raw", "cpp", "grpc-js")
+OTHERS = SERVERS[1:]
 SCENARIOS = ("1x1", "1x16", "1x100")
 
 
@@ -34,10 +36,11 @@ def main():
             # server bytes scenario req/s mean p99 failed us/call grpc-status
             if len(cells) != 9 or cells[0] not in SERVERS or not cells[1].isdigit():
                 continue
-            runs[(int(cells[1]), cells[2], cells[0])].append((float(cells[3]), float(cells[7])))
-    print("| payload | scenario | fastgrpc req/s | raw node:http2 req/s | C++ gRPC req/s | fastgrpc / best other "
-          "| server CPU us/call (fastgrpc / raw / C++) | fastgrpc's runs |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+            rate = 0.0 if cells[8] == "short" else float(cells[3])
+            runs[(int(cells[1]), cells[2], cells[0])].append((rate, float(cells[7])))
+    print("| payload | scenario | fastgrpc req/s | raw node:http2 req/s | C++ gRPC req/s | grpc-js req/s "
+          "| fastgrpc / best other | server CPU us/call (fastgrpc / raw / C++ / grpc-js) | fastgrpc's runs |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     sizes = sorted({size for size, _, _ in runs})
     for scenario in SCENARIOS:
         for size in sizes:
@@ -46,10 +49,11 @@ def main():
                 continue
             rate = {s: statistics.median(r for r, _ in v) if v else 0.0 for s, v in cells.items()}
             cpu = {s: statistics.median(c for _, c in v) if v else 0.0 for s, v in cells.items()}
-            best = max(rate["raw"], rate["cpp"])
+            best = max(rate[s] for s in OTHERS)
             ratio = f"{rate['fastgrpc'] / best:.2f}x" if best > 0 else "-"
-            print(f"| {label(size)} | {scenario} | {number(rate['fastgrpc'])} | {number(rate['raw'])} | "
-                  f"{number(rate['cpp'])} | {ratio} | {cpu['fastgrpc']:,.1f} / {cpu['raw']:,.1f} / {cpu['cpp']:,.1f} | "
+            rates = " | ".join(number(rate[s]) if cells[s] else "-" for s in SERVERS)
+            cpus = " / ".join(f"{cpu[s]:,.1f}" if cells[s] else "-" for s in SERVERS)
+            print(f"| {label(size)} | {scenario} | {rates} | {ratio} | {cpus} | "
                   f"{', '.join(number(r) for r, _ in cells['fastgrpc'])} |")
 
 
