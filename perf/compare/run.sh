@@ -3,10 +3,13 @@
 # machine). Prints requests/s per server and scenario, the server's CPU per call, the grpc-status of a sample call,
 # and fastgrpc's ratio to the others.
 # Usage: perf/compare/run.sh [--duration SECONDS] [--scenarios "1x1 1x100 8x32"] [--servers "fastgrpc raw grpc-js cpp"]
-#                            [--sizes "64 1024 16384 65536 262144 1048576 4194304"] [--warm-up SECONDS]
+#                            [--sizes "64 1024 16384 65536 262144 1048576 4194304"] [--warm-up SECONDS] [--p99]
 # --sizes: EchoRequest payload sizes in bytes (default 64), each measured in every scenario.
 # --warm-up: seconds of load before each measurement, not counted (default 5, gRPC's own benchmarks' WARMUP_SECONDS):
 # the node servers' JIT is still compiling for a size's first few seconds (docs/benchmarks.md §17).
+# --p99: also the 99th percentile, from h2load's per-request log. Off by default: writing that log costs h2load so much
+# that it caps what it can drive (64 B 1x100 against fastgrpc: ~161K calls/s with it, ~268K without, §17), so the
+# rates of a --p99 run are h2load's limit, not the servers', wherever a server is faster than that.
 # Run from the repository root after `make build` (the `bench-compare` make target does both). "cpp" is Google's C++
 # gRPC async server (perf/compare/cpp), built here on first use; when Debian's libgrpc++-dev or
 # protobuf-compiler-grpc are missing they are installed with apt-get, and if that fails cpp is skipped, not fatal.
@@ -16,6 +19,7 @@ cd "$(dirname "$0")/../.."
 
 DURATION=10
 WARM_UP=5
+P99=0
 SCENARIOS="1x1 1x100 8x32"
 SIZES="64"
 # fastgrpc = fastgrpc-server on its own HTTP/2 engine; fastgrpc-node = the same server on node:http2.
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --servers) SERVERS="$2"; shift 2 ;;
     --sizes) SIZES="$2"; shift 2 ;;
     --warm-up) WARM_UP="$2"; shift 2 ;;
+    --p99) P99=1; shift ;;
     *) echo "bench-compare: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -128,8 +133,10 @@ for name in $SERVERS; do
     # The server's CPU is read when the warm-up ends, so that it counts only the measured calls.
     (sleep "$WARM_UP"; cpu_ticks "$pid" > "$WORK/cpu-after-warm-up") &
     sampler=$!
+    log_args=()
+    [ "$P99" = 1 ] && log_args=(--log-file "$WORK/requests.log")
     out=$($PIN_LOAD h2load -c"$conns" -m"$streams" -t1 -D "$DURATION" --warm-up-time "$WARM_UP" -d "$WORK/echo-$size.bin" \
-      --log-file "$WORK/requests.log" \
+      "${log_args[@]}" \
       -H 'content-type: application/grpc' -H 'te: trailers' \
       "http://127.0.0.1:$port/fastgrpc.echo.v1.EchoService/Echo" 2>&1)
     rps=$(echo "$out" | sed -n 's/.*finished in .*, \([0-9.]*\) req\/s.*/\1/p')
@@ -140,7 +147,8 @@ for name in $SERVERS; do
     done_count=$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) done,.*/\1/p')
     mean=$(echo "$out" | awk '/^time for request:/ {print $6}')
     # h2load prints no percentiles; its per-request log (3rd column: microseconds) gives them.
-    p99=$(cut -f3 "$WORK/requests.log" 2>/dev/null | sort -n | awk '{ v[NR] = $1 } END { if (NR > 0) { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.0fus", v[i] } else print "?" }')
+    p99=-
+    [ "$P99" = 1 ] && p99=$(cut -f3 "$WORK/requests.log" 2>/dev/null | sort -n | awk '{ v[NR] = $1 } END { if (NR > 0) { i = int(NR * 0.99); if (i < 1) i = 1; printf "%.0fus", v[i] } else print "?" }')
     per_call=$(awk -v t=$((after - before)) -v hz="$TICKS" -v d="$DURATION" -v r="${rps:-0}" \
       'BEGIN { calls = r * d; if (calls > 0) printf "%.1f", t / hz * 1e6 / calls; else print "?" }')
     # An echo answers each call with as many DATA bytes as it was sent; fewer means calls failed (with HTTP 200), and
