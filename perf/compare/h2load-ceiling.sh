@@ -10,10 +10,13 @@
 #
 # Request bodies: /tmp/echo-SIZE.bin, made here when missing (perf/compare/echo-request.py).
 # Prints one line per run: size, shape, round, server, req/s, server CPU us per call. Loopback only; bounded in time.
+# CEILING_WARM_UP: seconds of load before each measured run (default 5; §14's figures were taken with 1).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . perf/use-pinned-node.sh
 rounds=${1:-3} secs=${2:-3} sizes=${3:-"64 1024 4096 16384"} shapes=${4:-"1x1 1x16 1x100"}
+# Seconds of unmeasured load on each fresh server first: fastgrpc's JIT settles in ~4 s (docs/benchmarks.md §17).
+warm_up=${CEILING_WARM_UP:-5}
 port=50573 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -36,7 +39,7 @@ run() { # server size shape -> "req/s us-per-call"
   for _ in $(seq 1 100); do grep -qi "listening" "$log" && break; sleep 0.1; done
   local file out t0 t1 done_
   file=$(request_file "$size")
-  taskset -c 1 h2load -c"$c" -m"$m" -t1 -D 1 -d "$file" -H "content-type: application/grpc" -H "te: trailers" \
+  taskset -c 1 h2load -c"$c" -m"$m" -t1 -D "$warm_up" -d "$file" -H "content-type: application/grpc" -H "te: trailers" \
     "http://127.0.0.1:$port/fastgrpc.echo.v1.EchoService/Echo" >/dev/null 2>&1   # warm-up
   t0=$(awk '{ print $14 + $15 }' /proc/$server/stat)
   out=$(taskset -c 1 h2load -c"$c" -m"$m" -t1 -D "$secs" -d "$file" -H "content-type: application/grpc" -H "te: trailers" \

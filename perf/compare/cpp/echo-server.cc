@@ -276,7 +276,7 @@ int main(int argc, char** argv) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
   // The same 16 MiB limit the harness gives fastgrpc (--max-message-bytes 16777216): gRPC's default of 4 MiB
-  // refuses a 4 MiB payload's request (4,194,309 bytes) with RESOURCE_EXHAUSTED, which h2load counts as a success.
+  // refuses a 4 MiB payload (a 4,194,309-byte message) with RESOURCE_EXHAUSTED, which h2load counts as a success.
   builder.SetMaxReceiveMessageSize(kMaxMessageBytesOnTheWire);
   builder.SetMaxSendMessageSize(kMaxMessageBytesOnTheWire);
   builder.RegisterService(&service);
