@@ -15,26 +15,11 @@ import type { CompressionName } from "../../src/protocol/compression.js";
 import { EchoService } from "../../src/services/echo.js";
 import type { CallContext } from "../../src/server/service.js";
 import { ENGINES } from "../support/engines.js";
+import { echoMessage, grpcFrame } from "../support/echo-wire.js";
 import { type Running, startEcho } from "../support/harness.js";
 
 const ECHO_PATH = "/fastgrpc.echo.v1.EchoService/Echo";
 const LIMIT = 64 * 1024;
-
-/** EchoRequest/EchoResponse { bytes payload = 1 } encoded by hand, for the raw peers. */
-function echoMessage(payload: Buffer): Buffer {
-  const length: number[] = [];
-  let n = payload.length;
-  do { length.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0)); n >>>= 7; } while (n > 0);
-  return Buffer.concat([Buffer.from([0x0a, ...length]), payload]);
-}
-
-function frame(message: Buffer, compressed: boolean): Buffer {
-  const out = Buffer.alloc(5 + message.length);
-  out[0] = compressed ? 1 : 0;
-  out.writeUInt32BE(message.length, 1);
-  message.copy(out, 5);
-  return out;
-}
 
 /** Whether each request of the last EchoStream arrived compressed, as the handler saw it. */
 const seenRequestFlags: boolean[] = [];
@@ -101,7 +86,7 @@ for (const engine of ENGINES) {
         const compressed = encoding === "gzip" ? zlib.gzipSync(echoMessage(payload)) : zlib.deflateSync(echoMessage(payload));
         const answer = await rawRequest(running.url, {
           "grpc-encoding": encoding, "grpc-accept-encoding": "identity,gzip,deflate", "x-compress": encoding,
-        }, frame(compressed, true));
+        }, grpcFrame(compressed, true));
         assert.equal(statusOf(answer), "0");
         assert.equal(answer.headers["grpc-encoding"], encoding);
         assert.equal(answer.body[0], 1, "the answer's compressed flag");
@@ -109,19 +94,19 @@ for (const engine of ENGINES) {
         assert.deepEqual(inflated, echoMessage(payload));
       }
       // Asked for gzip but the client accepts only deflate: the answer is plain, with no grpc-encoding.
-      const plain = await rawRequest(running.url, { "grpc-accept-encoding": "deflate", "x-compress": "gzip" }, frame(echoMessage(payload), false));
+      const plain = await rawRequest(running.url, { "grpc-accept-encoding": "deflate", "x-compress": "gzip" }, grpcFrame(echoMessage(payload), false));
       assert.equal(statusOf(plain), "0");
       assert.equal(plain.headers["grpc-encoding"], undefined);
       assert.equal(plain.body[0], 0);
       // Under the 1 KiB threshold: announced, but the message itself goes plain.
-      const small = await rawRequest(running.url, { "grpc-accept-encoding": "gzip", "x-compress": "gzip" }, frame(echoMessage(Buffer.from("hi")), false));
+      const small = await rawRequest(running.url, { "grpc-accept-encoding": "gzip", "x-compress": "gzip" }, grpcFrame(echoMessage(Buffer.from("hi")), false));
       assert.equal(small.headers["grpc-encoding"], "gzip");
       assert.equal(small.body[0], 0);
       assert.deepEqual(small.body.subarray(5), echoMessage(Buffer.from("hi")));
     });
 
     test("an unsupported encoding answers UNIMPLEMENTED with our grpc-accept-encoding", async () => {
-      const answer = await rawRequest(running.url, { "grpc-encoding": "snappy" }, frame(Buffer.from([1, 2, 3]), true));
+      const answer = await rawRequest(running.url, { "grpc-encoding": "snappy" }, grpcFrame(Buffer.from([1, 2, 3]), true));
       assert.equal(statusOf(answer), String(Code.UNIMPLEMENTED));
       assert.equal(answer.trailers["grpc-accept-encoding"] ?? answer.headers["grpc-accept-encoding"], "gzip,deflate,identity");
     });
@@ -129,7 +114,7 @@ for (const engine of ENGINES) {
     test("a zip bomb under the wire limit is RESOURCE_EXHAUSTED, and the server keeps serving", async () => {
       const bomb = zlib.gzipSync(echoMessage(Buffer.alloc(16 * 1024 * 1024)));
       assert.ok(bomb.length < LIMIT);
-      const answer = await rawRequest(running.url, { "grpc-encoding": "gzip" }, frame(bomb, true));
+      const answer = await rawRequest(running.url, { "grpc-encoding": "gzip" }, grpcFrame(bomb, true));
       assert.equal(statusOf(answer), String(Code.RESOURCE_EXHAUSTED));
       const reply = await running.client.unary(EchoService.method.echo, { payload: Buffer.from("alive") });
       assert.equal(Buffer.from(reply.payload).toString(), "alive");
@@ -182,7 +167,7 @@ for (const engine of ENGINES) {
           seen.push({ headers, body: Buffer.concat(chunks) });
           stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-encoding": "gzip" }, { waitForTrailers: true });
           stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-          stream.end(frame(zlib.gzipSync(echoMessage(Buffer.alloc(3000, 9))), true));
+          stream.end(grpcFrame(zlib.gzipSync(echoMessage(Buffer.alloc(3000, 9))), true));
         });
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -6,12 +6,13 @@ import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { echoOverHttp2, echoRequestFrame, protobufVarint, withListeningScript } from "../support/comparison-peers.js";
+import { echoOverHttp2, withListeningScript } from "../support/comparison-peers.js";
+import { echoRequestFrame, protobufVarint } from "../support/echo-wire.js";
 
 const SERVER = fileURLToPath(new URL("../../perf/compare/canned-h2-server.js", import.meta.url));
 
 /** An EchoRequest{payload: payloadBytes bytes} in its 5-byte gRPC frame. */
-function grpcFrame(payloadBytes: number): Buffer {
+function echoRequestOf(payloadBytes: number): Buffer {
   return echoRequestFrame(Buffer.alloc(payloadBytes, 1));
 }
 
@@ -19,7 +20,7 @@ async function answersOf(answerBytes: number, requestBytes: number, streams: num
   return withListeningScript(SERVER, ["0", String(answerBytes)], async (port) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     session.on("error", () => undefined);
-    const request = grpcFrame(requestBytes);
+    const request = echoRequestOf(requestBytes);
     const answers = await Promise.all(Array.from({ length: streams }, () => echoOverHttp2(session, request)));
     session.close();
     return answers;
@@ -28,7 +29,7 @@ async function answersOf(answerBytes: number, requestBytes: number, streams: num
 
 /** What an EchoResponse{payload: n bytes of "x"} looks like in its gRPC frame. */
 function expectedAnswer(n: number): Buffer {
-  return grpcFrame(n).fill(0x78, 5 + 1 + protobufVarint(n).length);
+  return echoRequestOf(n).fill(0x78, 5 + 1 + protobufVarint(n).length);
 }
 
 for (const [answerBytes, requestBytes] of [[300, 20_000], [40_000, 100]] as const) {

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { echoOverHttp2, echoRequestFrame, withListeningScript } from "../support/comparison-peers.js";
+import { echoOverHttp2, withListeningScript } from "../support/comparison-peers.js";
+import { echoRequestFrame } from "../support/echo-wire.js";
 
 const SERVER = fileURLToPath(new URL("../../perf/compare/grpc-js-echo.js", import.meta.url));
 

@@ -1,26 +1,10 @@
 /**
- * For tests of the comparison servers in perf/compare (the canned server, the grpc-js echo): the bytes h2load sends
- * them (perf/compare/echo-request.py's EchoRequest frame), starting one on a free port, and one Echo call to it over
- * node:http2, so that neither fastgrpc's client nor its server is part of what is checked.
+ * For tests of the comparison servers in perf/compare (the canned server, the grpc-js echo): starting one on a free
+ * port, and one Echo call to it over node:http2, so that neither fastgrpc's client nor its server is part of what is
+ * checked. The request bytes come from ./echo-wire.ts.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import http2 from "node:http2";
-
-export function protobufVarint(value: number): number[] {
-  const bytes: number[] = [];
-  let rest = value;
-  for (; rest > 0x7f; rest >>>= 7) bytes.push((rest & 0x7f) | 0x80);
-  bytes.push(rest);
-  return bytes;
-}
-
-/** An EchoRequest{payload} (field 1) in its uncompressed 5-byte gRPC frame. */
-export function echoRequestFrame(payload: Buffer): Buffer {
-  const message = Buffer.concat([Buffer.from([0x0a, ...protobufVarint(payload.length)]), payload]);
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(message.length, 1);
-  return Buffer.concat([head, message]);
-}
 
 /** Runs `node script args...`, resolves with the port of its "listening on tcp://127.0.0.1:PORT" line. */
 export async function withListeningScript<T>(script: string, args: readonly string[], body: (port: number) => Promise<T>): Promise<T> {
